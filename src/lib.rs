@@ -1,0 +1,2 @@
+pub mod charset;
+pub mod extract;
