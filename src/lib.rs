@@ -1,2 +1,4 @@
 pub mod charset;
+pub mod config;
 pub mod extract;
+pub mod schedule;

@@ -1,0 +1,465 @@
+//! Configuration: `feeds.toml` → a validated [`Config`].
+//!
+//! Owns the file format and every rule about it. Parsing is two-step: serde reads a raw, span-carrying
+//! shape (unknown keys rejected), then validation turns it into typed values and reports *every* problem it
+//! finds as `PATH:LINE:COL: message`, so an admin fixes a file in one pass.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::schedule::CronSchedule;
+
+/// The name a file is written under unless `[settings] filename` says otherwise.
+pub const DEFAULT_FILENAME_PATTERN: &str = "{date}-{slug}.md";
+
+/// A fully validated configuration; every path is absolute or relative to the working directory.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from.
+    pub path: PathBuf,
+    pub settings: Settings,
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// `[settings]`: process-wide knobs. Every field has a default, so the table may be omitted.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// SQLite file; default `tidings.db` beside the config file.
+    pub database: PathBuf,
+    /// Folder for Markdown files; default `articles` beside the config file.
+    pub output_dir: PathBuf,
+    /// Schedule for feeds without their own; default every 15 minutes.
+    pub schedule: CronSchedule,
+    /// Feeds and pages in flight at once; default 8.
+    pub concurrency: usize,
+    /// Requests in flight to one host:port at once; default 2.
+    pub per_host_concurrency: usize,
+    /// Minimum spacing between request starts to one host:port; default 1 s; zero disables.
+    pub per_host_interval: Duration,
+    /// Sent with every request.
+    pub user_agent: String,
+    /// Whole-request timeout (connect, headers and body); default 30 s.
+    pub timeout: Duration,
+    /// Largest random delay added to each feed's due time so feeds on one schedule spread out; default 5 s.
+    pub jitter: Duration,
+    /// Output file name pattern with `{date}`, `{slug}` and `{feed}`; default `{date}-{slug}.md`.
+    pub filename: String,
+}
+
+/// One `[[feeds]]` entry.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// Unique name; the key for feed state in the database and in logs.
+    pub name: String,
+    pub url: Url,
+    /// Own schedule; `None` means the `[settings]` default.
+    pub schedule: Option<CronSchedule>,
+    /// Front-matter `category`; `None` leaves the key empty.
+    pub category: Option<String>,
+    /// Overrides the article's own author in the front matter.
+    pub author: Option<String>,
+    /// Merged with the item's own categories.
+    pub tags: Vec<String>,
+    /// `false`: build articles from the feed's own content and never fetch the item page.
+    pub fetch_article: bool,
+    pub enabled: bool,
+    /// CSS selector for the article body on this site, replacing content scoring when it matches.
+    pub content_selector: Option<scraper::Selector>,
+    /// CSS selectors removed from pages before extraction.
+    pub remove_selectors: Vec<scraper::Selector>,
+}
+
+impl FeedConfig {
+    /// The schedule this feed actually runs on.
+    pub fn effective_schedule<'a>(&'a self, settings: &'a Settings) -> &'a CronSchedule {
+        self.schedule.as_ref().unwrap_or(&settings.schedule)
+    }
+}
+
+/// One problem in the file, located by line and column (both 1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid { problems: Vec<ConfigProblem> },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    settings: RawSettings,
+    #[serde(default)]
+    feeds: Vec<RawFeed>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    database: Option<Spanned<String>>,
+    output_dir: Option<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host_concurrency: Option<Spanned<i64>>,
+    per_host_interval: Option<Spanned<String>>,
+    user_agent: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    jitter: Option<Spanned<String>>,
+    filename: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    schedule: Option<Spanned<String>>,
+    category: Option<String>,
+    author: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default = "enabled_by_default")]
+    fetch_article: bool,
+    #[serde(default = "enabled_by_default")]
+    enabled: bool,
+    content_selector: Option<Spanned<String>>,
+    #[serde(default)]
+    remove_selectors: Vec<Spanned<String>>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Reads and validates the file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&source, path)
+}
+
+/// Validates `source` as if read from `path` (relative paths inside resolve against `path`'s folder).
+pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigError> {
+    let mut problems = Problems {
+        source,
+        path,
+        found: Vec::new(),
+    };
+    let raw: RawConfig = match toml::from_str(source) {
+        Ok(raw) => raw,
+        Err(error) => {
+            problems.add(error.span().unwrap_or(0..0), error.message().trim_end().to_string());
+            return Err(problems.into_error());
+        }
+    };
+    let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let settings = validate_settings(raw.settings, &base_dir, &mut problems);
+    let feeds = validate_feeds(raw.feeds, &mut problems);
+    match settings {
+        Some(settings) if problems.found.is_empty() => Ok(Config {
+            path: path.to_path_buf(),
+            settings,
+            feeds,
+        }),
+        _ => Err(problems.into_error()),
+    }
+}
+
+struct Problems<'a> {
+    source: &'a str,
+    path: &'a Path,
+    found: Vec<ConfigProblem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, span: Range<usize>, message: String) {
+        let (line, column) = line_and_column(self.source, span.start);
+        self.found.push(ConfigProblem {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message,
+        });
+    }
+
+    fn into_error(self) -> ConfigError {
+        ConfigError::Invalid { problems: self.found }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = source.get(..offset).unwrap_or(source);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems) -> Option<Settings> {
+    let resolve = |value: Option<Spanned<String>>, default: &str| match value {
+        Some(value) => base_dir.join(value.into_inner()),
+        None => base_dir.join(default),
+    };
+    let schedule = match raw.schedule {
+        Some(text) => checked_schedule(&text, problems),
+        None => CronSchedule::parse("*/15 * * * *").ok(),
+    };
+    let filename = match raw.filename {
+        Some(pattern) if !pattern.get_ref().contains("{slug}") => {
+            problems.add(
+                pattern.span(),
+                "filename must contain {slug} so that every article gets its own file".into(),
+            );
+            None
+        }
+        Some(pattern) if pattern.get_ref().contains('/') || pattern.get_ref().contains('\\') => {
+            problems.add(pattern.span(), "filename must not contain a path separator".into());
+            None
+        }
+        Some(pattern) => Some(pattern.into_inner()),
+        None => Some(DEFAULT_FILENAME_PATTERN.to_string()),
+    };
+    // Every check runs before any `?`, so one pass reports all problems.
+    let concurrency = checked_count(raw.concurrency, 8, problems);
+    let per_host_concurrency = checked_count(raw.per_host_concurrency, 2, problems);
+    let per_host_interval =
+        checked_duration(raw.per_host_interval, Duration::from_secs(1), Duration::ZERO, problems);
+    let timeout = checked_duration(raw.timeout, Duration::from_secs(30), Duration::from_secs(1), problems);
+    let jitter = checked_duration(raw.jitter, Duration::from_secs(5), Duration::ZERO, problems);
+    Some(Settings {
+        database: resolve(raw.database, "tidings.db"),
+        output_dir: resolve(raw.output_dir, "articles"),
+        schedule: schedule?,
+        concurrency: concurrency?,
+        per_host_concurrency: per_host_concurrency?,
+        per_host_interval: per_host_interval?,
+        user_agent: raw.user_agent.map(Spanned::into_inner).unwrap_or_else(default_user_agent),
+        timeout: timeout?,
+        jitter: jitter?,
+        filename: filename?,
+    })
+}
+
+fn default_user_agent() -> String {
+    format!("tidings/{} (+https://github.com/tidings)", env!("CARGO_PKG_VERSION"))
+}
+
+fn validate_feeds(raw: Vec<RawFeed>, problems: &mut Problems) -> Vec<FeedConfig> {
+    let mut first_use_of_name: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut feeds = Vec::with_capacity(raw.len());
+    for feed in raw {
+        let name_span = feed.name.span();
+        let name = feed.name.into_inner();
+        if name.trim().is_empty() {
+            problems.add(name_span.clone(), "feed name must not be empty".into());
+        }
+        let here = line_and_column(problems.source, name_span.start);
+        if let Some((line, column)) = first_use_of_name.get(&name) {
+            problems.add(
+                name_span,
+                format!("duplicate feed name {name:?} (first used at line {line}, column {column})"),
+            );
+        } else {
+            first_use_of_name.insert(name.clone(), here);
+        }
+        let url = match Url::parse(feed.url.get_ref()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+            Ok(url) => {
+                problems.add(
+                    feed.url.span(),
+                    format!("feed url must be http or https with a host, not {:?}", url.as_str()),
+                );
+                None
+            }
+            Err(error) => {
+                problems.add(feed.url.span(), format!("invalid feed url {:?}: {error}", feed.url.get_ref()));
+                None
+            }
+        };
+        let schedule = feed.schedule.as_ref().map(|text| checked_schedule(text, problems));
+        let content_selector = feed.content_selector.as_ref().map(|text| checked_selector(text, problems));
+        let remove_selectors: Vec<_> =
+            feed.remove_selectors.iter().map(|text| checked_selector(text, problems)).collect();
+        let (Some(url), Some(schedule), Some(content_selector), Some(remove_selectors)) = (
+            url,
+            schedule.map_or(Some(None), |parsed| parsed.map(Some)),
+            content_selector.map_or(Some(None), |parsed| parsed.map(Some)),
+            remove_selectors.into_iter().collect::<Option<Vec<_>>>(),
+        ) else {
+            continue;
+        };
+        feeds.push(FeedConfig {
+            name,
+            url,
+            schedule,
+            category: feed.category.filter(|category| !category.trim().is_empty()),
+            author: feed.author.filter(|author| !author.trim().is_empty()),
+            tags: feed.tags,
+            fetch_article: feed.fetch_article,
+            enabled: feed.enabled,
+            content_selector,
+            remove_selectors,
+        });
+    }
+    feeds
+}
+
+fn checked_schedule(text: &Spanned<String>, problems: &mut Problems) -> Option<CronSchedule> {
+    CronSchedule::parse(text.get_ref())
+        .map_err(|error| problems.add(text.span(), error.to_string()))
+        .ok()
+}
+
+fn checked_selector(text: &Spanned<String>, problems: &mut Problems) -> Option<scraper::Selector> {
+    scraper::Selector::parse(text.get_ref())
+        .map_err(|error| problems.add(text.span(), format!("invalid CSS selector {:?}: {error}", text.get_ref())))
+        .ok()
+}
+
+fn checked_count(value: Option<Spanned<i64>>, default: usize, problems: &mut Problems) -> Option<usize> {
+    let Some(value) = value else {
+        return Some(default);
+    };
+    match usize::try_from(*value.get_ref()) {
+        Ok(count) if (1..=1024).contains(&count) => Some(count),
+        _ => {
+            problems.add(value.span(), format!("must be a whole number from 1 to 1024, not {}", value.get_ref()));
+            None
+        }
+    }
+}
+
+fn checked_duration(
+    value: Option<Spanned<String>>,
+    default: Duration,
+    minimum: Duration,
+    problems: &mut Problems,
+) -> Option<Duration> {
+    let Some(value) = value else {
+        return Some(default);
+    };
+    match parse_duration(value.get_ref()) {
+        Ok(duration) if duration >= minimum => Some(duration),
+        Ok(_) => {
+            problems.add(value.span(), format!("must be at least {}s", minimum.as_secs()));
+            None
+        }
+        Err(message) => {
+            problems.add(value.span(), message);
+            None
+        }
+    }
+}
+
+/// Parses `"500ms"`, `"1s"`, `"2m"`, `"1h"`, `"1d"` or a sum like `"1m30s"`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration {text:?}: use a number with ms, s, m, h or d, e.g. \"1s\" or \"1m30s\"");
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(invalid());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = trimmed;
+    while !rest.is_empty() {
+        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits_end == 0 {
+            return Err(invalid());
+        }
+        let amount: u64 = rest[..digits_end].parse().map_err(|_| invalid())?;
+        rest = &rest[digits_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_millis = match &rest[..unit_end] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => return Err(invalid()),
+        };
+        rest = &rest[unit_end..];
+        total += Duration::from_millis(amount.checked_mul(unit_millis).ok_or_else(invalid)?);
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems_of(source: &str) -> Vec<String> {
+        match parse(source, Path::new("feeds.toml")) {
+            Ok(_) => Vec::new(),
+            Err(ConfigError::Invalid { problems }) => problems.iter().map(ToString::to_string).collect(),
+            Err(other) => vec![other.to_string()],
+        }
+    }
+
+    #[test]
+    fn minimal_file_gets_defaults_resolved_beside_it() {
+        let config = parse("[[feeds]]\nname = \"a\"\nurl = \"https://example.com/feed\"\n", Path::new("/etc/t/feeds.toml"))
+            .expect("valid");
+        assert_eq!(config.settings.database, Path::new("/etc/t/tidings.db"));
+        assert_eq!(config.settings.output_dir, Path::new("/etc/t/articles"));
+        assert_eq!(config.settings.concurrency, 8);
+        assert!(config.feeds[0].fetch_article && config.feeds[0].enabled);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let problems = problems_of("[settings]\nconcurency = 3\n");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("feeds.toml:2:1: unknown field `concurency`"), "{problems:?}");
+    }
+
+    #[test]
+    fn every_validation_problem_is_reported_with_its_position() {
+        let source = "[settings]\nschedule = \"61 * * * *\"\nper_host_interval = \"fast\"\n\n[[feeds]]\nname = \"a\"\nurl = \"not a url\"\n\n[[feeds]]\nname = \"a\"\nurl = \"ftp://example.com/\"\nremove_selectors = [\"div[\"]\n";
+        let problems = problems_of(source);
+        let positions: Vec<&str> = problems.iter().map(|p| p.splitn(4, ':').nth(1).unwrap_or("")).collect();
+        assert_eq!(problems.len(), 6, "{problems:#?}");
+        assert_eq!(positions, ["2", "3", "7", "10", "11", "12"], "{problems:#?}");
+        assert!(problems[3].contains("duplicate feed name \"a\" (first used at line 6"));
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        assert_eq!(line_and_column("한국 = 1\nab", 7), (1, 4));
+        assert_eq!(line_and_column("a\nbc", 3), (2, 2));
+    }
+}

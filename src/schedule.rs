@@ -1,0 +1,265 @@
+//! Scheduling: when each feed is next due. Pure: no clock reads, no I/O, no randomness of its own.
+//!
+//! A feed's next poll is its cron tick, pushed later (never earlier) by what the last poll taught us:
+//! exponential backoff after failures, a server's `Retry-After`, and a server's freshness lifetime
+//! (`Cache-Control: max-age`, `Expires`, RSS `<ttl>`). A per-feed jitter spreads feeds that share a schedule.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use croner::parser::{CronParser, Seconds, Year};
+
+/// Backoff after the first failure; doubles with each further one.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
+/// Backoff never exceeds this, so a broken feed is still retried daily, forever.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(24 * 3600);
+
+/// A parsed cron expression: 5 fields (crontab, minute granularity) or 6 with seconds first.
+#[derive(Clone)]
+pub struct CronSchedule {
+    cron: croner::Cron,
+    source: String,
+}
+
+/// A schedule expression that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid schedule {expression:?}: {reason} (use 5 fields like \"*/15 * * * *\" or 6 with seconds first)")]
+pub struct ScheduleError {
+    pub expression: String,
+    pub reason: String,
+}
+
+impl CronSchedule {
+    pub fn parse(expression: &str) -> Result<Self, ScheduleError> {
+        let fields = expression.split_whitespace().count();
+        let error = |reason: String| ScheduleError {
+            expression: expression.to_string(),
+            reason,
+        };
+        // croner would also take 7 fields (a year); we promise only crontab's 5 or 5 + seconds.
+        if !(5..=6).contains(&fields) && !expression.trim_start().starts_with('@') {
+            return Err(error(format!("{fields} fields")));
+        }
+        let cron = CronParser::builder()
+            .seconds(Seconds::Optional)
+            .year(Year::Disallowed)
+            .build()
+            .parse(expression)
+            .map_err(|reason| error(reason.to_string()))?;
+        // A pattern that never fires (e.g. 30 February) would stall the feed silently.
+        if cron.find_next_occurrence(&Utc::now(), false).is_err() {
+            return Err(error("it never fires".to_string()));
+        }
+        Ok(Self {
+            cron,
+            source: expression.to_string(),
+        })
+    }
+
+    /// The first tick strictly after `after`.
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.cron.find_next_occurrence(&after, false).ok()
+    }
+
+    /// The first tick at or after `at`.
+    pub fn next_at_or_after(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.cron.find_next_occurrence(&at, true).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+impl fmt::Debug for CronSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CronSchedule({:?})", self.source)
+    }
+}
+
+/// How the last poll of a feed ended, as far as timing is concerned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PollOutcome {
+    /// Fetched (or not modified). `fresh_for` is the server's freshness lifetime, if it gave one.
+    Succeeded { fresh_for: Option<Duration> },
+    /// Failed for the `consecutive_failures`-th time in a row (≥ 1). `retry_after` is the server's request.
+    Failed {
+        consecutive_failures: u32,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Everything [`next_poll`] needs; randomness comes in as numbers so the function stays pure.
+#[derive(Debug, Clone, Copy)]
+pub struct PollTiming<'a> {
+    pub schedule: &'a CronSchedule,
+    /// When the last poll ended.
+    pub finished_at: DateTime<Utc>,
+    pub outcome: PollOutcome,
+    /// This feed's fixed offset from its cron ticks (see [`feed_jitter`]).
+    pub feed_jitter: Duration,
+    /// A random number in `[0, 1)`: scales backoff to between 50 % and 100 % of its nominal value, so feeds
+    /// that failed together do not retry together.
+    pub backoff_jitter: f64,
+}
+
+/// When the feed is next due.
+///
+/// - The earliest allowed time is `finished_at` plus the longest of: the server's freshness lifetime, its
+///   `Retry-After`, and the backoff for the number of consecutive failures.
+/// - The poll then happens at the first cron tick at or after that time (so an admin's schedule is never
+///   beaten, and server hints never make us poll *more* often), plus the feed's jitter.
+/// - Ticks missed while a poll ran are skipped: the next tick is always after `finished_at`.
+pub fn next_poll(timing: &PollTiming) -> DateTime<Utc> {
+    let wait = match timing.outcome {
+        PollOutcome::Succeeded { fresh_for } => fresh_for.unwrap_or(Duration::ZERO),
+        PollOutcome::Failed {
+            consecutive_failures,
+            retry_after,
+        } => backoff(consecutive_failures, timing.backoff_jitter).max(retry_after.unwrap_or(Duration::ZERO)),
+    };
+    let earliest = timing.finished_at + to_delta(wait);
+    let tick = if wait.is_zero() {
+        timing.schedule.next_after(timing.finished_at)
+    } else {
+        timing.schedule.next_at_or_after(earliest)
+    };
+    // A schedule validated at load time always has a next tick; fall back to the earliest time regardless.
+    tick.unwrap_or(earliest).max(earliest) + to_delta(timing.feed_jitter)
+}
+
+/// The backoff after `consecutive_failures` failures: 1 min, 2 min, 4 min … capped at 24 h, scaled by
+/// `jitter` into its upper half.
+pub fn backoff(consecutive_failures: u32, jitter: f64) -> Duration {
+    if consecutive_failures == 0 {
+        return Duration::ZERO;
+    }
+    let doublings = (consecutive_failures - 1).min(20);
+    let nominal = BACKOFF_BASE.saturating_mul(1 << doublings).min(BACKOFF_CAP);
+    nominal.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// A stable pseudo-random offset in `[0, max)` for a feed: derived from its name so it survives restarts and
+/// spreads feeds with the same schedule evenly.
+pub fn feed_jitter(feed_name: &str, max: Duration) -> Duration {
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    feed_name.hash(&mut hasher);
+    let max_millis = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(hasher.finish() % max_millis)
+}
+
+fn to_delta(duration: Duration) -> TimeDelta {
+    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).expect("test time").with_timezone(&Utc)
+    }
+
+    fn every_15_minutes() -> CronSchedule {
+        CronSchedule::parse("*/15 * * * *").expect("valid")
+    }
+
+    fn timing(schedule: &CronSchedule, outcome: PollOutcome) -> PollTiming<'_> {
+        PollTiming {
+            schedule,
+            finished_at: at("2026-01-01T10:03:00Z"),
+            outcome,
+            feed_jitter: Duration::ZERO,
+            backoff_jitter: 1.0,
+        }
+    }
+
+    const OK: PollOutcome = PollOutcome::Succeeded { fresh_for: None };
+
+    fn failed(consecutive_failures: u32, retry_after: Option<u64>) -> PollOutcome {
+        PollOutcome::Failed {
+            consecutive_failures,
+            retry_after: retry_after.map(Duration::from_secs),
+        }
+    }
+
+    #[test]
+    fn five_and_six_field_expressions_parse_others_do_not() {
+        assert!(CronSchedule::parse("*/15 * * * *").is_ok());
+        assert!(CronSchedule::parse("30 */15 * * * *").is_ok());
+        assert!(CronSchedule::parse("@hourly").is_ok());
+        assert!(CronSchedule::parse("* * * *").is_err());
+        assert!(CronSchedule::parse("0 0 0 1 1 * 2030").is_err());
+        assert!(CronSchedule::parse("61 * * * *").is_err());
+        assert!(CronSchedule::parse("0 0 30 2 *").is_err());
+    }
+
+    #[test]
+    fn six_field_schedule_has_seconds_first() {
+        let schedule = CronSchedule::parse("30 0 * * * *").expect("valid");
+        assert_eq!(schedule.next_after(at("2026-01-01T10:00:00Z")), Some(at("2026-01-01T10:00:30Z")));
+    }
+
+    /// Each row: outcome, feed jitter (s) → expected next poll.
+    #[test]
+    fn next_poll_table() {
+        let schedule = every_15_minutes();
+        let rows: &[(PollOutcome, u64, &str)] = &[
+            (OK, 0, "2026-01-01T10:15:00Z"),
+            (OK, 7, "2026-01-01T10:15:07Z"),
+            // A server freshness lifetime shorter than the schedule changes nothing…
+            (PollOutcome::Succeeded { fresh_for: Some(Duration::from_secs(300)) }, 0, "2026-01-01T10:15:00Z"),
+            // …a longer one (ttl 60 min) moves the poll to the first tick after it.
+            (PollOutcome::Succeeded { fresh_for: Some(Duration::from_secs(3600)) }, 0, "2026-01-01T11:15:00Z"),
+            // Backoff below the schedule's interval: the schedule wins.
+            (failed(1, None), 0, "2026-01-01T10:15:00Z"),
+            // 6 failures → 32 min of backoff → first tick after 10:35.
+            (failed(6, None), 0, "2026-01-01T10:45:00Z"),
+            // Retry-After: 120 s beats a 1-min backoff but still lands on a tick.
+            (failed(1, Some(120)), 0, "2026-01-01T10:15:00Z"),
+            (failed(1, Some(7200)), 3, "2026-01-01T12:15:03Z"),
+        ];
+        for (outcome, jitter, expected) in rows {
+            let mut input = timing(&schedule, *outcome);
+            input.feed_jitter = Duration::from_secs(*jitter);
+            assert_eq!(next_poll(&input), at(expected), "{outcome:?} jitter {jitter}");
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_on_a_per_second_schedule() {
+        let schedule = CronSchedule::parse("* * * * * *").expect("valid");
+        let next = next_poll(&timing(&schedule, failed(1, Some(120))));
+        assert_eq!(next, at("2026-01-01T10:05:00Z"));
+    }
+
+    #[test]
+    fn backoff_doubles_then_caps_and_jitter_stays_in_upper_half() {
+        assert_eq!(backoff(0, 1.0), Duration::ZERO);
+        assert_eq!(backoff(1, 1.0), Duration::from_secs(60));
+        assert_eq!(backoff(2, 1.0), Duration::from_secs(120));
+        assert_eq!(backoff(5, 1.0), Duration::from_secs(960));
+        assert_eq!(backoff(40, 1.0), BACKOFF_CAP);
+        assert_eq!(backoff(1, 0.0), Duration::from_secs(30));
+        let per_second = CronSchedule::parse("* * * * * *").expect("valid");
+        let mut previous = at("2026-01-01T10:03:00Z");
+        for failures in 1..=12 {
+            let next = next_poll(&timing(&per_second, failed(failures, None)));
+            assert!(next > previous, "backoff must grow: {failures} failures");
+            previous = next;
+        }
+    }
+
+    #[test]
+    fn feed_jitter_is_stable_and_bounded() {
+        let max = Duration::from_secs(5);
+        assert_eq!(feed_jitter("techcrunch", max), feed_jitter("techcrunch", max));
+        assert!(feed_jitter("techcrunch", max) < max);
+        assert_eq!(feed_jitter("techcrunch", Duration::ZERO), Duration::ZERO);
+    }
+}
