@@ -1,0 +1,325 @@
+//! A flat, pre-order view of the parsed document that the scoring and rendering passes share.
+//!
+//! scraper's tree is pointer-linked, so summing text over subtrees again and again is quadratic. Here every
+//! node gets an index in document order and knows where its subtree ends, which makes "all descendants" a
+//! range and lets one reverse sweep compute per-node text statistics for the whole page.
+
+use scraper::node::Element;
+use scraper::{Html, Node};
+
+use super::text::push_collapsed;
+
+/// One node of the flattened document.
+pub(super) struct DomNode<'a> {
+    pub node: &'a Node,
+    /// Lower-case tag name for elements, "" for text and the document root.
+    pub name: &'a str,
+    pub parent: usize,
+    /// One past the last descendant: the subtree is `index..end`.
+    pub end: usize,
+    /// Set by cleaning; a removed node hides its whole subtree from statistics and rendering.
+    pub removed: bool,
+    pub stats: Stats,
+}
+
+/// Text statistics of a subtree, ignoring removed nodes.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Stats {
+    /// Non-whitespace characters.
+    pub chars: u32,
+    /// Non-whitespace characters inside links.
+    pub link_chars: u32,
+    /// Commas, Latin and CJK: a cheap signal of prose.
+    pub commas: u32,
+    pub paragraphs: u32,
+    pub images: u32,
+    pub list_items: u32,
+    pub inputs: u32,
+    /// Whether any descendant is a block-level element (so the node is not a plain run of inline text).
+    pub has_block: bool,
+}
+
+impl Stats {
+    pub fn link_density(&self) -> f64 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            f64::from(self.link_chars) / f64::from(self.chars)
+        }
+    }
+}
+
+pub(super) struct Dom<'a> {
+    pub nodes: Vec<DomNode<'a>>,
+}
+
+/// Index of the document root; its `parent` points at itself.
+pub(super) const ROOT: usize = 0;
+
+impl<'a> Dom<'a> {
+    pub fn new(html: &'a Html) -> Self {
+        let root = html.tree.root();
+        let mut nodes = vec![DomNode {
+            node: root.value(),
+            name: "",
+            parent: ROOT,
+            end: 1,
+            removed: false,
+            stats: Stats::default(),
+        }];
+        // Explicit stack: real pages nest deeply enough to make recursion a stack-overflow risk.
+        let mut stack = vec![(ROOT, root.children())];
+        while let Some((index, children)) = stack.last_mut() {
+            let parent = *index;
+            match children.next() {
+                Some(child) => {
+                    let value = child.value();
+                    let name = match value {
+                        Node::Element(element) => element.name(),
+                        Node::Text(_) => "",
+                        _ => continue,
+                    };
+                    let child_index = nodes.len();
+                    nodes.push(DomNode {
+                        node: value,
+                        name,
+                        parent,
+                        end: child_index + 1,
+                        removed: false,
+                        stats: Stats::default(),
+                    });
+                    if value.is_element() {
+                        stack.push((child_index, child.children()));
+                    }
+                }
+                None => {
+                    nodes[parent].end = nodes.len();
+                    stack.pop();
+                }
+            }
+        }
+        let mut dom = Dom { nodes };
+        dom.recompute();
+        dom
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn element(&self, index: usize) -> Option<&'a Element> {
+        self.nodes.get(index).and_then(|n| n.node.as_element())
+    }
+
+    pub fn attr(&self, index: usize, name: &str) -> Option<&'a str> {
+        self.element(index).and_then(|e| e.attr(name))
+    }
+
+    pub fn text(&self, index: usize) -> Option<&'a str> {
+        match self.nodes.get(index).map(|n| n.node) {
+            Some(Node::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self, index: usize) -> &'a str {
+        self.nodes.get(index).map_or("", |n| n.name)
+    }
+
+    pub fn stats(&self, index: usize) -> Stats {
+        self.nodes.get(index).map(|n| n.stats).unwrap_or_default()
+    }
+
+    pub fn is_removed(&self, index: usize) -> bool {
+        self.nodes.get(index).is_none_or(|n| n.removed)
+    }
+
+    pub fn remove(&mut self, index: usize) {
+        if let Some(node) = self.nodes.get_mut(index) {
+            node.removed = true;
+        }
+    }
+
+    /// Direct children that are still present, in document order.
+    pub fn children(&self, index: usize) -> Children<'_, 'a> {
+        let end = self.nodes.get(index).map_or(0, |n| n.end);
+        Children {
+            dom: self,
+            next: index + 1,
+            end,
+        }
+    }
+
+    /// The nearest ancestors, closest first, excluding the document root.
+    pub fn ancestors(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut current = index;
+        std::iter::from_fn(move || {
+            let parent = self.nodes.get(current)?.parent;
+            if parent == current || parent == ROOT {
+                return None;
+            }
+            current = parent;
+            Some(parent)
+        })
+    }
+
+    pub fn is_ancestor_of(&self, ancestor: usize, index: usize) -> bool {
+        ancestor < index && self.nodes.get(ancestor).is_some_and(|n| index < n.end)
+    }
+
+    /// Whitespace-normalised text of a subtree, including removed parts (for metadata read before cleaning).
+    pub fn text_content(&self, index: usize) -> String {
+        let end = self.nodes.get(index).map_or(index, |n| n.end);
+        let mut out = String::new();
+        for node in self.nodes.get(index..end).unwrap_or_default() {
+            if let Node::Text(text) = node.node {
+                push_collapsed(&mut out, text);
+            }
+        }
+        out.trim_end().to_owned()
+    }
+
+    /// The subtree's text exactly as written (script bodies, `<pre>`), including removed parts.
+    pub fn text_content_raw(&self, index: usize) -> String {
+        let end = self.nodes.get(index).map_or(index, |n| n.end);
+        let mut out = String::new();
+        for node in self.nodes.get(index..end).unwrap_or_default() {
+            if let Node::Text(text) = node.node {
+                out.push_str(text);
+            }
+        }
+        out
+    }
+
+    /// Propagates removal to descendants and recomputes every node's statistics in one reverse sweep.
+    pub fn recompute(&mut self) {
+        for index in 1..self.nodes.len() {
+            let parent = self.nodes[index].parent;
+            if self.nodes[parent].removed {
+                self.nodes[index].removed = true;
+            }
+            self.nodes[index].stats = Stats::default();
+        }
+        self.nodes[ROOT].stats = Stats::default();
+        for index in (1..self.nodes.len()).rev() {
+            if self.nodes[index].removed {
+                continue;
+            }
+            let mut stats = self.nodes[index].stats;
+            let name = self.nodes[index].name;
+            if let Node::Text(text) = self.nodes[index].node {
+                for c in text.chars() {
+                    if !c.is_whitespace() {
+                        stats.chars += 1;
+                    }
+                    if matches!(c, ',' | '，' | '、') {
+                        stats.commas += 1;
+                    }
+                }
+            }
+            match name {
+                "a" => stats.link_chars = stats.chars,
+                "p" => stats.paragraphs += 1,
+                "img" => stats.images += 1,
+                "li" => stats.list_items += 1,
+                "input" | "select" | "textarea" | "button" => stats.inputs += 1,
+                _ => {}
+            }
+            self.nodes[index].stats = stats;
+            let parent = self.nodes[index].parent;
+            let into = &mut self.nodes[parent].stats;
+            into.chars += stats.chars;
+            into.link_chars += stats.link_chars;
+            into.commas += stats.commas;
+            into.paragraphs += stats.paragraphs;
+            into.images += stats.images;
+            into.list_items += stats.list_items;
+            into.inputs += stats.inputs;
+            into.has_block |= stats.has_block || is_block(name);
+        }
+    }
+}
+
+pub(super) struct Children<'d, 'a> {
+    dom: &'d Dom<'a>,
+    next: usize,
+    end: usize,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.next < self.end {
+            let index = self.next;
+            let node = self.dom.nodes.get(index)?;
+            self.next = node.end;
+            if !node.removed {
+                return Some(index);
+            }
+        }
+        None
+    }
+}
+
+/// Elements that start a new block when rendered (HTML flow content that is not phrasing content).
+pub(super) fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+            | "caption"
+    )
+}
+
+pub(super) fn heading_level(name: &str) -> Option<usize> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}

@@ -1,0 +1,300 @@
+//! Page metadata: title, author, publication date, cover image, description, language and site name.
+//!
+//! Precedence, most deliberate source first:
+//! 1. JSON-LD article objects (`NewsArticle`, `Article`, `BlogPosting`, … also inside `@graph`/arrays);
+//! 2. OpenGraph/Twitter/article meta (`og:title`, `twitter:title`, `article:published_time`,
+//!    `article:author` unless it is a profile URL, `og:image`, `twitter:image`, `og:locale`);
+//! 3. plain meta (`author`, `byl`, `parsely-author`, `date`, `pubdate`, `parsely-pub-date`, `dc.date`, …);
+//! 4. the document itself: `<h1>`/`<title>`, `<time datetime>`, a visible byline ("By Jane Doe").
+//!
+//! Titles lose a trailing (or leading) site name such as " – Site", " | Site", " :: Site" only when the
+//! separated part is recognisably the site (`og:site_name`, `application-name`, JSON-LD publisher, host
+//! name) or the rest equals the page's `<h1>`, so headlines that merely contain a dash survive.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset};
+use url::Url;
+
+use super::dates::{find_date_in_text, parse_date};
+use super::dom::Dom;
+use super::jsonld::{self, JsonLdArticle, looks_like_url};
+use super::text::normalize;
+
+#[derive(Debug, Default)]
+pub(super) struct Metadata {
+    pub base: Option<Url>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub image: Option<Url>,
+    pub description: Option<String>,
+    pub language: Option<String>,
+    pub article_body: Option<String>,
+}
+
+const TITLE_SEPARATORS: &[&str] = &[" | ", " – ", " — ", " - ", " :: ", " · ", " • ", " » ", " « ", " / ", " ~ "];
+const AUTHOR_KEYS: &[&str] = &["article:author", "author", "byl", "parsely-author", "sailthru.author", "dc.creator"];
+const DATE_KEYS: &[&str] = &[
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "date",
+    "pubdate",
+    "parsely-pub-date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.date",
+    "dcterms.created",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+    "sailthru.date",
+    "article.published",
+];
+
+/// What one sweep over the document collects before anything is cleaned away.
+#[derive(Default)]
+struct Scan {
+    meta: HashMap<String, String>,
+    json_ld: Vec<String>,
+    html_lang: Option<String>,
+    base_href: Option<String>,
+    title: Option<String>,
+    h1: Vec<String>,
+    /// The best `<time>` so far and its rank (see the `time` arm of [`scan`]).
+    time: Option<(u8, String)>,
+    byline: Option<String>,
+    dateline: Option<String>,
+}
+
+pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
+    let scan = scan(dom);
+    let base = scan.base_href.as_deref().and_then(|href| url.join(href).ok()).unwrap_or_else(|| url.clone());
+    let ld = jsonld::parse(&scan.json_ld).unwrap_or_default();
+    let meta = |key: &str| scan.meta.get(key).map(String::as_str).filter(|v| !v.is_empty());
+
+    let sites: Vec<String> = [meta("og:site_name"), meta("application-name"), ld.publisher.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .chain(host_label(&base))
+        .collect();
+    let title = [ld.headline.as_deref(), meta("og:title"), meta("twitter:title"), scan.h1.first().map(String::as_str)]
+        .into_iter()
+        .flatten()
+        .chain(scan.title.as_deref())
+        .map(normalize)
+        .find(|t| !t.is_empty())
+        .map(|t| strip_site_name(&t, &sites, &scan.h1));
+
+    let author = ld
+        .author
+        .clone()
+        .or_else(|| AUTHOR_KEYS.iter().filter_map(|k| meta(k)).find_map(clean_author))
+        .or_else(|| scan.byline.as_deref().and_then(clean_author));
+
+    let published = ld
+        .published
+        .as_deref()
+        .and_then(parse_date)
+        .or_else(|| DATE_KEYS.iter().filter_map(|k| meta(k)).find_map(parse_date))
+        .or_else(|| scan.time.as_ref().and_then(|(_, value)| parse_date(value)))
+        .or_else(|| scan.dateline.as_deref().and_then(find_date_in_text));
+
+    let image = ["og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"]
+        .iter()
+        .filter_map(|k| meta(k))
+        .chain(ld.image.as_deref())
+        .find_map(|src| absolute_http_url(&base, src));
+
+    let description = ["description", "og:description", "twitter:description"]
+        .iter()
+        .filter_map(|k| meta(k))
+        .chain(ld.description.as_deref())
+        .map(normalize)
+        .find(|d| !d.is_empty());
+
+    let language = scan
+        .html_lang
+        .as_deref()
+        .into_iter()
+        .chain(["og:locale", "content-language", "language", "dc.language"].iter().filter_map(|k| meta(k)))
+        .chain(ld.language.as_deref())
+        .find_map(primary_language_tag);
+
+    let JsonLdArticle { body, .. } = ld;
+    Metadata {
+        base: Some(base),
+        title,
+        author,
+        published,
+        image,
+        description,
+        language,
+        article_body: body,
+    }
+}
+
+fn scan(dom: &Dom) -> Scan {
+    let mut scan = Scan::default();
+    let mut in_article = false;
+    let mut article_end = 0;
+    for index in 0..dom.len() {
+        if index >= article_end {
+            in_article = false;
+        }
+        let Some(element) = dom.element(index) else { continue };
+        let attr = |name: &str| element.attr(name).map(str::trim).filter(|v| !v.is_empty());
+        match dom.name(index) {
+            "html" => scan.html_lang = scan.html_lang.take().or_else(|| attr("lang").map(str::to_owned)),
+            "base" if scan.base_href.is_none() => scan.base_href = attr("href").map(str::to_owned),
+            "title" if scan.title.is_none() => scan.title = Some(dom.text_content(index)),
+            "h1" if scan.h1.len() < 4 => scan.h1.push(dom.text_content(index)),
+            "article" if !in_article => {
+                in_article = true;
+                article_end = dom.nodes[index].end;
+            }
+            "meta" => {
+                let key = attr("property").or_else(|| attr("name")).or_else(|| attr("itemprop"));
+                let key = key.or_else(|| attr("http-equiv"));
+                if let (Some(key), Some(content)) = (key, attr("content")) {
+                    // `property` may hold several space-separated names.
+                    for key in key.split_whitespace() {
+                        scan.meta.entry(key.to_ascii_lowercase()).or_insert_with(|| content.to_owned());
+                    }
+                }
+            }
+            "script" if attr("type").is_some_and(|t| t.contains("ld+json")) => {
+                scan.json_ld.push(dom.text_content_raw(index));
+            }
+            "time" => {
+                let value = attr("datetime").map(str::to_owned).unwrap_or_else(|| dom.text_content(index));
+                let says_published = attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+                    || element.attr("pubdate").is_some()
+                    || attr("class").is_some_and(|c| c.contains("publish"));
+                // Lower rank wins: an explicit "published" time, then one inside <article>, then any.
+                let rank = if says_published { 0 } else if in_article { 1 } else { 2 };
+                if scan.time.as_ref().is_none_or(|(best, _)| rank < *best) {
+                    scan.time = Some((rank, value));
+                }
+            }
+            _ => {}
+        }
+        let marks_byline = attr("rel").is_some_and(|r| r == "author")
+            || attr("itemprop").is_some_and(|p| p == "author")
+            || attr("class").or_else(|| attr("id")).is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                c.contains("byline") || c.contains("author-name") || c.contains("article-author")
+            });
+        if scan.byline.is_none() && marks_byline {
+            scan.byline = Some(dom.text_content(index)).filter(|t| !t.is_empty() && t.chars().count() < 120);
+        }
+        let marks_date = attr("class").is_some_and(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("date") || c.contains("published") || c.contains("timestamp")
+        });
+        if scan.dateline.is_none() && marks_date {
+            scan.dateline = Some(dom.text_content(index)).filter(|t| t.chars().count() < 120);
+        }
+    }
+    scan
+}
+
+/// "By Jane Doe and John Roe" → "Jane Doe and John Roe"; rejects profile URLs and long sentences.
+fn clean_author(raw: &str) -> Option<String> {
+    let text = normalize(raw);
+    let lower = text.to_lowercase();
+    let text = if lower.starts_with("by ") || lower.starts_with("by:") {
+        text[3..].trim_start_matches([':', ' ']).to_owned()
+    } else {
+        text
+    };
+    let text = text.trim_end_matches([',', '|', '·']).trim().to_owned();
+    let reasonable = !text.is_empty() && text.chars().count() <= 100 && !looks_like_url(&text);
+    reasonable.then_some(text)
+}
+
+fn host_label(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    host.split('.').next().map(str::to_owned)
+}
+
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+fn names_site(part: &str, sites: &[String]) -> bool {
+    let part = squash(part);
+    !part.is_empty()
+        && sites.iter().map(|s| squash(s)).any(|site| {
+            !site.is_empty()
+                && (part == site
+                    || (site.chars().count() >= 4 && part.contains(&site))
+                    || (part.chars().count() >= 4 && site.contains(&part)))
+        })
+}
+
+/// Removes a site-name suffix or prefix (see the module docs for when a part counts as the site).
+pub(super) fn strip_site_name(title: &str, sites: &[String], headings: &[String]) -> String {
+    let matches_heading = |part: &str| headings.iter().any(|h| squash(h) == squash(part) && !h.is_empty());
+    for separator in TITLE_SEPARATORS {
+        if let Some((head, tail)) = title.rsplit_once(separator) {
+            if !head.trim().is_empty() && (names_site(tail, sites) || matches_heading(head)) {
+                return strip_site_name(head.trim(), sites, headings);
+            }
+        }
+        if let Some((head, tail)) = title.split_once(separator) {
+            if !tail.trim().is_empty() && (names_site(head, sites) || matches_heading(tail)) {
+                return tail.trim().to_owned();
+            }
+        }
+    }
+    title.to_owned()
+}
+
+/// An absolute http(s) URL for `src` relative to `base`.
+pub(super) fn absolute_http_url(base: &Url, src: &str) -> Option<Url> {
+    let src = src.trim();
+    if src.is_empty() || src.starts_with("data:") {
+        return None;
+    }
+    let url = base.join(src).ok()?;
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+/// "ko-KR" → "ko", "en_US" → "en"; rejects things that are not a language subtag.
+pub(super) fn primary_language_tag(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    (2..=3).contains(&primary.len()).then_some(primary).filter(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_recognised_site_names_only() {
+        let sites = vec!["The Verge".to_owned(), "theverge".to_owned()];
+        assert_eq!(strip_site_name("Apple ships a thing - The Verge", &sites, &[]), "Apple ships a thing");
+        assert_eq!(strip_site_name("Apple ships a thing | The Verge", &sites, &[]), "Apple ships a thing");
+        assert_eq!(strip_site_name("Spider-Man – a review of the film", &sites, &[]), "Spider-Man – a review of the film");
+        let heading = vec!["Markets fall".to_owned()];
+        assert_eq!(strip_site_name("Markets fall :: Daily Planet", &[], &heading), "Markets fall");
+        assert_eq!(strip_site_name("The Verge | Apple ships", &sites, &[]), "Apple ships");
+    }
+
+    #[test]
+    fn cleans_bylines() {
+        assert_eq!(clean_author("  By  Jane Doe ").as_deref(), Some("Jane Doe"));
+        assert_eq!(clean_author("https://facebook.com/jane"), None);
+    }
+
+    #[test]
+    fn language_tags() {
+        assert_eq!(primary_language_tag("ko-KR").as_deref(), Some("ko"));
+        assert_eq!(primary_language_tag("en_US").as_deref(), Some("en"));
+        assert_eq!(primary_language_tag("").as_deref(), None);
+    }
+}

@@ -1,0 +1,183 @@
+//! Text hygiene shared by every output field: whitespace collapsing, invisible-character removal, Markdown
+//! escaping and the excerpt's word-boundary cut.
+//!
+//! Entities are already decoded by html5ever, so nothing here decodes again (a literal "&amp;" in the text
+//! is what the page says).
+
+/// Characters that carry no visible content and only break words apart when copied.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+/// Whitespace for collapsing purposes: Unicode white space (NBSP included) but not the invisible joiners.
+pub(super) fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// Appends `text` to `out`, turning every whitespace run into one space and dropping invisible characters.
+/// A leading space is dropped when `out` is empty or already ends in whitespace.
+pub(super) fn push_collapsed(out: &mut String, text: &str) {
+    let mut pending_space = false;
+    for c in text.chars() {
+        if is_invisible(c) {
+            continue;
+        }
+        if is_space(c) {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() && !out.ends_with([' ', '\n']) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    if pending_space && !out.is_empty() && !out.ends_with([' ', '\n']) {
+        out.push(' ');
+    }
+}
+
+/// Whitespace-normalised copy: runs collapsed, ends trimmed.
+pub(super) fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_collapsed(&mut out, text);
+    out.trim_end().to_owned()
+}
+
+/// Escapes what would change the meaning of `text` in Markdown, and nothing else: emphasis markers that
+/// could pair up, brackets, backticks, backslashes, angle brackets that look like tags, and block markers at
+/// the start of a line.
+pub(super) fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        escape_line(line, &mut out);
+    }
+    out
+}
+
+fn escape_line(line: &str, out: &mut String) {
+    let chars: Vec<char> = line.chars().collect();
+    let indent = chars.iter().position(|c| *c != ' ').unwrap_or(chars.len());
+    let marker = block_marker(&chars[indent..]).map(|offset| indent + offset);
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+        let next = chars.get(i + 1).copied();
+        let escape = marker == Some(i)
+            || match c {
+                '\\' | '`' | '[' | ']' => true,
+                '*' => !(prev.is_none_or(char::is_whitespace) && next.is_none_or(char::is_whitespace)),
+                // Intra-word underscores (snake_case) never form emphasis in CommonMark.
+                '_' => !(prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric)),
+                '<' => next.is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!'),
+                _ => false,
+            };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// Offset of the character that would make `line` (already without indentation) a heading, quote, table
+/// row, thematic break, setext underline or list item.
+fn block_marker(line: &[char]) -> Option<usize> {
+    let first = *line.first()?;
+    let second = line.get(1).copied();
+    match first {
+        '#' | '>' | '|' => Some(0),
+        '-' | '+' | '=' | '*' if second.is_none_or(|c| c == ' ' || c == first) => Some(0),
+        '0'..='9' => {
+            let digits = line.iter().take_while(|c| c.is_ascii_digit()).count();
+            let after = line.get(digits + 1).copied();
+            (digits <= 9 && matches!(line.get(digits), Some('.' | ')')) && after.is_none_or(|c| c == ' '))
+                .then_some(digits)
+        }
+        _ => None,
+    }
+}
+
+/// Cuts `text` to at most `max_chars` characters at a word boundary (at a character boundary for text
+/// written without spaces, such as Chinese or Japanese) and appends "…". Short text is returned unchanged.
+pub(super) fn truncate_excerpt(text: &str, max_chars: usize) -> String {
+    let text = normalize(text);
+    if text.chars().count() <= max_chars {
+        return text;
+    }
+    // Leave room for the ellipsis.
+    let limit = max_chars.saturating_sub(1);
+    let cut_byte = text.char_indices().nth(limit).map_or(text.len(), |(b, _)| b);
+    let head = &text[..cut_byte];
+    let next_char = text[cut_byte..].chars().next();
+    let mid_word = next_char.is_some_and(|c| !c.is_whitespace() && !is_cjk(c));
+    let mut cut = if mid_word {
+        match head.rfind(char::is_whitespace) {
+            Some(space) if space > head.len() / 2 => &head[..space],
+            _ if head.chars().last().is_some_and(is_cjk) => head,
+            Some(space) => &head[..space],
+            None => head,
+        }
+    } else {
+        head
+    };
+    cut = cut.trim_end_matches(|c: char| c.is_whitespace() || is_dangling_punctuation(c));
+    format!("{cut}…")
+}
+
+fn is_dangling_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        ',' | ';' | ':' | '-' | '–' | '—' | '(' | '[' | '{' | '"' | '\'' | '“' | '‘' | '/' | '、' | '，' | '.' | '…'
+    )
+}
+
+/// Han, Hangul, Kana and CJK punctuation: scripts where a character boundary is an acceptable cut.
+pub(super) fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x303F | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF
+        | 0x1100..=0x11FF | 0x3130..=0x318F | 0xF900..=0xFAFF | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapses_whitespace_and_nbsp() {
+        assert_eq!(normalize("  a\u{a0}\u{a0}b \n\t c\u{200b}d  "), "a b cd");
+    }
+
+    #[test]
+    fn escapes_only_meaningful_markdown() {
+        assert_eq!(escape_markdown("# not a heading"), "\\# not a heading");
+        assert_eq!(escape_markdown("C# and F#, 5 * 3"), "C# and F#, 5 * 3");
+        assert_eq!(escape_markdown("snake_case and _emph_"), "snake_case and \\_emph\\_");
+        assert_eq!(escape_markdown("see [1] *here*"), "see \\[1\\] \\*here\\*");
+        assert_eq!(escape_markdown("1. first"), "1\\. first");
+        assert_eq!(escape_markdown("2024. It was"), "2024\\. It was");
+        assert_eq!(escape_markdown("Dr. Who, 3.5 and - dash"), "Dr. Who, 3.5 and - dash");
+        assert_eq!(escape_markdown("- item"), "\\- item");
+        assert_eq!(escape_markdown("a <b> tag"), "a \\<b> tag");
+    }
+
+    #[test]
+    fn excerpt_cuts_at_word_boundary() {
+        let text = "word ".repeat(50);
+        let excerpt = truncate_excerpt(&text, 160);
+        assert!(excerpt.ends_with("word…"), "{excerpt}");
+        assert!(excerpt.chars().count() <= 160);
+        assert_eq!(truncate_excerpt("short, text", 160), "short, text");
+        let comma = format!("{}, tail and more words here", "a".repeat(150));
+        assert!(!truncate_excerpt(&comma, 160).contains(",…"));
+    }
+
+    #[test]
+    fn excerpt_cuts_cjk_at_characters() {
+        let text = "한국어문장입니다".repeat(30);
+        let excerpt = truncate_excerpt(&text, 160);
+        assert_eq!(excerpt.chars().count(), 160);
+        assert!(excerpt.ends_with('…'));
+    }
+}
