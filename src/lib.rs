@@ -5,4 +5,7 @@ pub mod extract;
 pub mod feed_parse;
 pub mod fetch;
 pub mod host_limits;
+pub mod output;
+pub mod record;
 pub mod schedule;
+pub mod store;

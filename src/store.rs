@@ -1,0 +1,415 @@
+//! Storage: the SQLite database, which is the truth. Feed state (validators, poll results, backoff),
+//! articles unique by canonical URL, and the item failures to retry.
+//!
+//! Opening applies the numbered `migrations/*.sql` in order, each once and each in its own transaction,
+//! tracked with `PRAGMA user_version`. WAL mode lets `tidings status` read while the daemon writes.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use url::Url;
+
+use crate::record::{ArticleRecord, Origin, StoredArticle};
+
+/// The migrations, in order; the number in each file name is its position.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_initial.sql", include_str!("../migrations/0001_initial.sql"))];
+
+/// A database failure, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: cannot create its folder: {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error("{path}: migration {migration} failed: {source}")]
+    Migration {
+        path: PathBuf,
+        migration: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error("{path}: the database is from a newer tidings (schema {found}, this build knows {known})")]
+    TooNew { path: PathBuf, found: i64, known: usize },
+}
+
+/// What the last poll of a feed left behind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedState {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<String>,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub last_result: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    /// Articles written by the last poll.
+    pub articles_written: u32,
+}
+
+/// One row of `tidings status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedStatus {
+    pub name: String,
+    pub state: FeedState,
+}
+
+/// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
+pub struct Store {
+    path: PathBuf,
+    connection: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut connection = Connection::open(path).map_err(sqlite)?;
+        connection.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+        connection
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(sqlite)?;
+        migrate(&mut connection, path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The stored state of feed `name`, or defaults for a feed never polled.
+    pub fn feed_state(&self, name: &str) -> Result<FeedState, StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT etag, last_modified, body_hash, last_poll_at, last_result, last_error,
+                        consecutive_failures, next_poll_at, articles_written
+                 FROM feeds WHERE name = ?1",
+                [name],
+                feed_state_from_row,
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|source| self.error(source))
+    }
+
+    /// Saves the state after a poll of feed `name` at `url`.
+    pub fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError> {
+        let succeeded = state.last_result.as_deref() != Some("failed");
+        self.connection()
+            .execute(
+                "INSERT INTO feeds (name, url, etag, last_modified, body_hash, last_poll_at, last_success_at,
+                                    last_result, last_error, consecutive_failures, next_poll_at, articles_written)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 END, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (name) DO UPDATE SET
+                    url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
+                    body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at,
+                    last_success_at = COALESCE(excluded.last_success_at, feeds.last_success_at),
+                    last_result = excluded.last_result, last_error = excluded.last_error,
+                    consecutive_failures = excluded.consecutive_failures,
+                    next_poll_at = excluded.next_poll_at, articles_written = excluded.articles_written",
+                params![
+                    name,
+                    url.as_str(),
+                    state.etag,
+                    state.last_modified,
+                    state.body_hash,
+                    state.last_poll_at.map(|at| at.to_rfc3339()),
+                    succeeded,
+                    state.last_result,
+                    state.last_error,
+                    state.consecutive_failures,
+                    state.next_poll_at.map(|at| at.to_rfc3339()),
+                    state.articles_written,
+                ],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    /// Sets only the next due time of a feed (used when a schedule changes without a poll).
+    pub fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT INTO feeds (name, url, next_poll_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET next_poll_at = excluded.next_poll_at, url = excluded.url",
+                params![name, url.as_str(), at.to_rfc3339()],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    /// Every feed the database knows, by name.
+    pub fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(
+                "SELECT etag, last_modified, body_hash, last_poll_at, last_result, last_error,
+                        consecutive_failures, next_poll_at, articles_written, name
+                 FROM feeds ORDER BY name",
+            )
+            .map_err(|source| self.error(source))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(FeedStatus {
+                    state: feed_state_from_row(row)?,
+                    name: row.get(9)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|source| self.error(source));
+        rows
+    }
+
+    /// True when `canonical_url` already leads to a stored article.
+    pub fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError> {
+        self.connection()
+            .query_row("SELECT 1 FROM article_urls WHERE url = ?1", [canonical_url.as_str()], |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|source| self.error(source))
+    }
+
+    /// Stores `record` unless its canonical URL (or one of `aliases`) is already stored, recording every alias.
+    /// The file name comes from `name_for(attempt)` — the first that no other article uses. Returns the stored
+    /// article, or `None` if it was a duplicate (whose aliases are still recorded). Commits before returning.
+    pub fn insert_article(
+        &self,
+        record: &ArticleRecord,
+        aliases: &[Url],
+        name_for: impl Fn(u32) -> String,
+    ) -> Result<Option<StoredArticle>, StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(|source| self.error(source))?;
+        let stored = (|| {
+            let existing: Option<i64> = transaction
+                .query_row(
+                    "SELECT article_id FROM article_urls WHERE url = ?1",
+                    [record.canonical_url.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(article_id) = existing {
+                record_aliases(&transaction, article_id, aliases)?;
+                return Ok(None);
+            }
+            let mut attempt = 1;
+            let file_name = loop {
+                let candidate = name_for(attempt);
+                let taken = transaction
+                    .query_row("SELECT 1 FROM articles WHERE file_name = ?1", [&candidate], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                if !taken {
+                    break candidate;
+                }
+                attempt += 1;
+            };
+            transaction.execute(
+                "INSERT INTO articles (canonical_url, feed, title, date, published, excerpt, cover_image, author,
+                                       tags, category, language, body, origin, file_name, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![
+                    record.canonical_url.as_str(),
+                    record.feed,
+                    record.title,
+                    record.date.format("%Y-%m-%d").to_string(),
+                    record.published.map(|at| at.to_rfc3339()),
+                    record.excerpt,
+                    record.cover_image.as_ref().map(Url::as_str),
+                    record.author,
+                    serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
+                    record.category,
+                    record.language,
+                    record.body,
+                    record.origin.as_str(),
+                    file_name,
+                    Utc::now().to_rfc3339(),
+                ],
+            )?;
+            let id = transaction.last_insert_rowid();
+            record_aliases(&transaction, id, std::slice::from_ref(&record.canonical_url))?;
+            record_aliases(&transaction, id, aliases)?;
+            transaction.execute("DELETE FROM item_failures WHERE canonical_url = ?1", [record.canonical_url.as_str()])?;
+            for alias in aliases {
+                transaction.execute("DELETE FROM item_failures WHERE canonical_url = ?1", [alias.as_str()])?;
+            }
+            Ok(Some(StoredArticle {
+                id,
+                file_name,
+                record: record.clone(),
+            }))
+        })();
+        let stored = stored.map_err(|source| self.error(source))?;
+        transaction.commit().map_err(|source| self.error(source))?;
+        Ok(stored)
+    }
+
+    /// Notes that an item could not be made into an article; it stays unknown, so later polls retry it.
+    pub fn record_item_failure(&self, feed: &str, canonical_url: &Url, error: &str) -> Result<u32, StoreError> {
+        self.connection()
+            .query_row(
+                "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
+                 VALUES (?1, ?2, 1, ?3, ?4)
+                 ON CONFLICT (canonical_url) DO UPDATE SET attempts = attempts + 1,
+                    last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at
+                 RETURNING attempts",
+                params![canonical_url.as_str(), feed, error, Utc::now().to_rfc3339()],
+                |row| row.get(0),
+            )
+            .map_err(|source| self.error(source))
+    }
+
+    /// Every stored article, oldest first (for re-rendering missing files).
+    pub fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(
+                "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
+                        tags, category, language, body, origin
+                 FROM articles ORDER BY id",
+            )
+            .map_err(|source| self.error(source))?;
+        let rows = statement
+            .query_map([], |row| {
+                let text = |index: usize| row.get::<_, String>(index);
+                let optional = |index: usize| row.get::<_, Option<String>>(index);
+                let url_column = |index: usize| -> rusqlite::Result<Url> {
+                    Url::parse(&text(index)?).map_err(|error| {
+                        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+                    })
+                };
+                Ok(StoredArticle {
+                    id: row.get(0)?,
+                    file_name: text(1)?,
+                    record: ArticleRecord {
+                        canonical_url: url_column(2)?,
+                        feed: text(3)?,
+                        title: text(4)?,
+                        date: NaiveDate::parse_from_str(&text(5)?, "%Y-%m-%d").unwrap_or_default(),
+                        published: optional(6)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
+                        excerpt: text(7)?,
+                        cover_image: optional(8)?.and_then(|cover| Url::parse(&cover).ok()),
+                        author: optional(9)?,
+                        tags: serde_json::from_str(&text(10)?).unwrap_or_default(),
+                        category: optional(11)?,
+                        language: optional(12)?,
+                        body: text(13)?,
+                        origin: Origin::parse(&text(14)?),
+                    },
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|source| self.error(source));
+        rows
+    }
+}
+
+fn record_aliases(transaction: &rusqlite::Transaction, article_id: i64, aliases: &[Url]) -> rusqlite::Result<()> {
+    for alias in aliases {
+        transaction.execute(
+            "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?1, ?2)",
+            params![alias.as_str(), article_id],
+        )?;
+    }
+    Ok(())
+}
+
+fn feed_state_from_row(row: &rusqlite::Row) -> rusqlite::Result<FeedState> {
+    let time = |index: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(row
+            .get::<_, Option<String>>(index)?
+            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| at.with_timezone(&Utc)))
+    };
+    Ok(FeedState {
+        etag: row.get(0)?,
+        last_modified: row.get(1)?,
+        body_hash: row.get(2)?,
+        last_poll_at: time(3)?,
+        last_result: row.get(4)?,
+        last_error: row.get(5)?,
+        consecutive_failures: row.get(6)?,
+        next_poll_at: time(7)?,
+        articles_written: row.get(8)?,
+    })
+}
+
+fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let sqlite = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sqlite)?;
+    if applied > MIGRATIONS.len() as i64 {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: applied,
+            known: MIGRATIONS.len(),
+        });
+    }
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(usize::try_from(applied).unwrap_or(0)) {
+        let failed = |source| StoreError::Migration {
+            path: path.to_path_buf(),
+            migration: name,
+            source,
+        };
+        let transaction = connection.transaction().map_err(failed)?;
+        transaction.execute_batch(sql).map_err(failed)?;
+        transaction.pragma_update(None, "user_version", i64::try_from(index + 1).unwrap_or(i64::MAX)).map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .expect("migrations folder")
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(files, listed);
+        for (index, name) in listed.iter().enumerate() {
+            assert!(name.starts_with(&format!("{:04}_", index + 1)), "{name} is out of sequence");
+        }
+    }
+
+    #[test]
+    fn migrations_apply_once_and_reopen_is_a_no_op() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nested/t.db");
+        drop(Store::open(&path).expect("first open"));
+        let store = Store::open(&path).expect("second open");
+        let version: i64 =
+            store.connection().query_row("PRAGMA user_version", [], |row| row.get(0)).expect("version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+}
