@@ -5,9 +5,34 @@ use url::Url;
 
 /// Query parameters that identify a campaign or a click, never the resource itself.
 const TRACKING_PARAMETERS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid", "igshid", "mc_cid",
-    "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wickedid", "rb_clickid",
-    "s_cid", "ncid", "cmpid", "guccounter", "guce_referrer", "guce_referrer_sig", "sr_share", "ref_src",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "twclid",
+    "ttclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "wickedid",
+    "rb_clickid",
+    "s_cid",
+    "ncid",
+    "cmpid",
+    "guccounter",
+    "guce_referrer",
+    "guce_referrer_sig",
+    "sr_share",
+    "ref_src",
     "__twitter_impression",
 ];
 
@@ -37,7 +62,8 @@ pub fn canonicalize(url: &Url) -> Url {
 
 fn is_tracking_parameter(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    TRACKING_PARAMETERS.contains(&name.as_str()) || TRACKING_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+    TRACKING_PARAMETERS.contains(&name.as_str())
+        || TRACKING_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -51,13 +77,31 @@ mod tests {
     #[test]
     fn canonical_forms() {
         let rows = [
-            ("HTTPS://TechCrunch.com:443/2025/a/#comments", "https://techcrunch.com/2025/a/"),
-            ("http://example.com:80/a?utm_source=rss&utm_medium=feed", "http://example.com/a"),
-            ("https://example.com/a?id=7&utm_campaign=x&fbclid=abc&page=2", "https://example.com/a?id=7&page=2"),
-            ("https://example.com/a?gclid=1&mc_cid=2&mc_eid=3#x", "https://example.com/a"),
-            ("https://example.com:8443/a?q=rust+lang", "https://example.com:8443/a?q=rust+lang"),
+            (
+                "HTTPS://TechCrunch.com:443/2025/a/#comments",
+                "https://techcrunch.com/2025/a/",
+            ),
+            (
+                "http://example.com:80/a?utm_source=rss&utm_medium=feed",
+                "http://example.com/a",
+            ),
+            (
+                "https://example.com/a?id=7&utm_campaign=x&fbclid=abc&page=2",
+                "https://example.com/a?id=7&page=2",
+            ),
+            (
+                "https://example.com/a?gclid=1&mc_cid=2&mc_eid=3#x",
+                "https://example.com/a",
+            ),
+            (
+                "https://example.com:8443/a?q=rust+lang",
+                "https://example.com:8443/a?q=rust+lang",
+            ),
             ("https://example.com/a?", "https://example.com/a"),
-            ("https://example.com/%ED%95%9C?UTM_SOURCE=x", "https://example.com/%ED%95%9C"),
+            (
+                "https://example.com/%ED%95%9C?UTM_SOURCE=x",
+                "https://example.com/%ED%95%9C",
+            ),
         ];
         for (input, expected) in rows {
             assert_eq!(canonical(input), expected, "{input}");
@@ -66,6 +110,9 @@ mod tests {
 
     #[test]
     fn path_case_is_kept() {
-        assert_eq!(canonical("https://example.com/Story/ABC"), "https://example.com/Story/ABC");
+        assert_eq!(
+            canonical("https://example.com/Story/ABC"),
+            "https://example.com/Story/ABC"
+        );
     }
 }

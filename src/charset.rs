@@ -122,21 +122,21 @@ fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
         let tag = &rest[start..];
         let end = find(tag, b">").unwrap_or(tag.len());
         let tag = &tag[..end];
-        if let Some(label) = attribute_value(tag, b"charset") {
-            if let Some(encoding) = Encoding::for_label(label) {
-                return Some(utf16_to_utf8(encoding));
-            }
+        if let Some(label) = attribute_value(tag, b"charset")
+            && let Some(encoding) = Encoding::for_label(label)
+        {
+            return Some(utf16_to_utf8(encoding));
         }
-        if let Some(content) = attribute_value(tag, b"content") {
-            if let Some(at) = find(content, b"charset=") {
-                let label = &content[at + b"charset=".len()..];
-                let label_end = label
-                    .iter()
-                    .position(|b| matches!(b, b';' | b'"' | b'\'' | b' '))
-                    .unwrap_or(label.len());
-                if let Some(encoding) = Encoding::for_label(&label[..label_end]) {
-                    return Some(utf16_to_utf8(encoding));
-                }
+        if let Some(content) = attribute_value(tag, b"content")
+            && let Some(at) = find(content, b"charset=")
+        {
+            let label = &content[at + b"charset=".len()..];
+            let label_end = label
+                .iter()
+                .position(|b| matches!(b, b';' | b'"' | b'\'' | b' '))
+                .unwrap_or(label.len());
+            if let Some(encoding) = Encoding::for_label(&label[..label_end]) {
+                return Some(utf16_to_utf8(encoding));
             }
         }
         rest = &rest[start + 5..];
@@ -160,7 +160,8 @@ fn attribute_value<'a>(tag: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     while let Some(relative) = find(&tag[search_from..], name) {
         let at = search_from + relative;
         search_from = at + name.len();
-        let preceded_by_boundary = at == 0 || matches!(tag[at - 1], b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'"' | b'\'');
+        let preceded_by_boundary =
+            at == 0 || matches!(tag[at - 1], b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'"' | b'\'');
         if !preceded_by_boundary {
             continue;
         }
@@ -210,7 +211,9 @@ mod tests {
         let mut page = b"<html><head><title>".to_vec();
         page.extend(euc_kr("한국어 뉴스 기사 제목입니다"));
         page.extend(b"</title></head><body><p>");
-        page.extend(euc_kr("서울에서 열린 인공지능 회의에 많은 기업이 참여했다. 정부는 새로운 정책을 발표했다."));
+        page.extend(euc_kr(
+            "서울에서 열린 인공지능 회의에 많은 기업이 참여했다. 정부는 새로운 정책을 발표했다.",
+        ));
         page.extend(b"</p></body></html>");
         let decoded = decode(&page, Some("text/html"));
         assert_eq!(decoded.encoding, encoding_rs::EUC_KR);
@@ -229,7 +232,7 @@ mod tests {
     fn meta_http_equiv_and_xml_prolog_are_read() {
         let mut page = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=euc-kr\">".to_vec();
         page.extend(euc_kr("가나다"));
-        assert_eq!(decode(&page, None).text.contains("가나다"), true);
+        assert!(decode(&page, None).text.contains("가나다"));
 
         let mut feed = b"<?xml version=\"1.0\" encoding=\"EUC-KR\"?><rss>".to_vec();
         feed.extend(euc_kr("뉴스"));
@@ -241,7 +244,9 @@ mod tests {
     #[test]
     fn wrong_utf8_declaration_over_euc_kr_bytes_is_overruled() {
         let mut page = b"<p>".to_vec();
-        page.extend(euc_kr("대한민국 정부는 인공지능 산업을 육성하기 위한 새로운 계획을 발표했습니다."));
+        page.extend(euc_kr(
+            "대한민국 정부는 인공지능 산업을 육성하기 위한 새로운 계획을 발표했습니다.",
+        ));
         let decoded = decode(&page, Some("text/html; charset=utf-8"));
         assert!(decoded.text.contains("대한민국"), "{}", decoded.text);
     }

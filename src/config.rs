@@ -94,7 +94,14 @@ pub struct ConfigProblem {
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
@@ -173,7 +180,10 @@ pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigError> {
     let raw: RawConfig = match toml::from_str(source) {
         Ok(raw) => raw,
         Err(error) => {
-            problems.add(error.span().unwrap_or(0..0), error.message().trim_end().to_string());
+            problems.add(
+                error.span().unwrap_or(0..0),
+                error.message().trim_end().to_string(),
+            );
             return Err(problems.into_error());
         }
     };
@@ -240,7 +250,10 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
             None
         }
         Some(pattern) if pattern.get_ref().contains('/') || pattern.get_ref().contains('\\') => {
-            problems.add(pattern.span(), "filename must not contain a path separator".into());
+            problems.add(
+                pattern.span(),
+                "filename must not contain a path separator".into(),
+            );
             None
         }
         Some(pattern) => Some(pattern.into_inner()),
@@ -249,9 +262,18 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
     // Every check runs before any `?`, so one pass reports all problems.
     let concurrency = checked_count(raw.concurrency, 8, problems);
     let per_host_concurrency = checked_count(raw.per_host_concurrency, 2, problems);
-    let per_host_interval =
-        checked_duration(raw.per_host_interval, Duration::from_secs(1), Duration::ZERO, problems);
-    let timeout = checked_duration(raw.timeout, Duration::from_secs(30), Duration::from_secs(1), problems);
+    let per_host_interval = checked_duration(
+        raw.per_host_interval,
+        Duration::from_secs(1),
+        Duration::ZERO,
+        problems,
+    );
+    let timeout = checked_duration(
+        raw.timeout,
+        Duration::from_secs(30),
+        Duration::from_secs(1),
+        problems,
+    );
     let jitter = checked_duration(raw.jitter, Duration::from_secs(5), Duration::ZERO, problems);
     Some(Settings {
         database: resolve(raw.database, "tidings.db"),
@@ -260,7 +282,10 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         concurrency: concurrency?,
         per_host_concurrency: per_host_concurrency?,
         per_host_interval: per_host_interval?,
-        user_agent: raw.user_agent.map(Spanned::into_inner).unwrap_or_else(default_user_agent),
+        user_agent: raw
+            .user_agent
+            .map(Spanned::into_inner)
+            .unwrap_or_else(default_user_agent),
         timeout: timeout?,
         jitter: jitter?,
         filename: filename?,
@@ -268,7 +293,10 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
 }
 
 fn default_user_agent() -> String {
-    format!("tidings/{} (+https://github.com/tidings)", env!("CARGO_PKG_VERSION"))
+    format!(
+        "tidings/{} (+https://github.com/tidings)",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 fn validate_feeds(raw: Vec<RawFeed>, problems: &mut Problems) -> Vec<FeedConfig> {
@@ -294,19 +322,34 @@ fn validate_feeds(raw: Vec<RawFeed>, problems: &mut Problems) -> Vec<FeedConfig>
             Ok(url) => {
                 problems.add(
                     feed.url.span(),
-                    format!("feed url must be http or https with a host, not {:?}", url.as_str()),
+                    format!(
+                        "feed url must be http or https with a host, not {:?}",
+                        url.as_str()
+                    ),
                 );
                 None
             }
             Err(error) => {
-                problems.add(feed.url.span(), format!("invalid feed url {:?}: {error}", feed.url.get_ref()));
+                problems.add(
+                    feed.url.span(),
+                    format!("invalid feed url {:?}: {error}", feed.url.get_ref()),
+                );
                 None
             }
         };
-        let schedule = feed.schedule.as_ref().map(|text| checked_schedule(text, problems));
-        let content_selector = feed.content_selector.as_ref().map(|text| checked_selector(text, problems));
-        let remove_selectors: Vec<_> =
-            feed.remove_selectors.iter().map(|text| checked_selector(text, problems)).collect();
+        let schedule = feed
+            .schedule
+            .as_ref()
+            .map(|text| checked_schedule(text, problems));
+        let content_selector = feed
+            .content_selector
+            .as_ref()
+            .map(|text| checked_selector(text, problems));
+        let remove_selectors: Vec<_> = feed
+            .remove_selectors
+            .iter()
+            .map(|text| checked_selector(text, problems))
+            .collect();
         let (Some(url), Some(schedule), Some(content_selector), Some(remove_selectors)) = (
             url,
             schedule.map_or(Some(None), |parsed| parsed.map(Some)),
@@ -339,7 +382,12 @@ fn checked_schedule(text: &Spanned<String>, problems: &mut Problems) -> Option<C
 
 fn checked_selector(text: &Spanned<String>, problems: &mut Problems) -> Option<scraper::Selector> {
     scraper::Selector::parse(text.get_ref())
-        .map_err(|error| problems.add(text.span(), format!("invalid CSS selector {:?}: {error}", text.get_ref())))
+        .map_err(|error| {
+            problems.add(
+                text.span(),
+                format!("invalid CSS selector {:?}: {error}", text.get_ref()),
+            )
+        })
         .ok()
 }
 
@@ -350,7 +398,10 @@ fn checked_count(value: Option<Spanned<i64>>, default: usize, problems: &mut Pro
     match usize::try_from(*value.get_ref()) {
         Ok(count) if (1..=1024).contains(&count) => Some(count),
         _ => {
-            problems.add(value.span(), format!("must be a whole number from 1 to 1024, not {}", value.get_ref()));
+            problems.add(
+                value.span(),
+                format!("must be a whole number from 1 to 1024, not {}", value.get_ref()),
+            );
             None
         }
     }
@@ -380,7 +431,8 @@ fn checked_duration(
 
 /// Parses `"500ms"`, `"1s"`, `"2m"`, `"1h"`, `"1d"` or a sum like `"1m30s"`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || format!("invalid duration {text:?}: use a number with ms, s, m, h or d, e.g. \"1s\" or \"1m30s\"");
+    let invalid =
+        || format!("invalid duration {text:?}: use a number with ms, s, m, h or d, e.g. \"1s\" or \"1m30s\"");
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(invalid());
@@ -423,8 +475,11 @@ mod tests {
 
     #[test]
     fn minimal_file_gets_defaults_resolved_beside_it() {
-        let config = parse("[[feeds]]\nname = \"a\"\nurl = \"https://example.com/feed\"\n", Path::new("/etc/t/feeds.toml"))
-            .expect("valid");
+        let config = parse(
+            "[[feeds]]\nname = \"a\"\nurl = \"https://example.com/feed\"\n",
+            Path::new("/etc/t/feeds.toml"),
+        )
+        .expect("valid");
         assert_eq!(config.settings.database, Path::new("/etc/t/tidings.db"));
         assert_eq!(config.settings.output_dir, Path::new("/etc/t/articles"));
         assert_eq!(config.settings.concurrency, 8);
@@ -435,14 +490,20 @@ mod tests {
     fn unknown_key_is_located() {
         let problems = problems_of("[settings]\nconcurency = 3\n");
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].starts_with("feeds.toml:2:1: unknown field `concurency`"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("feeds.toml:2:1: unknown field `concurency`"),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn every_validation_problem_is_reported_with_its_position() {
         let source = "[settings]\nschedule = \"61 * * * *\"\nper_host_interval = \"fast\"\n\n[[feeds]]\nname = \"a\"\nurl = \"not a url\"\n\n[[feeds]]\nname = \"a\"\nurl = \"ftp://example.com/\"\nremove_selectors = [\"div[\"]\n";
         let problems = problems_of(source);
-        let positions: Vec<&str> = problems.iter().map(|p| p.splitn(4, ':').nth(1).unwrap_or("")).collect();
+        let positions: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(':').nth(1).unwrap_or(""))
+            .collect();
         assert_eq!(problems.len(), 6, "{problems:#?}");
         assert_eq!(positions, ["2", "3", "7", "10", "11", "12"], "{problems:#?}");
         assert!(problems[3].contains("duplicate feed name \"a\" (first used at line 6"));

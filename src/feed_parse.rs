@@ -58,9 +58,15 @@ pub enum FeedParseError {
 /// Parses `bytes` (as served, with the response's `Content-Type`) fetched from `url`.
 pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<ParsedFeed, FeedParseError> {
     let decoded = charset::decode(bytes, content_type);
-    let text = decoded.text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let text = decoded
+        .text
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     let looks_like_json = text.starts_with('{');
-    let as_utf8 = if looks_like_json { text.to_string() } else { with_utf8_prolog(text) };
+    let as_utf8 = if looks_like_json {
+        text.to_string()
+    } else {
+        with_utf8_prolog(text)
+    };
 
     let (feed, repaired) = match parse_with_feed_rs(&as_utf8, url) {
         Ok(feed) => (feed, false),
@@ -87,44 +93,71 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Pars
     Ok(ParsedFeed {
         title: feed.title.map(|title| clean_text(&title.content)),
         items,
-        ttl: feed.ttl.map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
+        ttl: feed
+            .ttl
+            .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
         skipped_items,
         repaired,
     })
 }
 
 fn not_a_feed(url: &Url, error: feed_rs::parser::ParseFeedError, text: &str) -> FeedParseError {
-    let reason = if text.get(..512).unwrap_or(text).to_ascii_lowercase().contains("<html") {
+    let reason = if text
+        .get(..512)
+        .unwrap_or(text)
+        .to_ascii_lowercase()
+        .contains("<html")
+    {
         "the server sent an HTML page".to_string()
     } else {
         error.to_string()
     };
-    FeedParseError::NotAFeed { url: url.clone(), reason }
+    FeedParseError::NotAFeed {
+        url: url.clone(),
+        reason,
+    }
 }
 
-fn parse_with_feed_rs(text: &str, url: &Url) -> Result<feed_rs::model::Feed, feed_rs::parser::ParseFeedError> {
-    feed_rs::parser::Builder::new().base_uri(Some(url.as_str())).build().parse(text.as_bytes())
+fn parse_with_feed_rs(
+    text: &str,
+    url: &Url,
+) -> Result<feed_rs::model::Feed, feed_rs::parser::ParseFeedError> {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(url.as_str()))
+        .build()
+        .parse(text.as_bytes())
 }
 
 /// We hand feed-rs UTF-8, so an XML prolog must not claim another encoding.
 fn with_utf8_prolog(text: &str) -> String {
-    if let Some(rest) = text.strip_prefix("<?xml") {
-        if let Some(end) = rest.find("?>") {
-            let attributes = &rest[..end];
-            let without_encoding: String = attributes
-                .split_whitespace()
-                .filter(|attribute| !attribute.to_ascii_lowercase().starts_with("encoding"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            return format!("<?xml {without_encoding} encoding=\"UTF-8\"?>{}", &rest[end + 2..]);
-        }
+    if let Some(rest) = text.strip_prefix("<?xml")
+        && let Some(end) = rest.find("?>")
+    {
+        let attributes = &rest[..end];
+        let without_encoding: String = attributes
+            .split_whitespace()
+            .filter(|attribute| !attribute.to_ascii_lowercase().starts_with("encoding"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        return format!(
+            "<?xml {without_encoding} encoding=\"UTF-8\"?>{}",
+            &rest[end + 2..]
+        );
     }
     text.to_string()
 }
 
 fn convert_entry(entry: feed_rs::model::Entry, feed_url: &Url) -> Option<FeedItem> {
-    let base = entry.base.as_deref().and_then(|base| feed_url.join(base).ok()).unwrap_or_else(|| feed_url.clone());
-    let resolve = |href: &str| base.join(href.trim()).ok().filter(|url| matches!(url.scheme(), "http" | "https"));
+    let base = entry
+        .base
+        .as_deref()
+        .and_then(|base| feed_url.join(base).ok())
+        .unwrap_or_else(|| feed_url.clone());
+    let resolve = |href: &str| {
+        base.join(href.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+    };
     let link = entry
         .links
         .iter()
@@ -151,26 +184,50 @@ fn convert_entry(entry: feed_rs::model::Entry, feed_url: &Url) -> Option<FeedIte
         .media
         .iter()
         .flat_map(|media| media.content.iter())
-        .filter(|content| content.content_type.as_ref().is_none_or(|media_type| media_type.ty() == "image"))
+        .filter(|content| {
+            content
+                .content_type
+                .as_ref()
+                .is_none_or(|media_type| media_type.ty() == "image")
+        })
         .filter_map(|content| content.url.as_ref().map(Url::as_str));
-    let thumbnails =
-        entry.media.iter().flat_map(|media| media.thumbnails.iter()).map(|thumbnail| thumbnail.image.uri.as_str());
+    let thumbnails = entry
+        .media
+        .iter()
+        .flat_map(|media| media.thumbnails.iter())
+        .map(|thumbnail| thumbnail.image.uri.as_str());
     let image_enclosures = entry
         .links
         .iter()
         .filter(|link| link.rel.as_deref() == Some("enclosure"))
-        .filter(|link| link.media_type.as_deref().is_some_and(|media_type| media_type.starts_with("image/")))
+        .filter(|link| {
+            link.media_type
+                .as_deref()
+                .is_some_and(|media_type| media_type.starts_with("image/"))
+        })
         .map(|link| link.href.as_str());
-    let image = media_images.chain(thumbnails).chain(image_enclosures).find_map(|href| resolve(href));
+    let image = media_images
+        .chain(thumbnails)
+        .chain(image_enclosures)
+        .find_map(resolve);
 
     Some(FeedItem {
         link,
-        title: entry.title.map(|title| clean_text(&title.content)).filter(|title| !title.is_empty()),
+        title: entry
+            .title
+            .map(|title| clean_text(&title.content))
+            .filter(|title| !title.is_empty()),
         authors,
         published: entry.published.or(entry.updated),
         categories,
-        content_html: entry.content.and_then(|content| content.body).filter(|body| !body.trim().is_empty()),
-        summary_html: entry.summary.map(|summary| summary.content).filter(|summary| !summary.trim().is_empty()),
+        content_html: entry
+            .content
+            .and_then(|content| content.body)
+            .filter(|body| !body.trim().is_empty()),
+        summary_html: entry
+            .summary
+            .map(|summary| summary.content)
+            .filter(|summary| !summary.trim().is_empty()),
         image,
     })
 }
@@ -225,10 +282,10 @@ pub fn repair_xml(text: &str) -> String {
                 let name = start.name().into_inner().to_string();
                 // Unprefixed RSS/Atom elements never nest in themselves: a second <item> while one is open
                 // means the first was never closed.
-                if !name.contains(':') {
-                    if let Some(depth) = open.iter().rposition(|open_name| *open_name == name) {
-                        close_down_to(&mut writer, &mut open, depth);
-                    }
+                if !name.contains(':')
+                    && let Some(depth) = open.iter().rposition(|open_name| *open_name == name)
+                {
+                    close_down_to(&mut writer, &mut open, depth);
                 }
                 open.push(name);
                 writer.write_event(Event::Start(start))
@@ -288,7 +345,9 @@ fn escape_stray_ampersands(text: &str) -> String {
                     (text != format!("&{name};")).then_some(text)
                 });
                 match decoded {
-                    Some(text) => text.chars().for_each(|c| out.push_str(&format!("&#{};", u32::from(c)))),
+                    Some(text) => text
+                        .chars()
+                        .for_each(|c| out.push_str(&format!("&#{};", u32::from(c)))),
                     None => out.push_str(&format!("&amp;{name};")),
                 }
                 rest = &tail[name.len() + 2..];
@@ -305,10 +364,13 @@ fn escape_stray_ampersands(text: &str) -> String {
 
 fn is_xml_reference(name: &str) -> bool {
     matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-        || name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")).is_some_and(|hex| {
-            !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit())
-        })
-        || name.strip_prefix('#').is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+        || name
+            .strip_prefix("#x")
+            .or_else(|| name.strip_prefix("#X"))
+            .is_some_and(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        || name
+            .strip_prefix('#')
+            .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -320,7 +382,9 @@ mod tests {
     }
 
     fn rss(items: &str) -> String {
-        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><ttl>60</ttl>{items}</channel></rss>")
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><ttl>60</ttl>{items}</channel></rss>"
+        )
     }
 
     #[test]
@@ -341,37 +405,69 @@ mod tests {
     #[test]
     fn ill_formed_xml_is_recovered() {
         let cases = [
-            ("bare ampersand", rss("<item><title>Q&A time</title><link>https://a.example/1</link></item><item><title>B</title><link>https://a.example/2</link></item>")),
-            ("missing description end", rss("<item><title>A</title><link>https://a.example/1</link><description>text</item><item><title>B</title><link>https://a.example/2</link></item>")),
-            ("missing item end", rss("<item><title>A</title><link>https://a.example/1</link><item><title>B</title><link>https://a.example/2</link></item>")),
-            ("html entity", rss("<item><title>A&nbsp;&eacute;</title><link>https://a.example/1</link></item><item><title>B</title><link>https://a.example/2</link></item>")),
+            (
+                "bare ampersand",
+                rss(
+                    "<item><title>Q&A time</title><link>https://a.example/1</link></item><item><title>B</title><link>https://a.example/2</link></item>",
+                ),
+            ),
+            (
+                "missing description end",
+                rss(
+                    "<item><title>A</title><link>https://a.example/1</link><description>text</item><item><title>B</title><link>https://a.example/2</link></item>",
+                ),
+            ),
+            (
+                "missing item end",
+                rss(
+                    "<item><title>A</title><link>https://a.example/1</link><item><title>B</title><link>https://a.example/2</link></item>",
+                ),
+            ),
+            (
+                "html entity",
+                rss(
+                    "<item><title>A&nbsp;&eacute;</title><link>https://a.example/1</link></item><item><title>B</title><link>https://a.example/2</link></item>",
+                ),
+            ),
         ];
         for (name, feed) in cases {
-            let parsed = parse(feed.as_bytes(), None, &base()).unwrap_or_else(|error| panic!("{name}: {error}"));
+            let parsed =
+                parse(feed.as_bytes(), None, &base()).unwrap_or_else(|error| panic!("{name}: {error}"));
             assert_eq!(parsed.items.len(), 2, "{name}: {parsed:?}");
             assert_eq!(parsed.items[1].link.as_str(), "https://a.example/2", "{name}");
         }
         let entity = rss("<item><title>A&nbsp;&eacute;</title><link>https://a.example/1</link></item>");
         let parsed = parse(entity.as_bytes(), None, &base()).expect("html entities are not fatal");
         assert_eq!(parsed.items[0].title.as_deref(), Some("A é"));
-        let truncated = rss("<item><title>A</title><link>https://a.example/1</link></item><item><title>B</ti");
+        let truncated =
+            rss("<item><title>A</title><link>https://a.example/1</link></item><item><title>B</ti");
         let truncated = &truncated[..truncated.len() - "</channel></rss>".len()];
-        let parsed = parse(truncated.as_bytes(), None, &base()).expect("truncated feed keeps its whole items");
+        let parsed =
+            parse(truncated.as_bytes(), None, &base()).expect("truncated feed keeps its whole items");
         assert_eq!(parsed.items[0].link.as_str(), "https://a.example/1");
     }
 
     #[test]
     fn html_page_is_not_a_feed() {
-        let error = parse(b"<!doctype html><html><body>hi</body></html>", Some("text/html"), &base())
-            .expect_err("html is not a feed");
+        let error = parse(
+            b"<!doctype html><html><body>hi</body></html>",
+            Some("text/html"),
+            &base(),
+        )
+        .expect_err("html is not a feed");
         assert!(error.to_string().contains("HTML page"), "{error}");
     }
 
     #[test]
     fn undeclared_euc_kr_feed_decodes() {
-        let feed = rss("<item><title>인공지능 뉴스: 정부가 새로운 계획을 발표했다</title><link>https://a.example/1</link></item>");
+        let feed = rss(
+            "<item><title>인공지능 뉴스: 정부가 새로운 계획을 발표했다</title><link>https://a.example/1</link></item>",
+        );
         let bytes = encoding_rs::EUC_KR.encode(&feed).0;
         let parsed = parse(&bytes, Some("application/xml"), &base()).expect("parses");
-        assert_eq!(parsed.items[0].title.as_deref(), Some("인공지능 뉴스: 정부가 새로운 계획을 발표했다"));
+        assert_eq!(
+            parsed.items[0].title.as_deref(),
+            Some("인공지능 뉴스: 정부가 새로운 계획을 발표했다")
+        );
     }
 }

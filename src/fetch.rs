@@ -42,7 +42,9 @@ pub struct Fetched {
 #[derive(Debug)]
 pub enum FetchOutcome {
     /// 304: the resource is unchanged since the validators were issued.
-    NotModified { fresh_for: Option<Duration> },
+    NotModified {
+        fresh_for: Option<Duration>,
+    },
     Fetched(Fetched),
 }
 
@@ -110,15 +112,23 @@ impl Fetcher {
                 url: Url::parse("about:blank").unwrap_or_else(|_| unreachable_url()),
                 reason: format!("cannot build HTTP client: {error}"),
             })?;
-        Ok(Self { client, hosts, timeout })
+        Ok(Self {
+            client,
+            hosts,
+            timeout,
+        })
     }
 
     /// GETs `url`, sending `validators` as `If-None-Match` / `If-Modified-Since` when given.
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<FetchOutcome, FetchError> {
-        let _permit = self.hosts.acquire(url).await.map_err(|cooling| FetchError::HostCoolingDown {
-            url: url.clone(),
-            remaining: cooling.remaining,
-        })?;
+        let _permit = self
+            .hosts
+            .acquire(url)
+            .await
+            .map_err(|cooling| FetchError::HostCoolingDown {
+                url: url.clone(),
+                remaining: cooling.remaining,
+            })?;
         let started = Instant::now();
         let mut request = self.client.get(url.clone()).header(
             header::ACCEPT,
@@ -148,7 +158,8 @@ impl Fetcher {
                         .and_then(|value| parse_retry_after(value, Utc::now()));
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         // RFC 6585: without a Retry-After we still slow the host for a minute.
-                        self.hosts.cool_down(url, retry_after.unwrap_or(Duration::from_secs(60)));
+                        self.hosts
+                            .cool_down(url, retry_after.unwrap_or(Duration::from_secs(60)));
                     }
                     retry_after
                 }
@@ -160,14 +171,21 @@ impl Fetcher {
                 retry_after,
             });
         }
-        if response.content_length().is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+        {
             return Err(FetchError::TooLarge {
                 url: url.clone(),
                 limit: MAX_BODY_BYTES,
             });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| self.classify(url, error))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.classify(url, error))?
+        {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(FetchError::TooLarge {
                     url: url.clone(),
@@ -235,7 +253,10 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
-    headers.get(name).and_then(|value: &HeaderValue| value.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|value: &HeaderValue| value.to_str().ok())
+        .map(str::trim)
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
@@ -257,7 +278,10 @@ pub fn freshness_lifetime(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Dur
         .flat_map(|value| value.split(','))
         .map(|directive| directive.trim().to_ascii_lowercase())
         .collect::<Vec<_>>();
-    if cache_control.iter().any(|directive| directive == "no-store" || directive == "no-cache") {
+    if cache_control
+        .iter()
+        .any(|directive| directive == "no-store" || directive == "no-cache")
+    {
         return None;
     }
     let max_age = cache_control.iter().find_map(|directive| {
@@ -270,7 +294,10 @@ pub fn freshness_lifetime(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Dur
         return (seconds > 0).then(|| Duration::from_secs(seconds));
     }
     let expires = DateTime::parse_from_rfc2822(header_str(headers, header::EXPIRES)?).ok()?;
-    (expires.with_timezone(&Utc) - now).to_std().ok().filter(|lifetime| !lifetime.is_zero())
+    (expires.with_timezone(&Utc) - now)
+        .to_std()
+        .ok()
+        .filter(|lifetime| !lifetime.is_zero())
 }
 
 #[cfg(test)]
@@ -278,7 +305,9 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z").expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -292,7 +321,10 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         assert_eq!(parse_retry_after("120", now()), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Thu, 01 Jan 2026 10:05:00 GMT", now()), Some(Duration::from_secs(300)));
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 2026 10:05:00 GMT", now()),
+            Some(Duration::from_secs(300))
+        );
         assert_eq!(parse_retry_after("soon", now()), None);
     }
 
@@ -302,7 +334,10 @@ mod tests {
             freshness_lifetime(&headers(&[("cache-control", "public, max-age=600")]), now()),
             Some(Duration::from_secs(600))
         );
-        assert_eq!(freshness_lifetime(&headers(&[("cache-control", "no-cache, max-age=600")]), now()), None);
+        assert_eq!(
+            freshness_lifetime(&headers(&[("cache-control", "no-cache, max-age=600")]), now()),
+            None
+        );
         assert_eq!(
             freshness_lifetime(&headers(&[("expires", "Thu, 01 Jan 2026 11:00:00 GMT")]), now()),
             Some(Duration::from_secs(3600))

@@ -61,12 +61,16 @@ impl HostLimits {
         let permit = Arc::clone(&slot.in_flight)
             .acquire_owned()
             .await
-            .map_err(|_| CoolingDown { remaining: Duration::ZERO })?;
+            .map_err(|_| CoolingDown {
+                remaining: Duration::ZERO,
+            })?;
         let start_at = {
             let mut timing = lock(&slot.timing);
             let now = Instant::now();
             if let Some(until) = timing.cool_down_until.filter(|until| *until > now) {
-                return Err(CoolingDown { remaining: until - now });
+                return Err(CoolingDown {
+                    remaining: until - now,
+                });
             }
             let start_at = timing.next_start.map_or(now, |next| next.max(now));
             timing.next_start = Some(start_at + self.interval);
@@ -98,7 +102,11 @@ impl HostLimits {
 
 /// `host:port`, the unit of politeness (two ports on one host are two servers as far as load goes).
 pub fn host_key(url: &Url) -> String {
-    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 /// A poisoned lock only means another task panicked mid-update of plain timing data; keep going with it.
@@ -122,7 +130,11 @@ mod tests {
         let _b = limits.acquire(&url("http://a.test/2")).await.ok();
         assert_eq!(Instant::now() - begin, Duration::from_secs(2));
         let _c = limits.acquire(&url("http://b.test/1")).await.ok();
-        assert_eq!(Instant::now() - begin, Duration::from_secs(2), "another host must not wait");
+        assert_eq!(
+            Instant::now() - begin,
+            Duration::from_secs(2),
+            "another host must not wait"
+        );
     }
 
     #[tokio::test(start_paused = true)]

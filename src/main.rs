@@ -1,1 +1,15 @@
-fn main(){}
+//! The `tidings` binary: the command line over the library. `anyhow` stops here.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::main() {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(cli::EXIT_USAGE)
+        }
+    }
+}

@@ -126,14 +126,22 @@ pub fn slugify(title: &str) -> String {
     }
     // NFKD splits Hangul syllables into jamo; recompose so the name reads as the title does.
     let slug: String = slug.nfc().collect();
-    if slug.is_empty() { "article".to_string() } else { slug }
+    if slug.is_empty() {
+        "article".to_string()
+    } else {
+        slug
+    }
 }
 
 /// The file name for an article from the `[settings] filename` pattern; `attempt` > 1 adds `-2`, `-3` … before
 /// the extension to make a colliding name unique.
 pub fn file_name(pattern: &str, record: &ArticleRecord, attempt: u32) -> String {
     let slug = slugify(&record.title);
-    let slug = if attempt > 1 { format!("{slug}-{attempt}") } else { slug };
+    let slug = if attempt > 1 {
+        format!("{slug}-{attempt}")
+    } else {
+        slug
+    };
     let name = pattern
         .replace("{date}", &record.date.format("%Y-%m-%d").to_string())
         .replace("{feed}", &slugify(&record.feed))
@@ -150,7 +158,11 @@ pub fn write_atomically(dir: &Path, name: &str, contents: &str) -> Result<PathBu
     };
     std::fs::create_dir_all(dir).map_err(io_error(dir))?;
     let target = dir.join(name);
-    let temp = dir.join(format!("{TEMP_PREFIX}{}-{}{TEMP_SUFFIX}", std::process::id(), rand::random::<u64>()));
+    let temp = dir.join(format!(
+        "{TEMP_PREFIX}{}-{}{TEMP_SUFFIX}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     let written = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(contents.as_bytes())?;
@@ -224,7 +236,10 @@ mod tests {
     #[test]
     fn slugs() {
         let rows = [
-            ("How South Korea plans to best OpenAI, Google", "how-south-korea-plans-to-best-openai-google"),
+            (
+                "How South Korea plans to best OpenAI, Google",
+                "how-south-korea-plans-to-best-openai-google",
+            ),
             ("Café Déjà vu: Straße & Łódź", "cafe-deja-vu-strasse-lodz"),
             ("../../etc/passwd", "etc-passwd"),
             ("한국 AI 모델, 세계와 경쟁", "한국-ai-모델-세계와-경쟁"),
@@ -240,8 +255,14 @@ mod tests {
     #[test]
     fn file_names_follow_the_pattern_and_disambiguate() {
         let article = record("Hello/World");
-        assert_eq!(file_name("{date}-{slug}.md", &article, 1), "2025-09-27-hello-world.md");
-        assert_eq!(file_name("{date}-{slug}.md", &article, 3), "2025-09-27-hello-world-3.md");
+        assert_eq!(
+            file_name("{date}-{slug}.md", &article, 1),
+            "2025-09-27-hello-world.md"
+        );
+        assert_eq!(
+            file_name("{date}-{slug}.md", &article, 3),
+            "2025-09-27-hello-world-3.md"
+        );
         assert_eq!(file_name("{feed}/{slug}.md", &article, 1), "news-hello-world.md");
     }
 

@@ -23,7 +23,11 @@ impl Origin {
     }
 
     pub fn parse(text: &str) -> Self {
-        if text == "page" { Origin::Page } else { Origin::Feed }
+        if text == "page" {
+            Origin::Page
+        } else {
+            Origin::Feed
+        }
     }
 }
 

@@ -25,7 +25,9 @@ pub struct CronSchedule {
 
 /// A schedule expression that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid schedule {expression:?}: {reason} (use 5 fields like \"*/15 * * * *\" or 6 with seconds first)")]
+#[error(
+    "invalid schedule {expression:?}: {reason} (use 5 fields like \"*/15 * * * *\" or 6 with seconds first)"
+)]
 pub struct ScheduleError {
     pub expression: String,
     pub reason: String,
@@ -162,7 +164,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).expect("test time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .expect("test time")
+            .with_timezone(&Utc)
     }
 
     fn every_15_minutes() -> CronSchedule {
@@ -202,7 +206,10 @@ mod tests {
     #[test]
     fn six_field_schedule_has_seconds_first() {
         let schedule = CronSchedule::parse("30 0 * * * *").expect("valid");
-        assert_eq!(schedule.next_after(at("2026-01-01T10:00:00Z")), Some(at("2026-01-01T10:00:30Z")));
+        assert_eq!(
+            schedule.next_after(at("2026-01-01T10:00:00Z")),
+            Some(at("2026-01-01T10:00:30Z"))
+        );
     }
 
     /// Each row: outcome, feed jitter (s) → expected next poll.
@@ -213,9 +220,21 @@ mod tests {
             (OK, 0, "2026-01-01T10:15:00Z"),
             (OK, 7, "2026-01-01T10:15:07Z"),
             // A server freshness lifetime shorter than the schedule changes nothing…
-            (PollOutcome::Succeeded { fresh_for: Some(Duration::from_secs(300)) }, 0, "2026-01-01T10:15:00Z"),
+            (
+                PollOutcome::Succeeded {
+                    fresh_for: Some(Duration::from_secs(300)),
+                },
+                0,
+                "2026-01-01T10:15:00Z",
+            ),
             // …a longer one (ttl 60 min) moves the poll to the first tick after it.
-            (PollOutcome::Succeeded { fresh_for: Some(Duration::from_secs(3600)) }, 0, "2026-01-01T11:15:00Z"),
+            (
+                PollOutcome::Succeeded {
+                    fresh_for: Some(Duration::from_secs(3600)),
+                },
+                0,
+                "2026-01-01T11:15:00Z",
+            ),
             // Backoff below the schedule's interval: the schedule wins.
             (failed(1, None), 0, "2026-01-01T10:15:00Z"),
             // 6 failures → 32 min of backoff → first tick after 10:35.

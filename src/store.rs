@@ -78,7 +78,9 @@ impl Store {
         let mut connection = Connection::open(path).map_err(sqlite)?;
         connection.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
         connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
             .map_err(sqlite)?;
         migrate(&mut connection, path)?;
         Ok(Self {
@@ -96,6 +98,13 @@ impl Store {
             path: self.path.clone(),
             source,
         }
+    }
+
+    /// A trivial query: proves the database file is still readable (watchdog health).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.connection()
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(|source| self.error(source))
     }
 
     /// The stored state of feed `name`, or defaults for a feed never polled.
@@ -169,7 +178,8 @@ impl Store {
                  FROM feeds ORDER BY name",
             )
             .map_err(|source| self.error(source))?;
-        let rows = statement
+
+        statement
             .query_map([], |row| {
                 Ok(FeedStatus {
                     state: feed_state_from_row(row)?,
@@ -177,14 +187,17 @@ impl Store {
                 })
             })
             .and_then(Iterator::collect)
-            .map_err(|source| self.error(source));
-        rows
+            .map_err(|source| self.error(source))
     }
 
     /// True when `canonical_url` already leads to a stored article.
     pub fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError> {
         self.connection()
-            .query_row("SELECT 1 FROM article_urls WHERE url = ?1", [canonical_url.as_str()], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM article_urls WHERE url = ?1",
+                [canonical_url.as_str()],
+                |_| Ok(()),
+            )
             .optional()
             .map(|found| found.is_some())
             .map_err(|source| self.error(source))
@@ -217,7 +230,11 @@ impl Store {
             let file_name = loop {
                 let candidate = name_for(attempt);
                 let taken = transaction
-                    .query_row("SELECT 1 FROM articles WHERE file_name = ?1", [&candidate], |_| Ok(()))
+                    .query_row(
+                        "SELECT 1 FROM articles WHERE file_name = ?1",
+                        [&candidate],
+                        |_| Ok(()),
+                    )
                     .optional()?
                     .is_some();
                 if !taken {
@@ -250,9 +267,15 @@ impl Store {
             let id = transaction.last_insert_rowid();
             record_aliases(&transaction, id, std::slice::from_ref(&record.canonical_url))?;
             record_aliases(&transaction, id, aliases)?;
-            transaction.execute("DELETE FROM item_failures WHERE canonical_url = ?1", [record.canonical_url.as_str()])?;
+            transaction.execute(
+                "DELETE FROM item_failures WHERE canonical_url = ?1",
+                [record.canonical_url.as_str()],
+            )?;
             for alias in aliases {
-                transaction.execute("DELETE FROM item_failures WHERE canonical_url = ?1", [alias.as_str()])?;
+                transaction.execute(
+                    "DELETE FROM item_failures WHERE canonical_url = ?1",
+                    [alias.as_str()],
+                )?;
             }
             Ok(Some(StoredArticle {
                 id,
@@ -266,7 +289,12 @@ impl Store {
     }
 
     /// Notes that an item could not be made into an article; it stays unknown, so later polls retry it.
-    pub fn record_item_failure(&self, feed: &str, canonical_url: &Url, error: &str) -> Result<u32, StoreError> {
+    pub fn record_item_failure(
+        &self,
+        feed: &str,
+        canonical_url: &Url,
+        error: &str,
+    ) -> Result<u32, StoreError> {
         self.connection()
             .query_row(
                 "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
@@ -290,13 +318,18 @@ impl Store {
                  FROM articles ORDER BY id",
             )
             .map_err(|source| self.error(source))?;
-        let rows = statement
+
+        statement
             .query_map([], |row| {
                 let text = |index: usize| row.get::<_, String>(index);
                 let optional = |index: usize| row.get::<_, Option<String>>(index);
                 let url_column = |index: usize| -> rusqlite::Result<Url> {
                     Url::parse(&text(index)?).map_err(|error| {
-                        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+                        rusqlite::Error::FromSqlConversionFailure(
+                            index,
+                            rusqlite::types::Type::Text,
+                            Box::new(error),
+                        )
                     })
                 };
                 Ok(StoredArticle {
@@ -320,12 +353,15 @@ impl Store {
                 })
             })
             .and_then(Iterator::collect)
-            .map_err(|source| self.error(source));
-        rows
+            .map_err(|source| self.error(source))
     }
 }
 
-fn record_aliases(transaction: &rusqlite::Transaction, article_id: i64, aliases: &[Url]) -> rusqlite::Result<()> {
+fn record_aliases(
+    transaction: &rusqlite::Transaction,
+    article_id: i64,
+    aliases: &[Url],
+) -> rusqlite::Result<()> {
     for alias in aliases {
         transaction.execute(
             "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?1, ?2)",
@@ -360,7 +396,9 @@ fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
         path: path.to_path_buf(),
         source,
     };
-    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sqlite)?;
+    let applied: i64 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(sqlite)?;
     if applied > MIGRATIONS.len() as i64 {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
@@ -368,7 +406,11 @@ fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
             known: MIGRATIONS.len(),
         });
     }
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(usize::try_from(applied).unwrap_or(0)) {
+    for (index, (name, sql)) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(applied).unwrap_or(0))
+    {
         let failed = |source| StoreError::Migration {
             path: path.to_path_buf(),
             migration: name,
@@ -376,7 +418,9 @@ fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
         };
         let transaction = connection.transaction().map_err(failed)?;
         transaction.execute_batch(sql).map_err(failed)?;
-        transaction.pragma_update(None, "user_version", i64::try_from(index + 1).unwrap_or(i64::MAX)).map_err(failed)?;
+        transaction
+            .pragma_update(None, "user_version", i64::try_from(index + 1).unwrap_or(i64::MAX))
+            .map_err(failed)?;
         transaction.commit().map_err(failed)?;
     }
     Ok(())
@@ -398,7 +442,10 @@ mod tests {
         let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
         for (index, name) in listed.iter().enumerate() {
-            assert!(name.starts_with(&format!("{:04}_", index + 1)), "{name} is out of sequence");
+            assert!(
+                name.starts_with(&format!("{:04}_", index + 1)),
+                "{name} is out of sequence"
+            );
         }
     }
 
@@ -408,8 +455,10 @@ mod tests {
         let path = dir.path().join("nested/t.db");
         drop(Store::open(&path).expect("first open"));
         let store = Store::open(&path).expect("second open");
-        let version: i64 =
-            store.connection().query_row("PRAGMA user_version", [], |row| row.get(0)).expect("version");
+        let version: i64 = store
+            .connection()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
         assert_eq!(version, MIGRATIONS.len() as i64);
     }
 }

@@ -1,0 +1,333 @@
+//! The daemon: owns the runtime's lifetime. Schedules each feed's polls, reloads the config on SIGHUP,
+//! stops gracefully on SIGTERM/SIGINT, and keeps systemd informed (`READY=1`, `WATCHDOG=1`, `STATUS=`,
+//! `STOPPING=1`).
+//!
+//! Scheduling rules: a feed is never polled twice at once; ticks missed while it ran are skipped, not
+//! queued; the next due time comes from the database, so a restart neither skips a poll nor repeats one.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sd_notify::NotifyState;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::config::{self, Config, FeedConfig};
+use crate::fetch::FetchError;
+use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, Progress};
+use crate::schedule;
+use crate::store::{Store, StoreError};
+
+/// How long in-flight polls may run after SIGTERM before they are cut at their next await point. Below
+/// systemd's default stop timeout, so we exit on our own terms. Database commits and file renames run to
+/// completion regardless (they are synchronous), so nothing is left half-written.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// The longest the scheduler sleeps without looking at the clock again (wall-clock jumps, watchdog health).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("cannot install signal handler: {0}")]
+    Signal(std::io::Error),
+}
+
+/// Runs until SIGTERM or SIGINT. Returns `Ok` after a graceful stop.
+pub async fn run(config: Config) -> Result<(), DaemonError> {
+    let mut terminate = signal(SignalKind::terminate()).map_err(DaemonError::Signal)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(DaemonError::Signal)?;
+
+    let store = Arc::new(Store::open(&config.settings.database)?);
+    let progress = Arc::new(Progress::default());
+    let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
+    pipeline.restore_missing_files().await?;
+    let mut scheduler = Scheduler::new(config, &store)?;
+
+    let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
+    let stop_watchdog = CancellationToken::new();
+    let watchdog = tokio::spawn(watchdog(
+        Arc::clone(&heartbeat),
+        Arc::clone(&store),
+        stop_watchdog.clone(),
+    ));
+    notify(&[
+        NotifyState::Ready,
+        NotifyState::Status(&scheduler.status_line(&progress)),
+    ]);
+    info!(
+        config = %scheduler.config.path.display(),
+        feeds = scheduler.config.feeds.iter().filter(|feed| feed.enabled).count(),
+        "daemon ready"
+    );
+
+    let mut running: JoinSet<(String, Result<FeedReport, PipelineError>)> = JoinSet::new();
+    loop {
+        heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
+        for feed in scheduler.due_feeds(Utc::now()) {
+            let pipeline = pipeline.clone();
+            scheduler.running.insert(feed.name.clone());
+            running.spawn(async move {
+                let result = pipeline.poll_feed(&feed).await;
+                (feed.name, result)
+            });
+        }
+        let sleep = scheduler.time_until_next_due(Utc::now()).min(MAX_SLEEP);
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            Some(joined) = running.join_next() => {
+                match joined {
+                    Ok((name, result)) => scheduler.finished(&name, result, &store),
+                    Err(error) => error!(error = %error, "poll task failed"),
+                }
+                notify(&[NotifyState::Status(&scheduler.status_line(&progress))]);
+            }
+            _ = hangup.recv() => {
+                match NotifyState::monotonic_usec_now() {
+                    Ok(now) => notify(&[NotifyState::Reloading, now]),
+                    Err(_) => notify(&[NotifyState::Reloading]),
+                }
+                if let Some(config) = reload(&scheduler.config) {
+                    pipeline = pipeline.with_settings(config.settings.clone());
+                    scheduler.apply(config, &store);
+                }
+                notify(&[NotifyState::Ready, NotifyState::Status(&scheduler.status_line(&progress))]);
+            }
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+        }
+    }
+
+    notify(&[
+        NotifyState::Stopping,
+        NotifyState::Status("stopping: letting in-flight polls finish"),
+    ]);
+    info!(
+        in_flight = running.len(),
+        grace_s = SHUTDOWN_GRACE.as_secs(),
+        "stopping"
+    );
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while let Some(joined) = running.join_next().await {
+            if let Ok((name, result)) = joined {
+                scheduler.finished(&name, result, &store);
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        warn!(
+            in_flight = running.len(),
+            "grace period over; cancelling the remaining polls"
+        );
+        running.shutdown().await;
+    }
+    stop_watchdog.cancel();
+    let _ = watchdog.await;
+    // Blocking writers finish even when their task is cancelled; let them settle, then sweep temp files.
+    tokio::task::yield_now().await;
+    crate::output::remove_stale_temp_files(&scheduler.config.settings.output_dir);
+    info!("stopped");
+    Ok(())
+}
+
+/// Re-reads the config; on any problem logs each at file:line:col and keeps the running config.
+fn reload(current: &Config) -> Option<Config> {
+    match config::load(&current.path) {
+        Ok(config) => {
+            info!(config = %config.path.display(), feeds = config.feeds.len(), "configuration reloaded");
+            Some(config)
+        }
+        Err(config::ConfigError::Invalid { problems }) => {
+            for problem in &problems {
+                error!(error = %problem, "configuration not reloaded; keeping the running one");
+            }
+            None
+        }
+        Err(error) => {
+            error!(error = %error, "configuration not reloaded; keeping the running one");
+            None
+        }
+    }
+}
+
+/// Which feed is due when, and which are running. Pure bookkeeping plus reads of stored due times.
+struct Scheduler {
+    config: Config,
+    next_due: HashMap<String, DateTime<Utc>>,
+    running: HashSet<String>,
+    failing: HashSet<String>,
+    polls: AtomicUsize,
+}
+
+impl Scheduler {
+    fn new(config: Config, store: &Store) -> Result<Self, StoreError> {
+        let mut scheduler = Self {
+            config,
+            next_due: HashMap::new(),
+            running: HashSet::new(),
+            failing: HashSet::new(),
+            polls: AtomicUsize::new(0),
+        };
+        for feed in scheduler.config.feeds.clone() {
+            scheduler.load_due_time(&feed, store)?;
+        }
+        Ok(scheduler)
+    }
+
+    /// A feed's stored due time; a feed never polled is due now (plus its jitter). A due time in the past
+    /// (the daemon was down) means one poll now, not one per missed tick.
+    fn load_due_time(&mut self, feed: &FeedConfig, store: &Store) -> Result<(), StoreError> {
+        let state = store.feed_state(&feed.name)?;
+        if state.consecutive_failures > 0 {
+            self.failing.insert(feed.name.clone());
+        }
+        let due = state.next_poll_at.unwrap_or_else(|| {
+            let jitter = schedule::feed_jitter(&feed.name, self.config.settings.jitter);
+            Utc::now() + chrono::TimeDelta::from_std(jitter).unwrap_or_default()
+        });
+        self.next_due.insert(feed.name.clone(), due);
+        Ok(())
+    }
+
+    fn due_feeds(&self, now: DateTime<Utc>) -> Vec<FeedConfig> {
+        self.config
+            .feeds
+            .iter()
+            .filter(|feed| feed.enabled && !self.running.contains(&feed.name))
+            .filter(|feed| self.next_due.get(&feed.name).is_some_and(|due| *due <= now))
+            .cloned()
+            .collect()
+    }
+
+    fn time_until_next_due(&self, now: DateTime<Utc>) -> Duration {
+        self.config
+            .feeds
+            .iter()
+            .filter(|feed| feed.enabled && !self.running.contains(&feed.name))
+            .filter_map(|feed| self.next_due.get(&feed.name))
+            .min()
+            .map_or(MAX_SLEEP, |due| (*due - now).to_std().unwrap_or(Duration::ZERO))
+    }
+
+    fn finished(&mut self, name: &str, result: Result<FeedReport, PipelineError>, store: &Store) {
+        self.running.remove(name);
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        match result {
+            Ok(report) => {
+                if matches!(report.outcome, FeedOutcome::Failed { .. }) {
+                    self.failing.insert(name.to_string());
+                } else {
+                    self.failing.remove(name);
+                }
+                if self.next_due.contains_key(name) {
+                    self.next_due.insert(name.to_string(), report.next_poll);
+                }
+            }
+            Err(error) => {
+                // The poll could not even be recorded (database trouble): try again after a backoff.
+                error!(feed = %name, error = %error, "poll could not be recorded");
+                self.failing.insert(name.to_string());
+                let retry =
+                    Utc::now() + chrono::TimeDelta::from_std(schedule::BACKOFF_BASE).unwrap_or_default();
+                if let Some(feed) = self.config.feeds.iter().find(|feed| feed.name == name) {
+                    let _ = store.set_next_poll(name, &feed.url, retry);
+                }
+                self.next_due.insert(name.to_string(), retry);
+            }
+        }
+    }
+
+    /// Switches to a reloaded config: removed feeds are forgotten (a running poll finishes), added feeds load
+    /// their stored due time, feeds whose URL or schedule changed are due at their new schedule's next tick.
+    fn apply(&mut self, config: Config, store: &Store) {
+        let old_feeds = std::mem::take(&mut self.config.feeds);
+        self.config = config;
+        self.next_due
+            .retain(|name, _| self.config.feeds.iter().any(|feed| feed.name == *name));
+        for feed in self.config.feeds.clone() {
+            let old = old_feeds.iter().find(|old| old.name == feed.name);
+            let changed = old.is_some_and(|old| {
+                old.url != feed.url
+                    || old.effective_schedule(&self.config.settings).as_str()
+                        != feed.effective_schedule(&self.config.settings).as_str()
+            });
+            if old.is_none() {
+                if let Err(error) = self.load_due_time(&feed, store) {
+                    error!(feed = %feed.name, error = %error, "cannot read feed state");
+                }
+            } else if changed {
+                let next = feed
+                    .effective_schedule(&self.config.settings)
+                    .next_after(Utc::now())
+                    .unwrap_or_else(Utc::now);
+                self.next_due.insert(feed.name.clone(), next);
+                let _ = store.set_next_poll(&feed.name, &feed.url, next);
+            }
+        }
+    }
+
+    fn status_line(&self, progress: &Progress) -> String {
+        let enabled = self.config.feeds.iter().filter(|feed| feed.enabled).count();
+        let next = self
+            .next_due
+            .iter()
+            .filter(|(name, _)| !self.running.contains(*name))
+            .min_by_key(|(_, due)| **due)
+            .map(|(name, due)| format!("; next: {name} at {}", due.format("%H:%M:%S UTC")))
+            .unwrap_or_default();
+        format!(
+            "{enabled} feeds, {} polling, {} failing; {} articles written since start{next}",
+            self.running.len(),
+            self.failing.len(),
+            progress.articles_written.load(Ordering::Relaxed)
+        )
+    }
+}
+
+/// Sends `WATCHDOG=1` at half the interval systemd asked for, but only while the scheduler loop has
+/// turned recently and the database answers; otherwise systemd's watchdog restarts us.
+async fn watchdog(heartbeat: Arc<AtomicI64>, store: Arc<Store>, stop: CancellationToken) {
+    let Some(interval) = sd_notify::watchdog_enabled() else {
+        return;
+    };
+    let period = interval / 2;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        let scheduler_alive = Utc::now().timestamp() - heartbeat.load(Ordering::Relaxed)
+            <= i64::try_from(MAX_SLEEP.as_secs() * 2).unwrap_or(i64::MAX);
+        let store_for_check = Arc::clone(&store);
+        let database_ok = tokio::task::spawn_blocking(move || store_for_check.ping().is_ok())
+            .await
+            .unwrap_or(false);
+        if scheduler_alive && database_ok {
+            notify(&[NotifyState::Watchdog]);
+        } else {
+            warn!(
+                scheduler_alive,
+                database_ok, "unhealthy; withholding the watchdog ping"
+            );
+        }
+    }
+}
+
+/// Tells systemd; a no-op outside systemd (no `NOTIFY_SOCKET`).
+fn notify(states: &[NotifyState]) {
+    if let Err(error) = sd_notify::notify(states) {
+        warn!(error = %error, "sd_notify failed");
+    }
+}

@@ -1,0 +1,640 @@
+//! The pipeline: the only module that calls the stages in order, for one feed at a time.
+//!
+//! ```text
+//! fetch feed ─▶ feed_parse ─▶ canonical_url ─▶ (known? stop) ─▶ fetch page ─▶ charset ─▶ extract
+//!            ─▶ quality gate (page or feed content) ─▶ store (commit) ─▶ output (atomic file)
+//! ```
+//! A failure anywhere is contained: a feed's failure is reported and scheduled for backoff; an item's
+//! failure is recorded so the item is retried on the next poll; nothing stored or written is touched.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use tracing::{info, warn};
+use url::Url;
+
+use crate::canonical_url::canonicalize;
+use crate::config::{FeedConfig, Settings};
+use crate::extract::{self, Article, ExtractOptions};
+use crate::feed_parse::{self, FeedItem};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::host_limits::HostLimits;
+use crate::output;
+use crate::record::{ArticleRecord, Origin, StoredArticle};
+use crate::schedule::{self, PollOutcome, PollTiming};
+use crate::store::{Store, StoreError};
+
+/// A page extraction shorter than this many characters is not trusted when the feed has more.
+const MIN_PAGE_TEXT_CHARS: usize = 400;
+/// Feed content shorter than this is a teaser, not an article to publish on its own.
+const MIN_FEED_TEXT_CHARS: usize = 200;
+
+/// How a poll of one feed ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedOutcome {
+    /// Fetched and parsed; new items processed.
+    Updated,
+    /// 304, or a body identical to the last one: nothing parsed.
+    NotModified,
+    /// The feed itself could not be fetched or parsed.
+    Failed { error: String },
+}
+
+/// What one poll of one feed did; the `once` summary and `status` are built from these.
+#[derive(Debug, Clone)]
+pub struct FeedReport {
+    pub feed: String,
+    pub url: Url,
+    pub outcome: FeedOutcome,
+    pub items: usize,
+    /// Paths of the Markdown files written.
+    pub written: Vec<PathBuf>,
+    /// Items skipped because their article is already stored.
+    pub known: usize,
+    /// Items that could not be made into an article (retried next poll), with the reason.
+    pub item_failures: Vec<(Url, String)>,
+    pub next_poll: DateTime<Utc>,
+    pub elapsed: Duration,
+}
+
+/// Live counters for progress display while feeds run.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub articles_written: AtomicUsize,
+    pub item_failures: AtomicUsize,
+}
+
+/// Why a poll could not even be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Shared machinery for polling feeds: HTTP client with host limits, store, global concurrency bound.
+#[derive(Clone)]
+pub struct Pipeline {
+    fetcher: Fetcher,
+    store: Arc<Store>,
+    in_flight: Arc<Semaphore>,
+    settings: Arc<Settings>,
+    progress: Arc<Progress>,
+}
+
+impl Pipeline {
+    pub fn new(settings: Settings, store: Arc<Store>, progress: Arc<Progress>) -> Result<Self, FetchError> {
+        let hosts = HostLimits::new(settings.per_host_concurrency, settings.per_host_interval);
+        let fetcher = Fetcher::new(&settings.user_agent, settings.timeout, hosts)?;
+        Ok(Self {
+            fetcher,
+            store,
+            in_flight: Arc::new(Semaphore::new(settings.concurrency)),
+            settings: Arc::new(settings),
+            progress,
+        })
+    }
+
+    /// Replaces the settings used for later polls (after a config reload), keeping host limits and store.
+    pub fn with_settings(&self, settings: Settings) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            ..self.clone()
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time.
+    pub async fn poll_feed(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
+        let started = Instant::now();
+        let store = Arc::clone(&self.store);
+        let name = feed.name.clone();
+        let mut state = blocking(move || store.feed_state(&name)).await?;
+        let mut report = FeedReport {
+            feed: feed.name.clone(),
+            url: feed.url.clone(),
+            outcome: FeedOutcome::Updated,
+            items: 0,
+            written: Vec::new(),
+            known: 0,
+            item_failures: Vec::new(),
+            next_poll: Utc::now(),
+            elapsed: Duration::ZERO,
+        };
+        let validators = Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        };
+        let fetched = {
+            let _slot = self.in_flight.acquire().await;
+            self.fetcher.get(&feed.url, Some(&validators)).await
+        };
+        let timing = match fetched {
+            Ok(FetchOutcome::NotModified { fresh_for }) => {
+                report.outcome = FeedOutcome::NotModified;
+                PollOutcome::Succeeded { fresh_for }
+            }
+            Ok(FetchOutcome::Fetched(response)) => {
+                let body_hash = format!("{:x}", Sha256::digest(&response.body));
+                state.etag = response.validators.etag.clone();
+                state.last_modified = response.validators.last_modified.clone();
+                if state.body_hash.as_deref() == Some(body_hash.as_str()) {
+                    report.outcome = FeedOutcome::NotModified;
+                    PollOutcome::Succeeded {
+                        fresh_for: response.fresh_for,
+                    }
+                } else {
+                    let url = response.final_url.clone();
+                    let content_type = response.content_type.clone();
+                    let parsed = blocking(move || {
+                        Ok::<_, StoreError>(feed_parse::parse(&response.body, content_type.as_deref(), &url))
+                    })
+                    .await?;
+                    match parsed {
+                        Ok(parsed) => {
+                            if parsed.repaired {
+                                warn!(feed = %feed.name, url = %feed.url, "feed is not well-formed XML; read it after repair");
+                            }
+                            state.body_hash = Some(body_hash);
+                            report.items = parsed.items.len();
+                            self.process_items(feed, parsed.items, &mut report).await?;
+                            let fresh_for = match (response.fresh_for, parsed.ttl) {
+                                (Some(a), Some(b)) => Some(a.max(b)),
+                                (a, b) => a.or(b),
+                            };
+                            PollOutcome::Succeeded { fresh_for }
+                        }
+                        Err(error) => {
+                            report.outcome = FeedOutcome::Failed {
+                                error: error.to_string(),
+                            };
+                            PollOutcome::Failed {
+                                consecutive_failures: state.consecutive_failures + 1,
+                                retry_after: None,
+                            }
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                report.outcome = FeedOutcome::Failed {
+                    error: error.to_string(),
+                };
+                PollOutcome::Failed {
+                    consecutive_failures: state.consecutive_failures + 1,
+                    retry_after: error.retry_after(),
+                }
+            }
+        };
+
+        let finished_at = Utc::now();
+        report.next_poll = schedule::next_poll(&PollTiming {
+            schedule: feed.effective_schedule(&self.settings),
+            finished_at,
+            outcome: timing,
+            feed_jitter: schedule::feed_jitter(&feed.name, self.settings.jitter),
+            backoff_jitter: rand::random::<f64>(),
+        });
+        state.last_poll_at = Some(finished_at);
+        state.next_poll_at = Some(report.next_poll);
+        state.articles_written = u32::try_from(report.written.len()).unwrap_or(u32::MAX);
+        match &report.outcome {
+            FeedOutcome::Failed { error } => {
+                state.consecutive_failures += 1;
+                state.last_result = Some("failed".into());
+                state.last_error = Some(error.clone());
+                warn!(feed = %feed.name, url = %feed.url, error = %error, next_poll = %report.next_poll, "feed failed");
+            }
+            outcome => {
+                state.consecutive_failures = 0;
+                state.last_error = None;
+                state.last_result = Some(
+                    if *outcome == FeedOutcome::NotModified {
+                        "not-modified"
+                    } else {
+                        "ok"
+                    }
+                    .into(),
+                );
+            }
+        }
+        let store = Arc::clone(&self.store);
+        let (name, url) = (feed.name.clone(), feed.url.clone());
+        blocking(move || store.save_feed_state(&name, &url, &state)).await?;
+        report.elapsed = started.elapsed();
+        info!(
+            feed = %feed.name,
+            url = %feed.url,
+            result = ?report.outcome,
+            items = report.items,
+            written = report.written.len(),
+            failed_items = report.item_failures.len(),
+            elapsed_ms = u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
+            "feed polled"
+        );
+        Ok(report)
+    }
+
+    async fn process_items(
+        &self,
+        feed: &FeedConfig,
+        items: Vec<FeedItem>,
+        report: &mut FeedReport,
+    ) -> Result<(), PipelineError> {
+        let options = Arc::new(ExtractOptions {
+            content_selector: feed.content_selector.clone(),
+            remove_selectors: feed.remove_selectors.clone(),
+        });
+        let feed = Arc::new(feed.clone());
+        let mut tasks = tokio::task::JoinSet::new();
+        for item in items {
+            let pipeline = self.clone();
+            let (feed, options) = (Arc::clone(&feed), Arc::clone(&options));
+            tasks.spawn(async move {
+                let link = item.link.clone();
+                (link, pipeline.process_item(&feed, item, &options).await)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let (link, result) = joined?;
+            match result {
+                Ok(ItemResult::Written(path)) => report.written.push(path),
+                Ok(ItemResult::Known) => report.known += 1,
+                Err(ItemError::Store(error)) => return Err(error.into()),
+                Err(ItemError::Unusable(reason)) => {
+                    self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
+                    warn!(feed = %feed.name, url = %link, error = %reason, "item not written; will retry next poll");
+                    let store = Arc::clone(&self.store);
+                    let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
+                    blocking(move || store.record_item_failure(&name, &canonical, &error)).await?;
+                    report.item_failures.push((link, reason));
+                }
+            }
+        }
+        report.written.sort();
+        Ok(())
+    }
+
+    async fn process_item(
+        &self,
+        feed: &FeedConfig,
+        item: FeedItem,
+        options: &Arc<ExtractOptions>,
+    ) -> Result<ItemResult, ItemError> {
+        let item_url = canonicalize(&item.link);
+        if self.is_known(&item_url).await? {
+            return Ok(ItemResult::Known);
+        }
+        let feed_article = feed_content_article(&item);
+        let (article, page_url) = if feed.fetch_article {
+            match self.fetch_page(&item.link, options).await {
+                Ok((page, final_url)) => {
+                    let page_url = canonicalize(&final_url);
+                    if page_url != item_url && self.is_known(&page_url).await? {
+                        self.remember_alias(feed, &item, &item_url, &page_url).await?;
+                        return Ok(ItemResult::Known);
+                    }
+                    (choose_body(feed, &item, page, feed_article), page_url)
+                }
+                Err(error) => match feed_article {
+                    Some(article) if has_real_text(&article) => {
+                        info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
+                        ((article, Origin::Feed), item_url.clone())
+                    }
+                    _ => return Err(ItemError::Unusable(error)),
+                },
+            }
+        } else {
+            match feed_article.filter(|article| !article.text.trim().is_empty()) {
+                Some(article) => ((article, Origin::Feed), item_url.clone()),
+                None => return Err(ItemError::Unusable("the feed item has no content".into())),
+            }
+        };
+        let record = build_record(feed, &item, article.0, article.1, page_url)
+            .ok_or_else(|| ItemError::Unusable("no article text could be extracted".into()))?;
+
+        let store = Arc::clone(&self.store);
+        let pattern = self.settings.filename.clone();
+        let aliases = vec![item_url];
+        let record_for_store = record.clone();
+        let stored = blocking(move || {
+            store.insert_article(&record_for_store, &aliases, |attempt| {
+                output::file_name(&pattern, &record_for_store, attempt)
+            })
+        })
+        .await?;
+        let Some(stored) = stored else {
+            return Ok(ItemResult::Known);
+        };
+        let path = self.write_file(&stored).await.map_err(ItemError::Unusable)?;
+        self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
+        info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
+        Ok(ItemResult::Written(path))
+    }
+
+    async fn is_known(&self, url: &Url) -> Result<bool, ItemError> {
+        let store = Arc::clone(&self.store);
+        let url = url.clone();
+        Ok(blocking(move || store.is_known(&url)).await?)
+    }
+
+    /// The item link redirected to an article we already have: remember the link so it is skipped earlier
+    /// next time, without storing or writing anything new.
+    async fn remember_alias(
+        &self,
+        feed: &FeedConfig,
+        item: &FeedItem,
+        item_url: &Url,
+        page_url: &Url,
+    ) -> Result<(), ItemError> {
+        let placeholder = ArticleRecord {
+            canonical_url: page_url.clone(),
+            feed: feed.name.clone(),
+            title: item.title.clone().unwrap_or_default(),
+            date: Utc::now().date_naive(),
+            published: None,
+            excerpt: String::new(),
+            cover_image: None,
+            author: None,
+            tags: Vec::new(),
+            category: None,
+            language: None,
+            body: String::new(),
+            origin: Origin::Page,
+        };
+        let store = Arc::clone(&self.store);
+        let aliases = vec![item_url.clone()];
+        blocking(move || store.insert_article(&placeholder, &aliases, |_| String::new())).await?;
+        Ok(())
+    }
+
+    /// Fetches and extracts a page; the error is a human-readable reason.
+    async fn fetch_page(&self, url: &Url, options: &Arc<ExtractOptions>) -> Result<(Article, Url), String> {
+        let response = {
+            let _slot = self.in_flight.acquire().await;
+            self.fetcher
+                .get(url, None)
+                .await
+                .map_err(|error| error.to_string())?
+        };
+        let FetchOutcome::Fetched(response) = response else {
+            return Err(format!("{url}: unexpected 304 for an unconditional request"));
+        };
+        if let Some(content_type) = &response.content_type {
+            let essence = content_type
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if !(essence.is_empty() || essence.contains("html") || essence.starts_with("text/")) {
+                return Err(format!("{}: not a web page ({essence})", response.final_url));
+            }
+        }
+        let options = Arc::clone(options);
+        let final_url = response.final_url.clone();
+        let article = tokio::task::spawn_blocking(move || {
+            let decoded = crate::charset::decode(&response.body, response.content_type.as_deref());
+            extract::extract(&decoded.text, &response.final_url, &options)
+        })
+        .await
+        .map_err(|error| format!("{url}: extraction failed: {error}"))?;
+        Ok((article, final_url))
+    }
+
+    async fn write_file(&self, stored: &StoredArticle) -> Result<PathBuf, String> {
+        let dir = self.settings.output_dir.clone();
+        let name = stored.file_name.clone();
+        let contents = output::render(&stored.record);
+        tokio::task::spawn_blocking(move || output::write_atomically(&dir, &name, &contents))
+            .await
+            .map_err(|error| error.to_string())?
+            .map_err(|error| error.to_string())
+    }
+
+    /// Writes the file of every stored article whose file is missing (the process died between commit and
+    /// rename, or someone deleted it), and removes temporary files a killed process left. Returns the count.
+    pub async fn restore_missing_files(&self) -> Result<usize, PipelineError> {
+        let store = Arc::clone(&self.store);
+        let dir = self.settings.output_dir.clone();
+        let restored = blocking(move || {
+            output::remove_stale_temp_files(&dir);
+            let mut restored = 0;
+            for article in store.articles()? {
+                if article.record.body.is_empty() || dir.join(&article.file_name).exists() {
+                    continue;
+                }
+                match output::write_atomically(&dir, &article.file_name, &output::render(&article.record)) {
+                    Ok(_) => restored += 1,
+                    Err(error) => warn!(url = %article.record.canonical_url, error = %error, "cannot restore article file"),
+                }
+            }
+            Ok::<_, StoreError>(restored)
+        })
+        .await?;
+        if restored > 0 {
+            info!(
+                count = restored,
+                "restored missing article files from the database"
+            );
+        }
+        Ok(restored)
+    }
+}
+
+enum ItemResult {
+    Written(PathBuf),
+    Known,
+}
+
+enum ItemError {
+    Store(StoreError),
+    Unusable(String),
+}
+
+impl From<StoreError> for ItemError {
+    fn from(error: StoreError) -> Self {
+        ItemError::Store(error)
+    }
+}
+
+impl From<PipelineError> for ItemError {
+    fn from(error: PipelineError) -> Self {
+        match error {
+            PipelineError::Store(error) => ItemError::Store(error),
+            PipelineError::Task(error) => ItemError::Unusable(error.to_string()),
+        }
+    }
+}
+
+/// Runs synchronous work (SQLite, parsing) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, PipelineError> {
+    Ok(tokio::task::spawn_blocking(work).await??)
+}
+
+/// The feed item's own content as an article body: full content when given, else the summary.
+fn feed_content_article(item: &FeedItem) -> Option<Article> {
+    let html = item.content_html.as_deref().or(item.summary_html.as_deref())?;
+    let article = extract::extract_fragment(html, &item.link);
+    (!article.text.trim().is_empty()).then_some(article)
+}
+
+fn has_real_text(article: &Article) -> bool {
+    article.text.chars().filter(|c| !c.is_whitespace()).count() >= MIN_FEED_TEXT_CHARS
+}
+
+/// The quality gate: the page's extraction unless it is much thinner than the feed's own full content
+/// (a teaser, paywall or consent page), in which case the feed content wins. Logged either way it goes.
+fn choose_body(
+    feed: &FeedConfig,
+    item: &FeedItem,
+    page: Article,
+    feed_article: Option<Article>,
+) -> (Article, Origin) {
+    let page_chars = page.text.chars().count();
+    if let Some(feed_article) = feed_article.filter(has_real_text) {
+        let feed_chars = feed_article.text.chars().count();
+        let reason = if page_chars == 0 {
+            Some("the page gave no article text")
+        } else if page_chars < MIN_PAGE_TEXT_CHARS && feed_chars > page_chars {
+            Some("the page's text is a teaser")
+        } else if feed_chars > page_chars.saturating_mul(2) {
+            Some("the page's text is less than half the feed's full content")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            info!(feed = %feed.name, url = %item.link, page_chars, feed_chars, reason, "using the feed's content instead of the page");
+            let merged = Article {
+                title: page.title.or(feed_article.title),
+                author: page.author.or(feed_article.author),
+                published: page.published.or(feed_article.published),
+                cover_image: page.cover_image.or(feed_article.cover_image),
+                language: page.language.or(feed_article.language),
+                ..feed_article
+            };
+            return (merged, Origin::Feed);
+        }
+    }
+    (page, Origin::Page)
+}
+
+/// Combines page, feed item and feed config into the record, following the documented precedence. `None`
+/// when there is no text to publish: an empty article is never written.
+fn build_record(
+    feed: &FeedConfig,
+    item: &FeedItem,
+    article: Article,
+    origin: Origin,
+    canonical_url: Url,
+) -> Option<ArticleRecord> {
+    if article.text.trim().is_empty() || article.markdown.trim().is_empty() {
+        return None;
+    }
+    let title = preferred_title(article.title.as_deref(), item.title.as_deref())
+        .unwrap_or_else(|| first_words(&article.text, 80));
+    let published = article
+        .published
+        .or_else(|| item.published.map(|at| at.fixed_offset()));
+    let date = published.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
+    let mut tags: Vec<String> = Vec::new();
+    for tag in feed.tags.iter().chain(item.categories.iter()) {
+        if !tags.iter().any(|known| known.eq_ignore_ascii_case(tag)) {
+            tags.push(tag.clone());
+        }
+    }
+    let author = feed
+        .author
+        .clone()
+        .or(article.author)
+        .or_else(|| (!item.authors.is_empty()).then(|| item.authors.join(", ")));
+    Some(ArticleRecord {
+        canonical_url,
+        feed: feed.name.clone(),
+        title,
+        date,
+        published,
+        excerpt: article.excerpt.unwrap_or_else(|| first_words(&article.text, 160)),
+        cover_image: item.image.clone().or(article.cover_image),
+        author,
+        tags,
+        category: feed.category.clone(),
+        language: article.language,
+        body: article.markdown,
+        origin,
+    })
+}
+
+/// The page's headline, unless it is the feed's title plus a site-name suffix the page did not declare
+/// (`Title - Site`), in which case the feed's shorter title is the headline.
+fn preferred_title(page: Option<&str>, item: Option<&str>) -> Option<String> {
+    let page = page.map(str::trim).filter(|title| !title.is_empty());
+    let item = item.map(str::trim).filter(|title| !title.is_empty());
+    match (page, item) {
+        (Some(page), Some(item)) => {
+            let suffixed = page.strip_prefix(item).is_some_and(|rest| {
+                [" - ", " | ", " – ", " — ", " :: ", " · ", " : "]
+                    .iter()
+                    .any(|separator| rest.starts_with(separator))
+            });
+            Some(if suffixed { item } else { page }.to_string())
+        }
+        (page, item) => page.or(item).map(str::to_string),
+    }
+}
+
+/// The start of `text`, cut at a word boundary within `max_chars`, with "…" when cut.
+fn first_words(text: &str, max_chars: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max_chars).collect();
+    let at_word = cut
+        .rfind(' ')
+        .filter(|at| *at > max_chars / 2)
+        .map_or(cut.as_str(), |at| &cut[..at]);
+    format!(
+        "{}…",
+        at_word.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_suffix_is_dropped_only_when_the_feed_title_proves_it() {
+        assert_eq!(
+            preferred_title(Some("A story - Site"), Some("A story")).as_deref(),
+            Some("A story")
+        );
+        assert_eq!(
+            preferred_title(Some("A story"), Some("A story - feed")).as_deref(),
+            Some("A story")
+        );
+        assert_eq!(
+            preferred_title(Some("Edited headline"), Some("Old headline")).as_deref(),
+            Some("Edited headline")
+        );
+        assert_eq!(preferred_title(None, Some("Feed")).as_deref(), Some("Feed"));
+    }
+
+    #[test]
+    fn first_words_cuts_at_a_word_boundary() {
+        assert_eq!(first_words("short text", 80), "short text");
+        assert_eq!(first_words("alpha beta, gamma delta", 17), "alpha beta…");
+    }
+}

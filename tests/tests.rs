@@ -1,0 +1,5 @@
+//! The integration test binary: one module per area, sharing the loopback server and workspace support.
+
+mod cli;
+mod pipeline;
+mod support;
