@@ -32,7 +32,15 @@ const OFFSET_FORMATS: &[&str] = &[
 ];
 
 const DATE_FORMATS: &[&str] = &[
-    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%b. %d, %Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%b. %d, %Y",
 ];
 
 /// Parses a date or date-time; `None` when no known format fits.
@@ -48,11 +56,17 @@ pub(super) fn parse_date(value: &str) -> Option<DateTime<FixedOffset>> {
         return Some(parsed);
     }
     // "Z" suffix and "+09:00" are both RFC 3339 shapes, but seconds are often missing ("…T14:03Z").
-    let zulu = value.strip_suffix('Z').or_else(|| value.strip_suffix(" UTC")).or_else(|| value.strip_suffix(" GMT"));
+    let zulu = value
+        .strip_suffix('Z')
+        .or_else(|| value.strip_suffix(" UTC"))
+        .or_else(|| value.strip_suffix(" GMT"));
     if let Some(naive) = zulu {
         return parse_naive(naive);
     }
-    if let Some(parsed) = OFFSET_FORMATS.iter().find_map(|f| DateTime::parse_from_str(value, f).ok()) {
+    if let Some(parsed) = OFFSET_FORMATS
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(value, f).ok())
+    {
         return Some(parsed);
     }
     parse_naive(value)
@@ -78,7 +92,9 @@ pub(super) fn find_date_in_text(text: &str) -> Option<DateTime<FixedOffset>> {
     let words: Vec<&str> = text.split_whitespace().take(40).collect();
     for start in 0..words.len() {
         for len in (1..=4).rev() {
-            let Some(window) = words.get(start..start + len) else { continue };
+            let Some(window) = words.get(start..start + len) else {
+                continue;
+            };
             let candidate = window.join(" ");
             let candidate = candidate.trim_matches(|c: char| !c.is_alphanumeric());
             if !candidate.chars().any(|c| c.is_ascii_digit()) {
@@ -102,14 +118,26 @@ mod tests {
 
     #[test]
     fn parses_common_shapes() {
-        assert_eq!(ymd("2025-09-27T14:03:00+09:00").as_deref(), Some("2025-09-27 +09:00"));
+        assert_eq!(
+            ymd("2025-09-27T14:03:00+09:00").as_deref(),
+            Some("2025-09-27 +09:00")
+        );
         assert_eq!(ymd("2025-09-27T14:03:00Z").as_deref(), Some("2025-09-27 +00:00"));
         assert_eq!(ymd("2025-09-27T14:03Z").as_deref(), Some("2025-09-27 +00:00"));
-        assert_eq!(ymd("2025-09-27T14:03:00.123").as_deref(), Some("2025-09-27 +00:00"));
+        assert_eq!(
+            ymd("2025-09-27T14:03:00.123").as_deref(),
+            Some("2025-09-27 +00:00")
+        );
         assert_eq!(ymd("2025-09-27").as_deref(), Some("2025-09-27 +00:00"));
         assert_eq!(ymd("2025-09-27 14:03:00").as_deref(), Some("2025-09-27 +00:00"));
-        assert_eq!(ymd("2025-09-27T14:03:00+0900").as_deref(), Some("2025-09-27 +09:00"));
-        assert_eq!(ymd("Sat, 27 Sep 2025 14:03:00 +0200").as_deref(), Some("2025-09-27 +02:00"));
+        assert_eq!(
+            ymd("2025-09-27T14:03:00+0900").as_deref(),
+            Some("2025-09-27 +09:00")
+        );
+        assert_eq!(
+            ymd("Sat, 27 Sep 2025 14:03:00 +0200").as_deref(),
+            Some("2025-09-27 +02:00")
+        );
         assert_eq!(ymd("September 27, 2025").as_deref(), Some("2025-09-27 +00:00"));
         assert_eq!(ymd("2025.09.27 14:03").as_deref(), Some("2025-09-27 +00:00"));
         assert_eq!(ymd("yesterday"), None);
@@ -118,8 +146,14 @@ mod tests {
     #[test]
     fn finds_dates_in_bylines() {
         let found = find_date_in_text("By Jane Doe | Published 27 September 2025, 14:03");
-        assert_eq!(found.map(|d| d.date_naive().to_string()).as_deref(), Some("2025-09-27"));
+        assert_eq!(
+            found.map(|d| d.date_naive().to_string()).as_deref(),
+            Some("2025-09-27")
+        );
         let korean = find_date_in_text("입력 2025.09.27 14:03 수정 2025.09.28");
-        assert_eq!(korean.map(|d| d.date_naive().to_string()).as_deref(), Some("2025-09-27"));
+        assert_eq!(
+            korean.map(|d| d.date_naive().to_string()).as_deref(),
+            Some("2025-09-27")
+        );
     }
 }

@@ -29,7 +29,11 @@ const MAX_DEPTH: usize = 8;
 fn is_article_type(value: &Value) -> bool {
     let matches = |t: &str| {
         let t = t.rsplit(['/', ':']).next().unwrap_or(t);
-        t.ends_with("Article") || matches!(t, "BlogPosting" | "LiveBlogPosting" | "Report" | "SocialMediaPosting")
+        t.ends_with("Article")
+            || matches!(
+                t,
+                "BlogPosting" | "LiveBlogPosting" | "Report" | "SocialMediaPosting"
+            )
     };
     match value.get("@type") {
         Some(Value::String(t)) => matches(t),
@@ -49,18 +53,31 @@ pub(super) fn parse(scripts: &[String]) -> Option<JsonLdArticle> {
     // Prefer the object that says the most: several articles (teasers, breadcrumbs) are common.
     let best = articles.iter().enumerate().max_by_key(|(position, article)| {
         let has = |key: &str| usize::from(article.get(key).is_some_and(|v| !v.is_null()));
-        (has("articleBody") * 2 + has("headline") + has("datePublished") + has("author"), usize::MAX - position)
+        (
+            has("articleBody") * 2 + has("headline") + has("datePublished") + has("author"),
+            usize::MAX - position,
+        )
     })?;
     let article = best.1;
     Some(JsonLdArticle {
         headline: string_field(article, "headline").or_else(|| string_field(article, "name")),
         author: article.get("author").and_then(|a| authors(a, &names_by_id)),
         published: string_field(article, "datePublished").or_else(|| string_field(article, "dateCreated")),
-        image: article.get("image").or_else(|| article.get("thumbnailUrl")).and_then(image_url),
-        body: article.get("articleBody").and_then(Value::as_str).map(str::to_owned),
+        image: article
+            .get("image")
+            .or_else(|| article.get("thumbnailUrl"))
+            .and_then(image_url),
+        body: article
+            .get("articleBody")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         description: string_field(article, "description"),
         language: string_field(article, "inLanguage"),
-        publisher: article.get("publisher").and_then(|p| p.get("name")).and_then(Value::as_str).map(normalize),
+        publisher: article
+            .get("publisher")
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .map(normalize),
     })
 }
 
@@ -75,7 +92,10 @@ fn parse_lenient(script: &str) -> Option<Value> {
         .trim();
     serde_json::from_str(trimmed).ok().or_else(|| {
         // Raw control characters inside strings are the most common JSON-LD defect.
-        let cleaned: String = trimmed.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let cleaned: String = trimmed
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         serde_json::from_str(&cleaned).ok()
     })
 }
@@ -139,7 +159,11 @@ fn authors(value: &Value, names_by_id: &HashMap<&str, String>) -> Option<String>
                     other => other.as_str(),
                 })
                 .map(normalize)
-                .or_else(|| map.get("@id").and_then(Value::as_str).and_then(|id| names_by_id.get(id).cloned())),
+                .or_else(|| {
+                    map.get("@id")
+                        .and_then(Value::as_str)
+                        .and_then(|id| names_by_id.get(id).cloned())
+                }),
             _ => None,
         }
     };
@@ -154,7 +178,10 @@ fn image_url(value: &Value) -> Option<String> {
     match value {
         Value::String(url) => Some(url.trim().to_owned()).filter(|u| !u.is_empty()),
         Value::Array(items) => items.iter().find_map(image_url),
-        Value::Object(map) => map.get("url").or_else(|| map.get("contentUrl")).and_then(image_url),
+        Value::Object(map) => map
+            .get("url")
+            .or_else(|| map.get("contentUrl"))
+            .and_then(image_url),
         _ => None,
     }
 }
@@ -169,11 +196,11 @@ mod tests {
 
     #[test]
     fn finds_article_in_graph_and_resolves_author_ids() {
-        let script = r#"{"@context":"https://schema.org","@graph":[
+        let script = r##"{"@context":"https://schema.org","@graph":[
             {"@type":"WebPage","name":"Page"},
             {"@type":["NewsArticle"],"headline":"Big news","author":[{"@id":"#p1"},{"@type":"Person","name":"B Two"}],
              "datePublished":"2025-01-02T03:04:05+01:00","image":{"@type":"ImageObject","url":"https://x.test/a.jpg"}},
-            {"@type":"Person","@id":"#p1","name":"A  One"}]}"#;
+            {"@type":"Person","@id":"#p1","name":"A  One"}]}"##;
         let article = parse(&[script.to_owned()]).unwrap_or_default();
         assert_eq!(article.headline.as_deref(), Some("Big news"));
         assert_eq!(article.author.as_deref(), Some("A One, B Two"));
@@ -182,6 +209,12 @@ mod tests {
 
     #[test]
     fn ignores_broken_and_non_article_json() {
-        assert!(parse(&["{not json".to_owned(), r#"{"@type":"Organization","name":"X"}"#.to_owned()]).is_none());
+        assert!(
+            parse(&[
+                "{not json".to_owned(),
+                r#"{"@type":"Organization","name":"X"}"#.to_owned()
+            ])
+            .is_none()
+        );
     }
 }

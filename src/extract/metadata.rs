@@ -33,8 +33,17 @@ pub(super) struct Metadata {
     pub article_body: Option<String>,
 }
 
-const TITLE_SEPARATORS: &[&str] = &[" | ", " – ", " — ", " - ", " :: ", " · ", " • ", " » ", " « ", " / ", " ~ "];
-const AUTHOR_KEYS: &[&str] = &["article:author", "author", "byl", "parsely-author", "sailthru.author", "dc.creator"];
+const TITLE_SEPARATORS: &[&str] = &[
+    " | ", " – ", " — ", " - ", " :: ", " · ", " • ", " » ", " « ", " / ", " ~ ",
+];
+const AUTHOR_KEYS: &[&str] = &[
+    "article:author",
+    "author",
+    "byl",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+];
 const DATE_KEYS: &[&str] = &[
     "article:published_time",
     "og:published_time",
@@ -70,23 +79,36 @@ struct Scan {
 
 pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
     let scan = scan(dom);
-    let base = scan.base_href.as_deref().and_then(|href| url.join(href).ok()).unwrap_or_else(|| url.clone());
+    let base = scan
+        .base_href
+        .as_deref()
+        .and_then(|href| url.join(href).ok())
+        .unwrap_or_else(|| url.clone());
     let ld = jsonld::parse(&scan.json_ld).unwrap_or_default();
     let meta = |key: &str| scan.meta.get(key).map(String::as_str).filter(|v| !v.is_empty());
 
-    let sites: Vec<String> = [meta("og:site_name"), meta("application-name"), ld.publisher.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(str::to_owned)
-        .chain(host_label(&base))
-        .collect();
-    let title = [ld.headline.as_deref(), meta("og:title"), meta("twitter:title"), scan.h1.first().map(String::as_str)]
-        .into_iter()
-        .flatten()
-        .chain(scan.title.as_deref())
-        .map(normalize)
-        .find(|t| !t.is_empty())
-        .map(|t| strip_site_name(&t, &sites, &scan.h1));
+    let sites: Vec<String> = [
+        meta("og:site_name"),
+        meta("application-name"),
+        ld.publisher.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::to_owned)
+    .chain(host_label(&base))
+    .collect();
+    let title = [
+        ld.headline.as_deref(),
+        meta("og:title"),
+        meta("twitter:title"),
+        scan.h1.first().map(String::as_str),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(scan.title.as_deref())
+    .map(normalize)
+    .find(|t| !t.is_empty())
+    .map(|t| strip_site_name(&t, &sites, &scan.h1));
 
     let author = ld
         .author
@@ -102,11 +124,17 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
         .or_else(|| scan.time.as_ref().and_then(|(_, value)| parse_date(value)))
         .or_else(|| scan.dateline.as_deref().and_then(find_date_in_text));
 
-    let image = ["og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"]
-        .iter()
-        .filter_map(|k| meta(k))
-        .chain(ld.image.as_deref())
-        .find_map(|src| absolute_http_url(&base, src));
+    let image = [
+        "og:image",
+        "og:image:url",
+        "og:image:secure_url",
+        "twitter:image",
+        "twitter:image:src",
+    ]
+    .iter()
+    .filter_map(|k| meta(k))
+    .chain(ld.image.as_deref())
+    .find_map(|src| absolute_http_url(&base, src));
 
     let description = ["description", "og:description", "twitter:description"]
         .iter()
@@ -119,7 +147,11 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
         .html_lang
         .as_deref()
         .into_iter()
-        .chain(["og:locale", "content-language", "language", "dc.language"].iter().filter_map(|k| meta(k)))
+        .chain(
+            ["og:locale", "content-language", "language", "dc.language"]
+                .iter()
+                .filter_map(|k| meta(k)),
+        )
         .chain(ld.language.as_deref())
         .find_map(primary_language_tag);
 
@@ -144,7 +176,9 @@ fn scan(dom: &Dom) -> Scan {
         if index >= article_end {
             in_article = false;
         }
-        let Some(element) = dom.element(index) else { continue };
+        let Some(element) = dom.element(index) else {
+            continue;
+        };
         let attr = |name: &str| element.attr(name).map(str::trim).filter(|v| !v.is_empty());
         match dom.name(index) {
             "html" => scan.html_lang = scan.html_lang.take().or_else(|| attr("lang").map(str::to_owned)),
@@ -156,12 +190,16 @@ fn scan(dom: &Dom) -> Scan {
                 article_end = dom.nodes[index].end;
             }
             "meta" => {
-                let key = attr("property").or_else(|| attr("name")).or_else(|| attr("itemprop"));
+                let key = attr("property")
+                    .or_else(|| attr("name"))
+                    .or_else(|| attr("itemprop"));
                 let key = key.or_else(|| attr("http-equiv"));
                 if let (Some(key), Some(content)) = (key, attr("content")) {
                     // `property` may hold several space-separated names.
                     for key in key.split_whitespace() {
-                        scan.meta.entry(key.to_ascii_lowercase()).or_insert_with(|| content.to_owned());
+                        scan.meta
+                            .entry(key.to_ascii_lowercase())
+                            .or_insert_with(|| content.to_owned());
                     }
                 }
             }
@@ -169,12 +207,21 @@ fn scan(dom: &Dom) -> Scan {
                 scan.json_ld.push(dom.text_content_raw(index));
             }
             "time" => {
-                let value = attr("datetime").map(str::to_owned).unwrap_or_else(|| dom.text_content(index));
-                let says_published = attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+                let value = attr("datetime")
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| dom.text_content(index));
+                let says_published = attr("itemprop")
+                    .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
                     || element.attr("pubdate").is_some()
                     || attr("class").is_some_and(|c| c.contains("publish"));
                 // Lower rank wins: an explicit "published" time, then one inside <article>, then any.
-                let rank = if says_published { 0 } else if in_article { 1 } else { 2 };
+                let rank = if says_published {
+                    0
+                } else if in_article {
+                    1
+                } else {
+                    2
+                };
                 if scan.time.as_ref().is_none_or(|(best, _)| rank < *best) {
                     scan.time = Some((rank, value));
                 }
@@ -222,7 +269,10 @@ fn host_label(url: &Url) -> Option<String> {
 }
 
 fn squash(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn names_site(part: &str, sites: &[String]) -> bool {
@@ -238,7 +288,11 @@ fn names_site(part: &str, sites: &[String]) -> bool {
 
 /// Removes a site-name suffix or prefix (see the module docs for when a part counts as the site).
 pub(super) fn strip_site_name(title: &str, sites: &[String], headings: &[String]) -> String {
-    let matches_heading = |part: &str| headings.iter().any(|h| squash(h) == squash(part) && !h.is_empty());
+    let matches_heading = |part: &str| {
+        headings
+            .iter()
+            .any(|h| squash(h) == squash(part) && !h.is_empty())
+    };
     for separator in TITLE_SEPARATORS {
         if let Some((head, tail)) = title.rsplit_once(separator) {
             if !head.trim().is_empty() && (names_site(tail, sites) || matches_heading(head)) {
@@ -267,7 +321,10 @@ pub(super) fn absolute_http_url(base: &Url, src: &str) -> Option<Url> {
 /// "ko-KR" → "ko", "en_US" → "en"; rejects things that are not a language subtag.
 pub(super) fn primary_language_tag(tag: &str) -> Option<String> {
     let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-    (2..=3).contains(&primary.len()).then_some(primary).filter(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
+    (2..=3)
+        .contains(&primary.len())
+        .then_some(primary)
+        .filter(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 #[cfg(test)]
@@ -277,12 +334,27 @@ mod tests {
     #[test]
     fn strips_recognised_site_names_only() {
         let sites = vec!["The Verge".to_owned(), "theverge".to_owned()];
-        assert_eq!(strip_site_name("Apple ships a thing - The Verge", &sites, &[]), "Apple ships a thing");
-        assert_eq!(strip_site_name("Apple ships a thing | The Verge", &sites, &[]), "Apple ships a thing");
-        assert_eq!(strip_site_name("Spider-Man – a review of the film", &sites, &[]), "Spider-Man – a review of the film");
+        assert_eq!(
+            strip_site_name("Apple ships a thing - The Verge", &sites, &[]),
+            "Apple ships a thing"
+        );
+        assert_eq!(
+            strip_site_name("Apple ships a thing | The Verge", &sites, &[]),
+            "Apple ships a thing"
+        );
+        assert_eq!(
+            strip_site_name("Spider-Man – a review of the film", &sites, &[]),
+            "Spider-Man – a review of the film"
+        );
         let heading = vec!["Markets fall".to_owned()];
-        assert_eq!(strip_site_name("Markets fall :: Daily Planet", &[], &heading), "Markets fall");
-        assert_eq!(strip_site_name("The Verge | Apple ships", &sites, &[]), "Apple ships");
+        assert_eq!(
+            strip_site_name("Markets fall :: Daily Planet", &[], &heading),
+            "Markets fall"
+        );
+        assert_eq!(
+            strip_site_name("The Verge | Apple ships", &sites, &[]),
+            "Apple ships"
+        );
     }
 
     #[test]

@@ -1,9 +1,35 @@
 //! Extraction: one decoded HTML page → one [`Article`] (title, author, date, cover, excerpt, language, body).
 //!
-//! The boundary is a single function, [`extract`]; everything else in this folder is private to it.
+//! The boundary is [`extract`] for whole pages and [`extract_fragment`] for a feed item's own HTML;
+//! everything else in this folder is private to them:
+//!
+//! - `dom`: a flat pre-order index over the parsed tree with per-subtree text statistics;
+//! - `metadata`, `jsonld`, `dates`: title, author, date, cover, description, language (precedence there);
+//! - `boilerplate`, `content`: cleaning, candidate scoring, sibling merging, conditional cleaning;
+//! - `render`, `images`, `markdown`, `text`: DOM → blocks → Markdown and plain text;
+//! - `language`: detection from body text when the page declares none.
+
+mod boilerplate;
+mod content;
+mod dates;
+mod dom;
+mod images;
+mod jsonld;
+mod language;
+mod markdown;
+mod metadata;
+mod render;
+mod text;
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset};
+use scraper::node::Element;
+use scraper::{Html, Selector};
 use url::Url;
+
+use dom::{Dom, ROOT};
+use render::{Block, Inline, Renderer};
 
 /// What a careful human would copy from an article page.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -34,4 +60,212 @@ pub struct ExtractOptions {
     pub content_selector: Option<scraper::Selector>,
     /// Elements removed before anything else looks at the page.
     pub remove_selectors: Vec<scraper::Selector>,
+}
+
+/// Excerpts longer than this are cut at a word boundary.
+const EXCERPT_CHARS: usize = 160;
+/// Below this much body text the scored candidate is doubted and other strategies are tried.
+const SHORT_BODY_CHARS: usize = 500;
+
+/// Extracts the article from a whole page. `html` is already decoded; `url` is the page's final URL and the
+/// base for relative links (a `<base href>` in the page takes precedence). Never fails: a page without an
+/// article yields empty `markdown`/`text` and whatever metadata it has.
+pub fn extract(html: &str, url: &Url, options: &ExtractOptions) -> Article {
+    let document = Html::parse_document(html);
+    let mut dom = Dom::new(&document);
+    let meta = metadata::read(&dom, url);
+    let base = meta.base.clone().unwrap_or_else(|| url.clone());
+
+    for selector in &options.remove_selectors {
+        for index in matching(&document, &dom, selector) {
+            dom.remove(index);
+        }
+    }
+    dom.recompute();
+    content::clean(&mut dom);
+
+    let chosen = options
+        .content_selector
+        .as_ref()
+        .map(|selector| outermost(&dom, matching(&document, &dom, selector)))
+        .filter(|roots| !roots.is_empty());
+    let from_selector = chosen.is_some();
+    let scores = content::score(&dom);
+    let roots = chosen.unwrap_or_else(|| content::select(&dom, &scores));
+    content::clean_conditionally(&mut dom, &scores, &roots);
+    let mut blocks = render_roots(&dom, &base, &roots, meta.title.as_deref());
+
+    if !from_selector {
+        let claimed_body = meta.article_body.as_deref();
+        blocks = fallback_if_poor(
+            &mut dom,
+            &scores,
+            &base,
+            blocks,
+            meta.title.as_deref(),
+            claimed_body,
+        );
+    }
+
+    let cover_image = meta
+        .image
+        .clone()
+        .or_else(|| first_cover_candidate(&dom, &base, &roots));
+    finish(
+        blocks,
+        meta.title,
+        meta.author,
+        meta.published,
+        meta.description,
+        meta.language,
+        cover_image,
+    )
+}
+
+/// Cleans a feed item's own HTML (`content:encoded`, Atom content) without looking for an article in it:
+/// scripts, share bars and feed footers ("The post X appeared first on Y") go, the rest is converted.
+/// Title, author and date are left to the feed.
+pub fn extract_fragment(html: &str, url: &Url) -> Article {
+    finish(fragment_blocks(html, url), None, None, None, None, None, None)
+}
+
+fn fragment_blocks(html: &str, base: &Url) -> Vec<Block> {
+    let document = Html::parse_fragment(html);
+    let mut dom = Dom::new(&document);
+    content::clean(&mut dom);
+    let scores = content::score(&dom);
+    content::clean_conditionally(&mut dom, &scores, &[ROOT]);
+    render_roots(&dom, base, &[ROOT], None)
+}
+
+fn finish(
+    blocks: Vec<Block>,
+    title: Option<String>,
+    author: Option<String>,
+    published: Option<DateTime<FixedOffset>>,
+    description: Option<String>,
+    declared_language: Option<String>,
+    cover_image: Option<Url>,
+) -> Article {
+    let text = markdown::to_text(&blocks);
+    let excerpt = description
+        .as_deref()
+        .or_else(|| markdown::first_prose(&blocks))
+        .map(|e| text::truncate_excerpt(e, EXCERPT_CHARS))
+        .filter(|e| !e.is_empty());
+    let language = declared_language.or_else(|| language::detect(&text));
+    Article {
+        title,
+        author,
+        published,
+        excerpt,
+        cover_image,
+        language,
+        markdown: markdown::to_markdown(&blocks),
+        text,
+    }
+}
+
+/// Indices of the elements `selector` matches, found by identity because scraper and [`Dom`] index
+/// differently.
+fn matching(document: &Html, dom: &Dom, selector: &Selector) -> Vec<usize> {
+    let wanted: HashSet<*const Element> = document
+        .select(selector)
+        .map(|e| e.value() as *const Element)
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    (0..dom.len())
+        .filter(|&i| {
+            dom.element(i)
+                .is_some_and(|e| wanted.contains(&(e as *const Element)))
+        })
+        .collect()
+}
+
+/// Drops indices nested inside an earlier one (the list is in document order).
+fn outermost(dom: &Dom, indices: Vec<usize>) -> Vec<usize> {
+    let mut roots: Vec<usize> = Vec::new();
+    for index in indices {
+        if !dom.is_removed(index) && roots.last().is_none_or(|&last| !dom.is_ancestor_of(last, index)) {
+            roots.push(index);
+        }
+    }
+    roots
+}
+
+fn render_roots(dom: &Dom, base: &Url, roots: &[usize], title: Option<&str>) -> Vec<Block> {
+    let renderer = Renderer::new(dom, base);
+    let mut blocks = Vec::new();
+    for &root in roots {
+        renderer.render(root, &mut blocks);
+    }
+    markdown::tidy(blocks, title)
+}
+
+/// When the scored body is short, or much shorter than the page's own JSON-LD `articleBody`, tries the
+/// page's `<article>`/`<main>`, then every prose paragraph, keeping whichever recovers clearly more text
+/// without exceeding what the page claims as its body; `articleBody` itself is the last resort.
+fn fallback_if_poor(
+    dom: &mut Dom,
+    scores: &content::Scores,
+    base: &Url,
+    blocks: Vec<Block>,
+    title: Option<&str>,
+    body: Option<&str>,
+) -> Vec<Block> {
+    let found = markdown::text_chars(&blocks);
+    let claimed = body.map_or(0, |b| b.chars().filter(|c| !c.is_whitespace()).count());
+    let poor = found < SHORT_BODY_CHARS || found * 10 < claimed * 6;
+    if !poor {
+        return blocks;
+    }
+    let mut best = (found, blocks);
+    let containers = content::semantic_containers(dom);
+    content::clean_conditionally(dom, scores, &containers);
+    let paragraphs = content::prose_paragraphs(dom);
+    for roots in [containers, paragraphs] {
+        if roots.is_empty() {
+            continue;
+        }
+        let candidate = render_roots(dom, base, &roots, title);
+        let chars = markdown::text_chars(&candidate);
+        let within_claim = claimed == 0 || chars * 10 <= claimed * 13;
+        if chars * 10 > best.0 * 15 && within_claim {
+            best = (chars, candidate);
+        }
+    }
+    match body {
+        Some(body) if best.0 * 10 < claimed * 6 && claimed >= 200 => body_paragraphs(body, base),
+        _ => best.1,
+    }
+}
+
+/// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).
+fn body_paragraphs(body: &str, base: &Url) -> Vec<Block> {
+    if body.contains("</p>") || body.contains("<br") {
+        return fragment_blocks(body, base);
+    }
+    body.split('\n')
+        .map(text::normalize)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            Block::Paragraph(Inline {
+                markdown: text::escape_markdown(&line, true),
+                text: line,
+            })
+        })
+        .collect()
+}
+
+/// The first image in the article that is neither decorative nor a placeholder.
+fn first_cover_candidate(dom: &Dom, base: &Url, roots: &[usize]) -> Option<Url> {
+    roots
+        .iter()
+        .flat_map(|&root| root..dom.nodes.get(root).map_or(root, |n| n.end))
+        .filter(|&i| dom.name(i) == "img" && !dom.is_removed(i))
+        .filter_map(|i| images::resolve_img(dom, i, base))
+        .find(|image| !image.decorative)
+        .map(|image| image.url)
 }

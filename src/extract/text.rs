@@ -6,7 +6,10 @@
 
 /// Characters that carry no visible content and only break words apart when copied.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+    matches!(
+        c,
+        '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
 }
 
 /// Whitespace for collapsing purposes: Unicode white space (NBSP included) but not the invisible joiners.
@@ -47,21 +50,24 @@ pub(super) fn normalize(text: &str) -> String {
 /// Escapes what would change the meaning of `text` in Markdown, and nothing else: emphasis markers that
 /// could pair up, brackets, backticks, backslashes, angle brackets that look like tags, and block markers at
 /// the start of a line.
-pub(super) fn escape_markdown(text: &str) -> String {
+/// `at_line_start` says whether `text` begins a line of the output (so block markers matter there).
+pub(super) fn escape_markdown(text: &str, at_line_start: bool) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for (n, line) in text.split('\n').enumerate() {
         if n > 0 {
             out.push('\n');
         }
-        escape_line(line, &mut out);
+        escape_line(line, at_line_start || n > 0, &mut out);
     }
     out
 }
 
-fn escape_line(line: &str, out: &mut String) {
+fn escape_line(line: &str, at_line_start: bool, out: &mut String) {
     let chars: Vec<char> = line.chars().collect();
     let indent = chars.iter().position(|c| *c != ' ').unwrap_or(chars.len());
-    let marker = block_marker(&chars[indent..]).map(|offset| indent + offset);
+    let marker = at_line_start
+        .then(|| block_marker(&chars[indent..]).map(|offset| indent + offset))
+        .flatten();
     for (i, &c) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
         let next = chars.get(i + 1).copied();
@@ -129,7 +135,23 @@ pub(super) fn truncate_excerpt(text: &str, max_chars: usize) -> String {
 fn is_dangling_punctuation(c: char) -> bool {
     matches!(
         c,
-        ',' | ';' | ':' | '-' | '–' | '—' | '(' | '[' | '{' | '"' | '\'' | '“' | '‘' | '/' | '、' | '，' | '.' | '…'
+        ',' | ';'
+            | ':'
+            | '-'
+            | '–'
+            | '—'
+            | '('
+            | '['
+            | '{'
+            | '"'
+            | '\''
+            | '“'
+            | '‘'
+            | '/'
+            | '、'
+            | '，'
+            | '.'
+            | '…'
     )
 }
 
@@ -151,15 +173,21 @@ mod tests {
 
     #[test]
     fn escapes_only_meaningful_markdown() {
-        assert_eq!(escape_markdown("# not a heading"), "\\# not a heading");
-        assert_eq!(escape_markdown("C# and F#, 5 * 3"), "C# and F#, 5 * 3");
-        assert_eq!(escape_markdown("snake_case and _emph_"), "snake_case and \\_emph\\_");
-        assert_eq!(escape_markdown("see [1] *here*"), "see \\[1\\] \\*here\\*");
-        assert_eq!(escape_markdown("1. first"), "1\\. first");
-        assert_eq!(escape_markdown("2024. It was"), "2024\\. It was");
-        assert_eq!(escape_markdown("Dr. Who, 3.5 and - dash"), "Dr. Who, 3.5 and - dash");
-        assert_eq!(escape_markdown("- item"), "\\- item");
-        assert_eq!(escape_markdown("a <b> tag"), "a \\<b> tag");
+        assert_eq!(escape_markdown("# not a heading", true), "\\# not a heading");
+        assert_eq!(escape_markdown("C# and F#, 5 * 3", true), "C# and F#, 5 * 3");
+        assert_eq!(
+            escape_markdown("snake_case and _emph_", true),
+            "snake_case and \\_emph\\_"
+        );
+        assert_eq!(escape_markdown("see [1] *here*", true), "see \\[1\\] \\*here\\*");
+        assert_eq!(escape_markdown("1. first", true), "1\\. first");
+        assert_eq!(escape_markdown("2024. It was", true), "2024\\. It was");
+        assert_eq!(
+            escape_markdown("Dr. Who, 3.5 and - dash", true),
+            "Dr. Who, 3.5 and - dash"
+        );
+        assert_eq!(escape_markdown("- item", true), "\\- item");
+        assert_eq!(escape_markdown("a <b> tag", true), "a \\<b> tag");
     }
 
     #[test]

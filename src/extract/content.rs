@@ -1,0 +1,355 @@
+//! Finding the article in the page: structural cleaning, readability-style candidate scoring, sibling
+//! merging, and the conditional cleaning of the chosen subtrees.
+//!
+//! Scoring: every paragraph-like block (a `<p>`, `<pre>`, `<td>`, `<blockquote>`, or a `<div>`-like element
+//! holding only inline content or loose text) scores `1 + commas + min(chars / 100, 3)`, credited in full to
+//! its parent, half to its grandparent and a third per level further up (five levels). Candidates start
+//! from a tag bonus plus the class/id weight and end scaled by `1 - link density`. The winner may be
+//! promoted to an ancestor shared by other near-winners, then its qualifying siblings are merged in.
+
+use super::boilerplate::{class_weight, is_furniture_tag, is_hidden, is_promotion, looks_like_furniture};
+use super::dom::{Dom, ROOT, heading_level, is_block};
+
+/// Paragraphs shorter than this carry no signal (captions, labels, bylines).
+const MIN_PARAGRAPH_CHARS: u32 = 25;
+/// How far up a paragraph's score is propagated.
+const SCORED_ANCESTOR_LEVELS: usize = 5;
+/// An element holding at least this share of the page's text is the page itself, not furniture.
+const PROTECTED_SHARE: f64 = 0.5;
+
+/// First pass: drops what is never content (scripts, navigation, hidden elements, furniture by class).
+pub(super) fn clean(dom: &mut Dom) {
+    for index in 1..dom.len() {
+        if !dom.is_removed(index) && dom.element(index).is_some() && is_furniture_tag(dom.name(index)) {
+            dom.remove(index);
+        }
+    }
+    dom.recompute();
+    let page_chars = f64::from(dom.stats(ROOT).chars.max(1));
+    let mut index = 1;
+    while index < dom.len() {
+        let name = dom.name(index);
+        let end = dom.nodes[index].end;
+        if dom.is_removed(index) || dom.element(index).is_none() || matches!(name, "html" | "body") {
+            index += 1;
+            continue;
+        }
+        if name == "figcaption" {
+            // Credits and captions are kept together; nothing inside a caption is furniture.
+            index = end;
+            continue;
+        }
+        let share = f64::from(dom.stats(index).chars) / page_chars;
+        // Headings and paragraphs carry text-derived ids and styling classes, not furniture markers.
+        let text_element = heading_level(name).is_some() || name == "p";
+        let furniture = is_hidden(dom, index)
+            || (!text_element && looks_like_furniture(dom, index))
+            || matches!(name, "form" | "header")
+            || (name == "h1" && share < 0.2);
+        if furniture && share < PROTECTED_SHARE {
+            dom.remove(index);
+            index = end;
+        } else {
+            index += 1;
+        }
+    }
+    dom.recompute();
+}
+
+fn tag_bonus(name: &str) -> f64 {
+    match name {
+        "div" | "article" | "section" | "main" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    }
+}
+
+/// Characters of the element's own inline content: text and inline children, not block children.
+fn loose_text_chars(dom: &Dom, index: usize) -> (u32, u32) {
+    let mut chars = 0;
+    let mut commas = 0;
+    for child in dom.children(index) {
+        let name = dom.name(child);
+        if !is_block(name) && !dom.stats(child).has_block {
+            chars += dom.stats(child).chars;
+            commas += dom.stats(child).commas;
+        }
+    }
+    (chars, commas)
+}
+
+/// Per-node readability scores; `None` for nodes that never became candidates.
+pub(super) struct Scores {
+    scores: Vec<Option<f64>>,
+}
+
+impl Scores {
+    pub fn get(&self, index: usize) -> Option<f64> {
+        self.scores.get(index).copied().flatten()
+    }
+}
+
+pub(super) fn score(dom: &Dom) -> Scores {
+    let mut scores: Vec<Option<f64>> = vec![None; dom.len()];
+    for index in 1..dom.len() {
+        if dom.is_removed(index) || dom.element(index).is_none() {
+            continue;
+        }
+        let name = dom.name(index);
+        let stats = dom.stats(index);
+        let (chars, commas) = match name {
+            "p" | "pre" | "td" | "blockquote" | "dd" => (stats.chars, stats.commas),
+            _ if !stats.has_block
+                && matches!(name, "div" | "section" | "article" | "span" | "font" | "center") =>
+            {
+                (stats.chars, stats.commas)
+            }
+            _ if stats.has_block && !matches!(name, "html" | "body") => loose_text_chars(dom, index),
+            _ => continue,
+        };
+        if chars < MIN_PARAGRAPH_CHARS || (name == "blockquote" && stats.paragraphs > 0) {
+            continue;
+        }
+        let own = if stats.has_block { Some(index) } else { None };
+        let points = 1.0 + f64::from(commas) + (f64::from(chars) / 100.0).min(3.0);
+        let targets = own
+            .into_iter()
+            .chain(dom.ancestors(index))
+            .take(SCORED_ANCESTOR_LEVELS);
+        for (level, ancestor) in targets.enumerate() {
+            let slot = &mut scores[ancestor];
+            let base =
+                *slot.get_or_insert_with(|| tag_bonus(dom.name(ancestor)) + class_weight(dom, ancestor));
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                n => n as f64 * 3.0,
+            };
+            *slot = Some(base + points / divider);
+        }
+    }
+    for (index, slot) in scores.iter_mut().enumerate() {
+        if let Some(score) = slot {
+            *score *= 1.0 - dom.stats(index).link_density();
+        }
+    }
+    Scores { scores }
+}
+
+/// The subtrees that hold the article, in document order. Empty when nothing scored.
+pub(super) fn select(dom: &Dom, scores: &Scores) -> Vec<usize> {
+    let mut ranked: Vec<(usize, f64)> = (0..dom.len())
+        .filter_map(|i| scores.get(i).map(|s| (i, s)))
+        .filter(|(i, _)| !dom.is_removed(*i))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let Some(&(mut top, top_score)) = ranked.first() else {
+        return Vec::new();
+    };
+
+    // Near-winners sharing an ancestor mean the article is split and the ancestor is the real container.
+    let near: Vec<usize> = ranked
+        .iter()
+        .skip(1)
+        .take(4)
+        .filter(|(_, s)| *s >= top_score * 0.75)
+        .map(|(i, _)| *i)
+        .collect();
+    if near.len() >= 2 {
+        if let Some(shared) = dom
+            .ancestors(top)
+            .find(|&a| near.iter().filter(|&&n| dom.is_ancestor_of(a, n)).count() >= 2)
+            .filter(|&a| !matches!(dom.name(a), "body" | "html"))
+        {
+            top = shared;
+        }
+    }
+    top = climb(dom, scores, top);
+    merge_siblings(dom, scores, top)
+}
+
+/// Moves up while the parent scores higher, or is a wrapper adding nothing but this child.
+fn climb(dom: &Dom, scores: &Scores, mut top: usize) -> usize {
+    let mut last = scores.get(top).unwrap_or(0.0);
+    let threshold = last / 3.0;
+    let mut parent = dom.nodes[top].parent;
+    while parent != ROOT && !matches!(dom.name(parent), "body" | "html") {
+        let Some(parent_score) = scores.get(parent) else {
+            parent = dom.nodes[parent].parent;
+            continue;
+        };
+        if parent_score < threshold {
+            break;
+        }
+        if parent_score > last {
+            top = parent;
+            break;
+        }
+        last = parent_score;
+        parent = dom.nodes[parent].parent;
+    }
+    loop {
+        let parent = dom.nodes[top].parent;
+        if parent == ROOT || matches!(dom.name(parent), "body" | "html") {
+            return top;
+        }
+        let element_children = dom.children(parent).filter(|&c| dom.element(c).is_some()).count();
+        let same_text = dom.stats(parent).chars == dom.stats(top).chars;
+        if element_children == 1 || same_text {
+            top = parent;
+        } else {
+            return top;
+        }
+    }
+}
+
+fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
+    let parent = dom.nodes[top].parent;
+    if parent == ROOT || matches!(dom.name(parent), "html") {
+        return vec![top];
+    }
+    let top_score = scores.get(top).unwrap_or(0.0);
+    let threshold = (top_score * 0.2).max(10.0);
+    let top_class = dom.attr(top, "class").filter(|c| !c.is_empty());
+    let siblings: Vec<usize> = dom
+        .children(parent)
+        .filter(|&c| dom.element(c).is_some() || c == top)
+        .collect();
+    let mut keep: Vec<bool> = siblings
+        .iter()
+        .map(|&sibling| {
+            if sibling == top {
+                return true;
+            }
+            let bonus = if top_class.is_some() && dom.attr(sibling, "class") == top_class {
+                top_score * 0.2
+            } else {
+                0.0
+            };
+            if scores.get(sibling).is_some_and(|s| s + bonus >= threshold) {
+                return true;
+            }
+            let stats = dom.stats(sibling);
+            let prose_like = matches!(
+                dom.name(sibling),
+                "p" | "blockquote" | "ul" | "ol" | "pre" | "figure"
+            ) || (!stats.has_block && matches!(dom.name(sibling), "div" | "section"));
+            let density = stats.link_density();
+            prose_like
+                && ((stats.chars > 80 && density < 0.25)
+                    || (stats.chars > 0
+                        && stats.chars <= 80
+                        && density == 0.0
+                        && ends_sentence(dom, sibling)))
+        })
+        .collect();
+    // A heading between kept siblings introduces the section after it.
+    for position in 0..siblings.len() {
+        let between = keep[..position].iter().any(|k| *k) && keep.get(position + 1).copied().unwrap_or(false);
+        if !keep[position] && between && heading_level(dom.name(siblings[position])).is_some() {
+            keep[position] = true;
+        }
+    }
+    siblings
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(s, _)| s)
+        .collect()
+}
+
+fn ends_sentence(dom: &Dom, index: usize) -> bool {
+    let text = dom.text_content(index);
+    text.ends_with(['.', '!', '?', '。', '"', '”']) || text.contains(". ")
+}
+
+/// Second pass inside the chosen subtrees: removes link lists, forms, promotion boxes and blocks whose
+/// class or score says furniture, unless they hold most of the article.
+pub(super) fn clean_conditionally(dom: &mut Dom, scores: &Scores, roots: &[usize]) {
+    for &root in roots {
+        let root_chars = f64::from(dom.stats(root).chars.max(1));
+        let end = dom.nodes[root].end;
+        let mut index = root + 1;
+        while index < end {
+            let subtree_end = dom.nodes[index].end;
+            if dom.is_removed(index) || dom.element(index).is_none() {
+                index = subtree_end;
+                continue;
+            }
+            if should_drop(dom, scores, index, root_chars) {
+                dom.remove(index);
+                index = subtree_end;
+            } else {
+                index += 1;
+            }
+        }
+    }
+    dom.recompute();
+}
+
+fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> bool {
+    let name = dom.name(index);
+    let stats = dom.stats(index);
+    let density = stats.link_density();
+    if f64::from(stats.chars) / root_chars > PROTECTED_SHARE && density < 0.5 {
+        return false;
+    }
+    match name {
+        "p" => stats.chars < 200 && density > 0.9 && stats.images == 0,
+        "ul" | "ol" | "dl" => density > 0.5 && stats.chars > 0,
+        "div" | "section" | "table" | "span" | "article" | "figure" | "center" | "details" => {
+            let weight = class_weight(dom, index) + scores.get(index).unwrap_or(0.0);
+            if weight < 0.0 || density > 0.5 || (density > 0.33 && stats.chars < 1500) {
+                return true;
+            }
+            if stats.inputs > 0 && stats.inputs > stats.paragraphs / 3 {
+                return true;
+            }
+            if stats.images == 0 && stats.chars == 0 {
+                return !has_code_or_table(dom, index);
+            }
+            stats.chars < 600
+                && stats.paragraphs <= 2
+                && is_promotion(&dom.text_content(index).to_lowercase())
+        }
+        _ => false,
+    }
+}
+
+fn has_code_or_table(dom: &Dom, index: usize) -> bool {
+    let end = dom.nodes[index].end;
+    (index..end).any(|i| matches!(dom.name(i), "pre" | "table" | "hr"))
+}
+
+/// The page's own declaration of where the article is: `[itemprop=articleBody]`, else the largest
+/// `<article>`, else `<main>`/`[role=main]`.
+pub(super) fn semantic_containers(dom: &Dom) -> Vec<usize> {
+    let present = |i: &usize| !dom.is_removed(*i) && dom.stats(*i).chars > 0;
+    let largest = |matches: &dyn Fn(usize) -> bool| {
+        (1..dom.len())
+            .filter(|&i| matches(i))
+            .filter(present)
+            .max_by_key(|&i| dom.stats(i).chars)
+    };
+    largest(&|i| dom.attr(i, "itemprop").is_some_and(|p| p.contains("articleBody")))
+        .or_else(|| largest(&|i| dom.name(i) == "article"))
+        .or_else(|| largest(&|i| dom.name(i) == "main" || dom.attr(i, "role") == Some("main")))
+        .into_iter()
+        .collect()
+}
+
+/// Every paragraph that reads like prose, in document order: the last resort for pages whose structure
+/// defeats scoring.
+pub(super) fn prose_paragraphs(dom: &Dom) -> Vec<usize> {
+    (1..dom.len())
+        .filter(|&i| {
+            let stats = dom.stats(i);
+            dom.name(i) == "p"
+                && !dom.is_removed(i)
+                && stats.chars >= MIN_PARAGRAPH_CHARS
+                && stats.link_density() < 0.5
+        })
+        .collect()
+}

@@ -1,0 +1,235 @@
+//! Blocks → the two body forms: Markdown (`## ` headings, lists, `> ` quotes, fenced code, GFM tables,
+//! inline links and images) and plain text (the words only, blocks separated by blank lines). Also the
+//! last precision pass over blocks: furniture lines, a leading repeat of the title, dangling headings.
+
+use super::boilerplate::is_boilerplate_line;
+use super::render::{Block, Inline};
+
+/// Removes furniture lines, a first heading (or paragraph) repeating the title, duplicates of the previous
+/// block, and headings left with nothing after them.
+pub(super) fn tidy(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
+    let mut kept: Vec<Block> = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let Some(block) = tidy_block(block) else { continue };
+        let repeats_title = kept.is_empty()
+            && title.is_some_and(
+                |t| matches!(&block, Block::Heading(_, i) | Block::Paragraph(i) if same_words(&i.text, t)),
+            );
+        if repeats_title || kept.last() == Some(&block) {
+            continue;
+        }
+        kept.push(block);
+    }
+    while matches!(kept.last(), Some(Block::Heading(..))) {
+        kept.pop();
+    }
+    // A heading directly followed by another of the same or higher rank introduced nothing.
+    let mut index = 0;
+    while index + 1 < kept.len() {
+        let empty_section = match (&kept[index], &kept[index + 1]) {
+            (Block::Heading(level, _), Block::Heading(next, _)) => next <= level,
+            _ => false,
+        };
+        if empty_section {
+            kept.remove(index);
+        } else {
+            index += 1;
+        }
+    }
+    kept
+}
+
+fn tidy_block(block: Block) -> Option<Block> {
+    match block {
+        Block::Paragraph(ref inline) | Block::Heading(_, ref inline)
+            if !inline.text.is_empty() && is_boilerplate_line(&inline.text) =>
+        {
+            None
+        }
+        Block::List {
+            ordered,
+            start,
+            items,
+        } => {
+            let items: Vec<Vec<Block>> = items
+                .into_iter()
+                .map(|item| item.into_iter().filter_map(tidy_block).collect::<Vec<_>>())
+                .filter(|item| !item.is_empty())
+                .collect();
+            (!items.is_empty()).then_some(Block::List {
+                ordered,
+                start,
+                items,
+            })
+        }
+        Block::Quote(inner) => {
+            let inner: Vec<Block> = inner.into_iter().filter_map(tidy_block).collect();
+            (!inner.is_empty()).then_some(Block::Quote(inner))
+        }
+        other => Some(other),
+    }
+}
+
+fn same_words(a: &str, b: &str) -> bool {
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    let (a, b) = (squash(a), squash(b));
+    !a.is_empty() && a == b
+}
+
+/// The body as Markdown.
+pub(super) fn to_markdown(blocks: &[Block]) -> String {
+    blocks
+        .iter()
+        .map(block_markdown)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// The body as plain text: one paragraph per block (list items and table rows one per line).
+pub(super) fn to_text(blocks: &[Block]) -> String {
+    blocks
+        .iter()
+        .map(block_text)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn block_markdown(block: &Block) -> String {
+    match block {
+        Block::Paragraph(inline) | Block::Caption(inline) => inline.markdown.clone(),
+        Block::Heading(level, inline) => {
+            let hashes = "#".repeat((*level).clamp(2, 4));
+            format!("{hashes} {}", inline.markdown.replace('\n', " "))
+        }
+        Block::List {
+            ordered,
+            start,
+            items,
+        } => items
+            .iter()
+            .enumerate()
+            .map(|(n, item)| {
+                let marker = if *ordered {
+                    format!("{}. ", start + n)
+                } else {
+                    "- ".to_owned()
+                };
+                let body = to_markdown(item);
+                indent_after_first(&format!("{marker}{body}"), marker.len())
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Block::Quote(inner) => to_markdown(inner)
+            .lines()
+            .map(|line| {
+                if line.is_empty() {
+                    ">".to_owned()
+                } else {
+                    format!("> {line}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Block::Code { language, code } => {
+            let longest_run = longest_backtick_run(code);
+            let fence = "`".repeat(longest_run.max(2) + 1);
+            format!(
+                "{fence}{}\n{code}\n{fence}",
+                language.as_deref().unwrap_or_default()
+            )
+        }
+        Block::Table { rows } => table_markdown(rows),
+    }
+}
+
+fn indent_after_first(text: &str, width: usize) -> String {
+    let pad = " ".repeat(width);
+    let mut lines = text.lines();
+    let mut out = lines.next().unwrap_or_default().to_owned();
+    for line in lines {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+fn longest_backtick_run(code: &str) -> usize {
+    code.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+fn table_markdown(rows: &[Vec<Inline>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let line = |cells: &[Inline]| {
+        let mut out = String::from("|");
+        for column in 0..columns {
+            let cell = cells
+                .get(column)
+                .map(|c| c.markdown.replace('|', "\\|"))
+                .unwrap_or_default();
+            out.push(' ');
+            out.push_str(&cell);
+            out.push_str(" |");
+        }
+        out
+    };
+    let mut lines: Vec<String> = Vec::with_capacity(rows.len() + 1);
+    for (n, row) in rows.iter().enumerate() {
+        lines.push(line(row));
+        if n == 0 {
+            lines.push(format!("|{}", " --- |".repeat(columns)));
+        }
+    }
+    lines.join("\n")
+}
+
+fn block_text(block: &Block) -> String {
+    match block {
+        Block::Paragraph(inline) | Block::Caption(inline) | Block::Heading(_, inline) => inline.text.clone(),
+        Block::List { items, .. } => items
+            .iter()
+            .map(|item| to_text(item))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Block::Quote(inner) => to_text(inner),
+        Block::Code { code, .. } => code.clone(),
+        Block::Table { rows } => rows
+            .iter()
+            .map(|cells| {
+                cells
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Plain-text length of the blocks, for comparing extraction strategies.
+pub(super) fn text_chars(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .map(|b| block_text(b).chars().filter(|c| !c.is_whitespace()).count())
+        .sum()
+}
+
+/// The first block that reads like prose, for the excerpt fallback.
+pub(super) fn first_prose(blocks: &[Block]) -> Option<&str> {
+    blocks.iter().find_map(|block| match block {
+        Block::Paragraph(inline) if inline.text.chars().count() >= 60 => Some(inline.text.as_str()),
+        _ => None,
+    })
+}

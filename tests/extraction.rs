@@ -1,0 +1,146 @@
+//! The extraction corpus: real-world-shaped pages under `tests/fixtures/pages/<case>/` with a human-made
+//! body (`expected.md`) and metadata (`expected.json`). One test per case, a guard that the case list and
+//! the folders agree, and a corpus-wide shingle F1 floor.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use url::Url;
+
+use crate::support::shingles::{f1, shingle_scores, strip_markdown};
+
+/// Per-case floor: a page may be hard, but never this far off.
+const CASE_MIN_F1: f64 = 0.90;
+/// Corpus floor on F1 of the mean precision and mean recall.
+const CORPUS_MIN_F1: f64 = 0.97;
+
+macro_rules! cases {
+    ($($case:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($case)),*];
+        $(
+            #[test]
+            fn $case() {
+                check_case(stringify!($case));
+            }
+        )*
+    };
+}
+
+cases! {
+    blog_entities_cafe_title,
+    blog_generatepress_stray_undefined,
+    blog_wordpress_astra_comments,
+    blog_wordpress_comments_longer_than_article,
+    blog_wordpress_divi_comments,
+    listicle_newspaper_theme_hiking,
+    news_techcrunch_event_promo,
+    news_techcrunch_newsletter_last_para,
+}
+
+fn pages_dir() -> PathBuf {
+    // `file!()` is relative to the package root here, absolute when included from elsewhere; `join`
+    // handles both.
+    let this_file = Path::new(env!("CARGO_MANIFEST_DIR")).join(file!());
+    this_file.parent().unwrap_or(Path::new(".")).join("fixtures").join("pages")
+}
+
+struct Outcome {
+    article: tidings::extract::Article,
+    expected: Value,
+    reference: String,
+}
+
+fn run_case(case: &str) -> Outcome {
+    let dir = pages_dir().join(case);
+    let bytes = std::fs::read(dir.join("source.html")).unwrap_or_else(|e| panic!("{case}: source.html: {e}"));
+    let expected: Value = std::fs::read_to_string(dir.join("expected.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_else(|| panic!("{case}: expected.json missing or invalid"));
+    let reference_md =
+        std::fs::read_to_string(dir.join("expected.md")).unwrap_or_else(|e| panic!("{case}: expected.md: {e}"));
+    let url = expected["url"].as_str().and_then(|u| Url::parse(u).ok());
+    let url = url.unwrap_or_else(|| panic!("{case}: expected.json has no valid url"));
+    let text = tidings::charset::decode(&bytes, None).text;
+    let article = tidings::extract::extract(&text, &url, &Default::default());
+    Outcome { article, expected, reference: strip_markdown(&reference_md) }
+}
+
+fn check_case(case: &str) {
+    let Outcome { article, expected, reference } = run_case(case);
+    let mut failures = Vec::new();
+    let mut field = |name: &str, got: Option<String>| {
+        let want = expected[name].as_str().map(str::to_owned);
+        if got != want {
+            failures.push(format!("{name}: expected {want:?}, got {got:?}"));
+        }
+    };
+    field("title", article.title.clone());
+    field("author", article.author.clone());
+    field("published", article.published.map(|d| d.date_naive().format("%Y-%m-%d").to_string()));
+    field("language", article.language.clone());
+    field("cover_image", article.cover_image.as_ref().map(|u| u.to_string()));
+
+    let text = collapse(&article.text);
+    let markdown = collapse(&article.markdown);
+    for phrase in expected["must_contain"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let phrase = collapse(phrase);
+        if !text.contains(&phrase) && !markdown.contains(&phrase) {
+            failures.push(format!("must_contain: missing {phrase:?}"));
+        }
+    }
+    for phrase in expected["must_not_contain"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        if text.contains(phrase) || markdown.contains(phrase) {
+            failures.push(format!("must_not_contain: found {phrase:?}"));
+        }
+    }
+    let (precision, recall) = shingle_scores(&article.text, &reference);
+    let score = f1(precision, recall);
+    if score < CASE_MIN_F1 {
+        failures.push(format!("text F1 {score:.3} (precision {precision:.3}, recall {recall:.3}) < {CASE_MIN_F1}"));
+    }
+    assert!(failures.is_empty(), "case {case}:\n  {}\n--- extracted text ---\n{}", failures.join("\n  "), article.text);
+}
+
+#[test]
+fn case_list_matches_fixture_folders() {
+    let mut folders: Vec<String> = std::fs::read_dir(pages_dir())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    folders.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|c| (*c).to_owned()).collect();
+    listed.sort();
+    let unlisted: Vec<&String> = folders.iter().filter(|f| !listed.contains(f)).collect();
+    let missing: Vec<&String> = listed.iter().filter(|c| !folders.contains(c)).collect();
+    assert!(unlisted.is_empty(), "fixture folders not in the cases! list: {unlisted:?}");
+    assert!(missing.is_empty(), "cases! entries without a fixture folder: {missing:?}");
+}
+
+#[test]
+fn corpus_f1() {
+    let mut precision_sum = 0.0;
+    let mut recall_sum = 0.0;
+    println!("{:<50} {:>9} {:>9}", "case", "precision", "recall");
+    for case in CASES {
+        let outcome = run_case(case);
+        let (precision, recall) = shingle_scores(&outcome.article.text, &outcome.reference);
+        println!("{case:<50} {precision:>9.3} {recall:>9.3}");
+        precision_sum += precision;
+        recall_sum += recall;
+    }
+    let count = CASES.len().max(1) as f64;
+    let (precision, recall) = (precision_sum / count, recall_sum / count);
+    let score = f1(precision, recall);
+    println!("corpus: precision {precision:.4} recall {recall:.4} F1 {score:.4}");
+    assert!(score >= CORPUS_MIN_F1, "corpus F1 {score:.4} < {CORPUS_MIN_F1}");
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
