@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+// Its unit tests are not run here (no test harness), which leaves their imports unused under `--all-targets`.
+#[cfg_attr(test, allow(unused_imports))]
 #[path = "../tests/support/shingles.rs"]
 mod shingles;
 

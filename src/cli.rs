@@ -248,7 +248,7 @@ fn print_summary(reports: &[FeedReport]) {
             let (result, detail) = match &report.outcome {
                 FeedOutcome::Updated => ("ok".to_string(), String::new()),
                 FeedOutcome::NotModified => ("not modified".to_string(), String::new()),
-                FeedOutcome::Failed { error } => ("FAILED".to_string(), error.clone()),
+                FeedOutcome::Failed { error, .. } => ("FAILED".to_string(), error.clone()),
             };
             let detail = if detail.is_empty() {
                 report

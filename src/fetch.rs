@@ -194,6 +194,14 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
+        let elapsed = started.elapsed();
+        tracing::debug!(
+            url = %url,
+            status = status.as_u16(),
+            bytes = body.len(),
+            elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            "fetched"
+        );
         Ok(FetchOutcome::Fetched(Fetched {
             final_url: response.url().clone(),
             content_type: header_str(&headers, header::CONTENT_TYPE).map(str::to_string),
@@ -203,7 +211,7 @@ impl Fetcher {
                 last_modified: header_str(&headers, header::LAST_MODIFIED).map(str::to_string),
             },
             fresh_for: freshness_lifetime(&headers, Utc::now()),
-            elapsed: started.elapsed(),
+            elapsed,
         }))
     }
 

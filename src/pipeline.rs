@@ -41,8 +41,19 @@ pub enum FeedOutcome {
     Updated,
     /// 304, or a body identical to the last one: nothing parsed.
     NotModified,
-    /// The feed itself could not be fetched or parsed.
-    Failed { error: String },
+    /// The feed itself could not be fetched or parsed; `status` is the HTTP status when there was one.
+    Failed { error: String, status: Option<u16> },
+}
+
+impl FeedOutcome {
+    /// The word stored as the feed's last result and shown by `status`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FeedOutcome::Updated => "ok",
+            FeedOutcome::NotModified => "not-modified",
+            FeedOutcome::Failed { .. } => "failed",
+        }
+    }
 }
 
 /// What one poll of one feed did; the `once` summary and `status` are built from these.
@@ -176,6 +187,7 @@ impl Pipeline {
                         Err(error) => {
                             report.outcome = FeedOutcome::Failed {
                                 error: error.to_string(),
+                                status: None,
                             };
                             PollOutcome::Failed {
                                 consecutive_failures: state.consecutive_failures + 1,
@@ -188,6 +200,7 @@ impl Pipeline {
             Err(error) => {
                 report.outcome = FeedOutcome::Failed {
                     error: error.to_string(),
+                    status: error.status(),
                 };
                 PollOutcome::Failed {
                     consecutive_failures: state.consecutive_failures + 1,
@@ -208,23 +221,24 @@ impl Pipeline {
         state.next_poll_at = Some(report.next_poll);
         state.articles_written = u32::try_from(report.written.len()).unwrap_or(u32::MAX);
         match &report.outcome {
-            FeedOutcome::Failed { error } => {
+            FeedOutcome::Failed { error, status } => {
                 state.consecutive_failures += 1;
-                state.last_result = Some("failed".into());
+                state.last_result = Some(report.outcome.as_str().into());
                 state.last_error = Some(error.clone());
-                warn!(feed = %feed.name, url = %feed.url, error = %error, next_poll = %report.next_poll, "feed failed");
+                warn!(
+                    feed = %feed.name,
+                    url = %feed.url,
+                    status = status.map(u32::from),
+                    error = %error,
+                    consecutive_failures = state.consecutive_failures,
+                    next_poll = %report.next_poll,
+                    "feed failed"
+                );
             }
             outcome => {
                 state.consecutive_failures = 0;
                 state.last_error = None;
-                state.last_result = Some(
-                    if *outcome == FeedOutcome::NotModified {
-                        "not-modified"
-                    } else {
-                        "ok"
-                    }
-                    .into(),
-                );
+                state.last_result = Some(outcome.as_str().into());
             }
         }
         let store = Arc::clone(&self.store);
@@ -234,7 +248,7 @@ impl Pipeline {
         info!(
             feed = %feed.name,
             url = %feed.url,
-            result = ?report.outcome,
+            result = report.outcome.as_str(),
             items = report.items,
             written = report.written.len(),
             failed_items = report.item_failures.len(),

@@ -27,21 +27,32 @@ macro_rules! cases {
 }
 
 cases! {
+    blog_blogger_br_separated,
     blog_entities_cafe_title,
     blog_generatepress_stray_undefined,
+    blog_jekyll_disqus_code,
     blog_wordpress_astra_comments,
     blog_wordpress_comments_longer_than_article,
     blog_wordpress_divi_comments,
+    ghost_casper_selfhosting,
     listicle_newspaper_theme_hiking,
+    medium_post_hashed_classes,
+    news_bbc_like_text_blocks_org_author,
+    news_nyt_like_companion_columns,
+    news_regional_paywall_after_complete,
     news_techcrunch_event_promo,
     news_techcrunch_newsletter_last_para,
+    substack_coauthored_subscribe_widgets,
+    tech_hugo_papermod_linenos,
+    wire_ap_dateline_ads_offset_date,
+    wire_reuters_paragraph_divs,
 }
 
 fn pages_dir() -> PathBuf {
-    // `file!()` is relative to the package root here, absolute when included from elsewhere; `join`
-    // handles both.
-    let this_file = Path::new(env!("CARGO_MANIFEST_DIR")).join(file!());
-    this_file.parent().unwrap_or(Path::new(".")).join("fixtures").join("pages")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join("pages")
 }
 
 struct Outcome {
@@ -57,17 +68,25 @@ fn run_case(case: &str) -> Outcome {
         .ok()
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_else(|| panic!("{case}: expected.json missing or invalid"));
-    let reference_md =
-        std::fs::read_to_string(dir.join("expected.md")).unwrap_or_else(|e| panic!("{case}: expected.md: {e}"));
+    let reference_md = std::fs::read_to_string(dir.join("expected.md"))
+        .unwrap_or_else(|e| panic!("{case}: expected.md: {e}"));
     let url = expected["url"].as_str().and_then(|u| Url::parse(u).ok());
     let url = url.unwrap_or_else(|| panic!("{case}: expected.json has no valid url"));
     let text = tidings::charset::decode(&bytes, None).text;
     let article = tidings::extract::extract(&text, &url, &Default::default());
-    Outcome { article, expected, reference: strip_markdown(&reference_md) }
+    Outcome {
+        article,
+        expected,
+        reference: strip_markdown(&reference_md),
+    }
 }
 
 fn check_case(case: &str) {
-    let Outcome { article, expected, reference } = run_case(case);
+    let Outcome {
+        article,
+        expected,
+        reference,
+    } = run_case(case);
     let mut failures = Vec::new();
     let mut field = |name: &str, got: Option<String>| {
         let want = expected[name].as_str().map(str::to_owned);
@@ -77,19 +96,34 @@ fn check_case(case: &str) {
     };
     field("title", article.title.clone());
     field("author", article.author.clone());
-    field("published", article.published.map(|d| d.date_naive().format("%Y-%m-%d").to_string()));
+    field(
+        "published",
+        article
+            .published
+            .map(|d| d.date_naive().format("%Y-%m-%d").to_string()),
+    );
     field("language", article.language.clone());
     field("cover_image", article.cover_image.as_ref().map(|u| u.to_string()));
 
     let text = collapse(&article.text);
     let markdown = collapse(&article.markdown);
-    for phrase in expected["must_contain"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for phrase in expected["must_contain"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         let phrase = collapse(phrase);
         if !text.contains(&phrase) && !markdown.contains(&phrase) {
             failures.push(format!("must_contain: missing {phrase:?}"));
         }
     }
-    for phrase in expected["must_not_contain"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for phrase in expected["must_not_contain"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         if text.contains(phrase) || markdown.contains(phrase) {
             failures.push(format!("must_not_contain: found {phrase:?}"));
         }
@@ -97,9 +131,16 @@ fn check_case(case: &str) {
     let (precision, recall) = shingle_scores(&article.text, &reference);
     let score = f1(precision, recall);
     if score < CASE_MIN_F1 {
-        failures.push(format!("text F1 {score:.3} (precision {precision:.3}, recall {recall:.3}) < {CASE_MIN_F1}"));
+        failures.push(format!(
+            "text F1 {score:.3} (precision {precision:.3}, recall {recall:.3}) < {CASE_MIN_F1}"
+        ));
     }
-    assert!(failures.is_empty(), "case {case}:\n  {}\n--- extracted text ---\n{}", failures.join("\n  "), article.text);
+    assert!(
+        failures.is_empty(),
+        "case {case}:\n  {}\n--- extracted text ---\n{}",
+        failures.join("\n  "),
+        article.text
+    );
 }
 
 #[test]
@@ -118,8 +159,14 @@ fn case_list_matches_fixture_folders() {
     listed.sort();
     let unlisted: Vec<&String> = folders.iter().filter(|f| !listed.contains(f)).collect();
     let missing: Vec<&String> = listed.iter().filter(|c| !folders.contains(c)).collect();
-    assert!(unlisted.is_empty(), "fixture folders not in the cases! list: {unlisted:?}");
-    assert!(missing.is_empty(), "cases! entries without a fixture folder: {missing:?}");
+    assert!(
+        unlisted.is_empty(),
+        "fixture folders not in the cases! list: {unlisted:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "cases! entries without a fixture folder: {missing:?}"
+    );
 }
 
 #[test]

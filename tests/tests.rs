@@ -2,5 +2,6 @@
 
 mod cli;
 mod daemon;
+mod extraction;
 mod pipeline;
 mod support;

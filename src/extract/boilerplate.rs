@@ -8,157 +8,40 @@ use super::dom::Dom;
 use super::text::normalize;
 
 /// Words that mark furniture so reliably that the element is dropped before scoring.
+#[rustfmt::skip]
 const NEGATIVE_WORDS: &[&str] = &[
-    "ad",
-    "ads",
-    "adv",
-    "advert",
-    "advertisement",
-    "advertising",
-    "aside",
-    "banner",
-    "breadcrumb",
-    "breadcrumbs",
-    "byline",
-    "comment",
-    "comments",
-    "consent",
-    "cookie",
-    "cookies",
-    "crumbs",
-    "cta",
-    "disqus",
-    "dropdown",
-    "flyout",
-    "footer",
-    "gdpr",
-    "meta",
-    "menu",
-    "modal",
-    "nav",
-    "navbar",
-    "navigation",
-    "newsletter",
-    "outbrain",
-    "overlay",
-    "pagination",
-    "pager",
-    "popular",
-    "popup",
-    "promo",
-    "promotion",
-    "rail",
-    "recirc",
-    "recommended",
-    "related",
-    "share",
-    "sharing",
-    "sidebar",
-    "signup",
-    "skip",
-    "social",
-    "sponsor",
-    "sponsored",
-    "subscribe",
-    "subscription",
-    "tags",
-    "taboola",
-    "toolbar",
-    "tooltip",
-    "trending",
-    "widget",
-    "masthead",
-    "login",
-    "donate",
-    "shoutbox",
-    "supplemental",
-    "skyscraper",
-    "tools",
-    "sns",
-    "relate",
-    "prev",
-    "previous",
-    "bio",
-    "author",
-    "follow",
-    "tag",
-    "topics",
-    "credit",
-    "toc",
+    "ad", "ads", "adv", "advert", "advertisement", "advertising", "aside", "banner", "breadcrumb",
+    "breadcrumbs", "byline", "comment", "comments", "consent", "cookie", "cookies", "crumbs", "cta",
+    "disqus", "dropdown", "flyout", "footer", "gdpr", "meta", "menu", "modal", "nav", "navbar",
+    "navigation", "newsletter", "outbrain", "overlay", "pagination", "pager", "popular", "popup", "promo",
+    "promotion", "rail", "recirc", "recommended", "related", "share", "sharing", "sidebar", "signup",
+    "skip", "social", "sponsor", "sponsored", "subscribe", "subscription", "tags", "taboola", "toolbar",
+    "tooltip", "trending", "widget", "masthead", "login", "donate", "shoutbox", "supplemental",
+    "skyscraper", "tools", "sns", "relate", "prev", "previous", "bio", "author", "follow", "tag", "topics",
+    "credit", "toc",
 ];
 
 /// Compound spellings that do not split into the words above.
+#[rustfmt::skip]
 const NEGATIVE_SUBSTRINGS: &[&str] = &[
-    "comment",
-    "sidebar",
-    "newsletter",
-    "subscri",
-    "advert",
-    "banner",
-    "breadcrumb",
-    "widget",
-    "sharing",
-    "social",
-    "related",
-    "promo",
-    "cookie",
-    "popup",
-    "footer",
-    "authorbio",
-    "author-bio",
-    "readmore",
-    "read-more",
-    "morestories",
-    "more-stories",
-    "recommend",
-    "signup",
-    "sign-up",
-    "adslot",
-    "adunit",
-    "ad-slot",
-    "ad-unit",
-    "ad-container",
-    "ad-wrapper",
-    "dfp",
-    "paid-content",
-    "inline-cta",
-    "table-of-contents",
+    "comment", "sidebar", "newsletter", "subscri", "advert", "banner", "breadcrumb", "widget", "sharing",
+    "social", "related", "promo", "cookie", "popup", "footer", "authorbio", "author-bio", "readmore",
+    "read-more", "morestories", "more-stories", "recommend", "signup", "sign-up", "adslot", "adunit",
+    "ad-slot", "ad-unit", "ad-container", "ad-wrapper", "dfp", "paid-content", "inline-cta",
+    "table-of-contents", "copyright",
 ];
 
+#[rustfmt::skip]
 const POSITIVE_WORDS: &[&str] = &[
-    "article",
-    "body",
-    "content",
-    "entry",
-    "main",
-    "post",
-    "story",
-    "text",
-    "blog",
-    "hentry",
-    "prose",
-    "richtext",
-    "paragraph",
-    "news",
-    "column",
-    "articlebody",
-    "article-body",
-    "story-body",
+    "article", "body", "content", "entry", "main", "post", "story", "text", "blog", "hentry", "prose",
+    "richtext", "paragraph", "news", "column", "articlebody", "article-body", "story-body",
 ];
 
 /// Roles that are never the article.
+#[rustfmt::skip]
 const FURNITURE_ROLES: &[&str] = &[
-    "navigation",
-    "menu",
-    "menubar",
-    "complementary",
-    "banner",
-    "contentinfo",
-    "dialog",
-    "alertdialog",
-    "search",
-    "tablist",
-    "toolbar",
+    "navigation", "menu", "menubar", "complementary", "banner", "contentinfo", "dialog", "alertdialog",
+    "search", "tablist", "toolbar",
 ];
 
 /// Tags whose content is never article text (`noscript` is consulted separately for image fallbacks).
@@ -195,28 +78,37 @@ pub(super) fn is_furniture_tag(name: &str) -> bool {
 }
 
 /// The words of a class or id value: split on non-alphanumerics and lower→upper case changes.
-fn words(value: &str) -> impl Iterator<Item = String> + '_ {
-    let mut current = String::new();
-    let mut out = Vec::new();
-    let mut prev_lower = false;
-    for c in value.chars() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        prev_lower = c.is_lowercase();
-        current.extend(c.to_lowercase());
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out.into_iter()
+fn words(value: &str) -> impl Iterator<Item = &str> + '_ {
+    let mut rest = value;
+    std::iter::from_fn(move || {
+        let start = rest.find(char::is_alphanumeric)?;
+        rest = &rest[start..];
+        let mut prev_lower = false;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                let boundary = !c.is_alphanumeric() || (c.is_uppercase() && prev_lower);
+                prev_lower = c.is_lowercase();
+                boundary
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let (word, tail) = rest.split_at(end);
+        rest = tail;
+        Some(word)
+    })
+}
+
+/// Case-insensitive substring test without allocating (class names are ASCII in practice).
+pub(super) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+fn is_listed(word: &str, list: &[&str]) -> bool {
+    list.iter().any(|entry| entry.eq_ignore_ascii_case(word))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,13 +121,12 @@ pub(super) enum Signal {
 /// Classifies one class or id value; negative wins because furniture ("related-posts") often borrows
 /// content words.
 fn classify(value: &str) -> Signal {
-    let lower = value.to_ascii_lowercase();
-    if NEGATIVE_SUBSTRINGS.iter().any(|s| lower.contains(s))
-        || words(value).any(|w| NEGATIVE_WORDS.contains(&w.as_str()))
-    {
+    let negative = NEGATIVE_SUBSTRINGS.iter().any(|s| contains_ignore_case(value, s))
+        || words(value).any(|w| is_listed(w, NEGATIVE_WORDS));
+    if negative {
         return Signal::Negative;
     }
-    if words(value).any(|w| POSITIVE_WORDS.contains(&w.as_str())) || lower.contains("article") {
+    if words(value).any(|w| is_listed(w, POSITIVE_WORDS)) || contains_ignore_case(value, "article") {
         return Signal::Positive;
     }
     Signal::Neutral
@@ -264,7 +155,7 @@ pub(super) fn looks_like_furniture(dom: &Dom, index: usize) -> bool {
     }
     if dom
         .attr(index, "role")
-        .is_some_and(|r| FURNITURE_ROLES.contains(&r.trim().to_ascii_lowercase().as_str()))
+        .is_some_and(|r| is_listed(r.trim(), FURNITURE_ROLES))
     {
         return true;
     }
@@ -280,6 +171,13 @@ pub(super) fn looks_like_furniture(dom: &Dom, index: usize) -> bool {
     )
 }
 
+/// Utility classes that hide an element (screen-reader-only text is furniture too).
+#[rustfmt::skip]
+const HIDING_CLASSES: &[&str] = &[
+    "hidden", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screenreader-only",
+    "hide", "invisible", "is-hidden", "u-hidden", "d-none",
+];
+
 /// Ids generated from text ("what-comes-next", "smell-tells-you-more") describe content, not furniture.
 fn is_slug(id: &str) -> bool {
     id.split(['-', '_']).filter(|w| !w.is_empty()).count() >= 4
@@ -287,15 +185,11 @@ fn is_slug(id: &str) -> bool {
 
 /// Hidden by attribute, inline style, or a screen-reader-only / hidden utility class.
 pub(super) fn is_hidden(dom: &Dom, index: usize) -> bool {
-    let Some(element) = dom.element(index) else {
-        return false;
-    };
-    if element.attr("hidden").is_some() || element.attr("aria-hidden").is_some_and(|v| v.trim() == "true") {
-        return !element
-            .attr("class")
-            .is_some_and(|c| c.contains("fallback-image"));
+    let attr = |name: &str| dom.attr(index, name);
+    if attr("hidden").is_some() || attr("aria-hidden").is_some_and(|v| v.trim() == "true") {
+        return !attr("class").is_some_and(|c| c.contains("fallback-image"));
     }
-    if let Some(style) = element.attr("style") {
+    if let Some(style) = attr("style") {
         let style: String = style
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -305,223 +199,60 @@ pub(super) fn is_hidden(dom: &Dom, index: usize) -> bool {
             return true;
         }
     }
-    element.attr("class").is_some_and(|class| {
-        class.split_ascii_whitespace().any(|c| {
-            matches!(
-                c.to_ascii_lowercase().as_str(),
-                "hidden"
-                    | "sr-only"
-                    | "visually-hidden"
-                    | "visuallyhidden"
-                    | "screen-reader-text"
-                    | "screenreader-only"
-                    | "hide"
-                    | "invisible"
-                    | "is-hidden"
-                    | "u-hidden"
-                    | "d-none"
-            )
-        })
+    attr("class").is_some_and(|class| {
+        class
+            .split_ascii_whitespace()
+            .any(|c| is_listed(c, HIDING_CLASSES))
     })
 }
 
 /// Whole short lines that are furniture, compared after lower-casing and trimming punctuation.
+#[rustfmt::skip]
 const BOILERPLATE_LINES: &[&str] = &[
-    "advertisement",
-    "advertising",
-    "ad",
-    "ads",
-    "sponsored",
-    "sponsored content",
-    "share",
-    "share this",
-    "share this article",
-    "share this story",
-    "share this post",
-    "share article",
-    "tweet",
-    "email",
-    "print",
-    "read more",
-    "read more here",
-    "related",
-    "related stories",
-    "related articles",
-    "related posts",
-    "related content",
-    "related coverage",
-    "more stories",
-    "recommended",
-    "recommended for you",
-    "recommended stories",
-    "you may also like",
-    "you might also like",
-    "trending",
-    "trending now",
-    "most popular",
-    "most read",
-    "continue reading",
-    "continue reading below",
-    "article continues below",
-    "story continues below",
-    "story continues below advertisement",
-    "skip advertisement",
-    "advertisement - scroll to continue",
-    "scroll to continue with content",
-    "subscribe",
-    "sign up",
-    "submit a comment",
-    "leave a comment",
-    "leave a reply",
-    "post a comment",
-    "comments",
-    "0 comments",
-    "no comments",
-    "comment",
-    "undefined",
-    "null",
-    "loading",
-    "click to expand",
-    "follow us",
-    "listen",
-    "listen to this article",
-    "copy link",
-    "link copied",
-    "back to top",
-    "next",
-    "previous",
-    "tags",
-    "topics",
-    "filed under",
-    "see also",
-    "also read",
-    "read also",
-    "don't miss",
-    "editor's picks",
-    "more on this story",
-    "latest",
-    "top stories",
-    "watch",
-    "image",
-    "photo",
-    "video",
-    "enlarge this image",
-    "toggle caption",
-    "hide caption",
-    "expand",
-    "close",
-    "open",
-    "menu",
-    "search",
-    "log in",
-    "login",
-    "anzeige",
-    "werbung",
-    "publicité",
-    "publicidad",
-    "pubblicità",
-    "lesen sie auch",
-    "mehr zum thema",
-    "lire aussi",
-    "leer más",
-    "leia mais",
-    "lees ook",
-    "관련기사",
-    "관련 기사",
-    "광고",
-    "공유하기",
-    "좋아요",
-    "댓글",
-    "추천",
-    "関連記事",
-    "広告",
-    "相关阅读",
-    "广告",
+    "advertisement", "advertising", "ad", "ads", "sponsored", "sponsored content", "share", "share this",
+    "share this article", "share this story", "share this post", "share article", "tweet", "email", "print",
+    "read more", "read more here", "related", "related stories", "related articles", "related posts",
+    "related content", "related coverage", "more stories", "recommended", "recommended for you",
+    "recommended stories", "you may also like", "you might also like", "trending", "trending now",
+    "most popular", "most read", "continue reading", "continue reading below", "article continues below",
+    "story continues below", "story continues below advertisement", "skip advertisement",
+    "advertisement - scroll to continue", "scroll to continue with content", "subscribe", "sign up",
+    "submit a comment", "leave a comment", "leave a reply", "post a comment", "comments", "0 comments",
+    "no comments", "comment", "undefined", "null", "loading", "click to expand", "follow us", "listen",
+    "listen to this article", "copy link", "link copied", "back to top", "next", "previous", "tags",
+    "topics", "filed under", "see also", "also read", "read also", "don't miss", "editor's picks",
+    "more on this story", "latest", "top stories", "watch", "image", "photo", "video", "enlarge this image",
+    "toggle caption", "hide caption", "expand", "close", "open", "menu", "search", "log in", "login",
+    "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "lesen sie auch", "mehr zum thema",
+    "lire aussi", "leer más", "leia mais", "lees ook", "관련기사", "관련 기사", "광고", "공유하기", "좋아요", "댓글", "추천",
+    "関連記事", "広告", "相关阅读", "广告",
 ];
 
 /// Openings of short furniture lines.
+#[rustfmt::skip]
 const BOILERPLATE_PREFIXES: &[&str] = &[
-    "your email address will not be published",
-    "sign up for",
-    "subscribe to",
-    "follow us on",
-    "click here to",
-    "read more:",
-    "related:",
-    "see also:",
-    "also read:",
-    "read also:",
-    "more:",
-    "copyright",
-    "©",
-    "(c) ",
-    "tags:",
-    "filed under",
-    "posted in",
-    "we use cookies",
-    "this site uses cookies",
-    "by clicking",
-    "photo:",
-    "image:",
-    "credit:",
-    "photograph:",
-    "share on ",
-    "share this",
-    "follow ",
-    "get the latest",
-    "for the latest",
-    "download the",
-    "recommended:",
-    "watch:",
-    "listen:",
-    "more from",
-    "ⓒ",
-    "©",
-    "저작권자",
-    "[사진",
-    "<저작권자",
-    "※",
-    "this article was originally published",
-    "this story was originally published",
-    "originally published",
-    "the post ",
-    "all rights reserved",
+    "your email address will not be published", "sign up for", "subscribe to", "follow us on",
+    "click here to", "read more:", "related:", "see also:", "also read:", "read also:", "more:",
+    "copyright", "©", "(c) ", "tags:", "filed under", "posted in", "we use cookies",
+    "this site uses cookies", "by clicking", "photo:", "image:", "credit:", "photograph:", "share on ",
+    "share this", "follow ", "get the latest", "for the latest", "download the", "recommended:", "watch:",
+    "listen:", "more from", "ⓒ", "©", "저작권자", "[사진", "<저작권자", "※", "this article was originally published",
+    "this story was originally published", "originally published", "the post ", "all rights reserved",
     "related topics",
 ];
 
 /// Phrases that mark a short block as a promotion, event box or sign-up form.
+#[rustfmt::skip]
 const PROMO_PHRASES: &[&str] = &[
-    "register now",
-    "get your tickets",
-    "get your ticket",
-    "buy tickets",
-    "save up to",
-    "early bird",
-    "limited time offer",
-    "subscribe now",
-    "sign up now",
-    "sign up here",
-    "start your free trial",
-    "delivered to your inbox",
-    "in your inbox",
-    "newsletter",
-    "appeared first on",
-    "all rights reserved",
-    "무단전재",
-    "무단 전재",
-    "재배포 금지",
-    "재배포금지",
-    "techcrunch event",
-    "join 10k+",
-    "disrupt 20",
-    "tech and vc leaders",
-    "sign up to receive",
-    "by signing up",
-    "privacy policy",
-    "terms of service",
-    "unsubscribe at any time",
-    "enable javascript",
-    "your browser does not support",
+    "register now", "get your tickets", "get your ticket", "buy tickets", "limited time offer", "subscribe now",
+    "sign up now", "sign up here", "start your free trial", "delivered to your inbox", "our newsletter",
+    "appeared first on", "all rights reserved", "무단전재", "무단 전재", "재배포 금지", "재배포금지",
+    "techcrunch event", "join 10k+", "tech and vc leaders", "sign up to receive", "by signing up",
+    "unsubscribe at any time", "enable javascript", "your browser does not support", "become a member",
+    "support local journalism", "support our journalism", "support independent journalism",
+    "made possible by readers", "subscribe to continue", "already a subscriber", "order reprints",
+    "contributed reporting", "contributed to this report", "; editing by", "additional reporting by",
+    "our standards:", "trust principles", "appears in print on", "purchase licensing rights",
 ];
 
 fn squeeze(text: &str) -> String {
@@ -540,13 +271,24 @@ pub(super) fn is_boilerplate_line(text: &str) -> bool {
         return true;
     }
     let chars = line.chars().count();
-    if BOILERPLATE_LINES.contains(&line.as_str()) {
+    if BOILERPLATE_LINES.contains(&line.as_str())
+        || is_counter(&line)
+        || line.ends_with("min read") && chars <= 20
+    {
         return true;
     }
     if chars <= 160 && BOILERPLATE_PREFIXES.iter().any(|p| line.starts_with(p)) {
         return true;
     }
     chars <= 400 && is_promotion(&line)
+}
+
+/// Like, clap and comment counters: "12", "1.4k", "3,201".
+fn is_counter(line: &str) -> bool {
+    let digits = line.trim_end_matches(['k', 'm']);
+    line.len() <= 8
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
 /// Whether a (lower-cased) short text reads like a promotion or sign-up box.

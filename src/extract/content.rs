@@ -34,9 +34,14 @@ pub(super) fn clean(dom: &mut Dom) {
             index += 1;
             continue;
         }
-        if name == "figcaption" {
-            // Credits and captions are kept together; nothing inside a caption is furniture.
-            index = end;
+        if dom.ancestors(index).any(|a| dom.name(a) == "figcaption") {
+            // Credits and captions stay together: inside a caption only hidden text is furniture.
+            if is_hidden(dom, index) {
+                dom.remove(index);
+                index = end;
+            } else {
+                index += 1;
+            }
             continue;
         }
         let share = f64::from(dom.stats(index).chars) / page_chars;
@@ -157,14 +162,13 @@ pub(super) fn select(dom: &Dom, scores: &Scores) -> Vec<usize> {
         .filter(|(_, s)| *s >= top_score * 0.75)
         .map(|(i, _)| *i)
         .collect();
-    if near.len() >= 2 {
-        if let Some(shared) = dom
+    if near.len() >= 2
+        && let Some(shared) = dom
             .ancestors(top)
             .find(|&a| near.iter().filter(|&&n| dom.is_ancestor_of(a, n)).count() >= 2)
             .filter(|&a| !matches!(dom.name(a), "body" | "html"))
-        {
-            top = shared;
-        }
+    {
+        top = shared;
     }
     top = climb(dom, scores, top);
     merge_siblings(dom, scores, top)
@@ -232,11 +236,20 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                 return true;
             }
             let stats = dom.stats(sibling);
-            let prose_like = matches!(
-                dom.name(sibling),
-                "p" | "blockquote" | "ul" | "ol" | "pre" | "figure"
-            ) || (!stats.has_block && matches!(dom.name(sibling), "div" | "section"));
             let density = stats.link_density();
+            // A container of real paragraphs (a lede or a second body part in its own wrapper) is content
+            // even when too short to score.
+            let paragraph_box = stats.paragraphs > 0
+                && stats.chars > 80
+                && density < 0.25
+                && class_weight(dom, sibling) >= 0.0
+                && !is_promotion(&dom.text_content(sibling).to_lowercase());
+            let prose_like = paragraph_box
+                || matches!(
+                    dom.name(sibling),
+                    "p" | "blockquote" | "ul" | "ol" | "pre" | "figure"
+                )
+                || (!stats.has_block && matches!(dom.name(sibling), "div" | "section"));
             prose_like
                 && ((stats.chars > 80 && density < 0.25)
                     || (stats.chars > 0

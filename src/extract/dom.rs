@@ -20,6 +20,8 @@ pub(super) struct DomNode<'a> {
     /// Set by cleaning; a removed node hides its whole subtree from statistics and rendering.
     pub removed: bool,
     pub stats: Stats,
+    /// For text nodes, their own (characters, commas), counted once at construction.
+    own_text: (u32, u32),
 }
 
 /// Text statistics of a subtree, ignoring removed nodes.
@@ -66,6 +68,7 @@ impl<'a> Dom<'a> {
             end: 1,
             removed: false,
             stats: Stats::default(),
+            own_text: (0, 0),
         }];
         // Explicit stack: real pages nest deeply enough to make recursion a stack-overflow risk.
         let mut stack = vec![(ROOT, root.children())];
@@ -74,9 +77,9 @@ impl<'a> Dom<'a> {
             match children.next() {
                 Some(child) => {
                     let value = child.value();
-                    let name = match value {
-                        Node::Element(element) => element.name(),
-                        Node::Text(_) => "",
+                    let (name, own_text) = match value {
+                        Node::Element(element) => (element.name(), (0, 0)),
+                        Node::Text(text) => ("", count_text(text)),
                         _ => continue,
                     };
                     let child_index = nodes.len();
@@ -87,6 +90,7 @@ impl<'a> Dom<'a> {
                         end: child_index + 1,
                         removed: false,
                         stats: Stats::default(),
+                        own_text,
                     });
                     if value.is_element() {
                         stack.push((child_index, child.children()));
@@ -111,8 +115,12 @@ impl<'a> Dom<'a> {
         self.nodes.get(index).and_then(|n| n.node.as_element())
     }
 
+    /// An attribute by name. A linear scan: elements have few attributes, and `Element::attr` interns the
+    /// name on every call, which costs more.
     pub fn attr(&self, index: usize, name: &str) -> Option<&'a str> {
-        self.element(index).and_then(|e| e.attr(name))
+        self.element(index)?
+            .attrs()
+            .find_map(|(key, value)| (key == name).then_some(value))
     }
 
     pub fn text(&self, index: usize) -> Option<&'a str> {
@@ -172,8 +180,13 @@ impl<'a> Dom<'a> {
         let end = self.nodes.get(index).map_or(index, |n| n.end);
         let mut out = String::new();
         for node in self.nodes.get(index..end).unwrap_or_default() {
-            if let Node::Text(text) = node.node {
-                push_collapsed(&mut out, text);
+            match node.node {
+                Node::Text(text) => push_collapsed(&mut out, text),
+                // Adjacent blocks ("Name</div><div>Role") must not run together.
+                Node::Element(_) if is_block(node.name) && !out.is_empty() && !out.ends_with(' ') => {
+                    out.push(' ')
+                }
+                _ => {}
             }
         }
         out.trim_end().to_owned()
@@ -207,16 +220,9 @@ impl<'a> Dom<'a> {
             }
             let mut stats = self.nodes[index].stats;
             let name = self.nodes[index].name;
-            if let Node::Text(text) = self.nodes[index].node {
-                for c in text.chars() {
-                    if !c.is_whitespace() {
-                        stats.chars += 1;
-                    }
-                    if matches!(c, ',' | '，' | '、') {
-                        stats.commas += 1;
-                    }
-                }
-            }
+            let (own_chars, own_commas) = self.nodes[index].own_text;
+            stats.chars += own_chars;
+            stats.commas += own_commas;
             match name {
                 "a" => stats.link_chars = stats.chars,
                 "p" => stats.paragraphs += 1,
@@ -238,6 +244,27 @@ impl<'a> Dom<'a> {
             into.has_block |= stats.has_block || is_block(name);
         }
     }
+}
+
+/// Non-whitespace characters and commas (Latin `,`, CJK `，` and `、`) of a text node, over bytes: every
+/// byte that is not ASCII whitespace and not a UTF-8 continuation byte starts a visible character (rare
+/// Unicode spaces count as characters, which statistics can afford).
+fn count_text(text: &str) -> (u32, u32) {
+    let bytes = text.as_bytes();
+    let (mut chars, mut commas) = (0u32, 0u32);
+    for (i, &byte) in bytes.iter().enumerate() {
+        if !byte.is_ascii_whitespace() && byte & 0xC0 != 0x80 {
+            chars += 1;
+        }
+        let cjk_comma = || {
+            matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x8C]) if byte == 0xEF)
+                || matches!(bytes.get(i + 1..i + 3), Some([0x80, 0x81]) if byte == 0xE3)
+        };
+        if byte == b',' || (byte >= 0xE3 && cjk_comma()) {
+            commas += 1;
+        }
+    }
+    (chars, commas)
 }
 
 pub(super) struct Children<'d, 'a> {

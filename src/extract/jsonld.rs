@@ -14,7 +14,9 @@ use super::text::normalize;
 #[derive(Debug, Default)]
 pub(super) struct JsonLdArticle {
     pub headline: Option<String>,
+    /// People only; an organisation as author is a weaker fallback than a visible byline.
     pub author: Option<String>,
+    pub author_organization: Option<String>,
     pub published: Option<String>,
     pub image: Option<String>,
     pub body: Option<String>,
@@ -61,7 +63,12 @@ pub(super) fn parse(scripts: &[String]) -> Option<JsonLdArticle> {
     let article = best.1;
     Some(JsonLdArticle {
         headline: string_field(article, "headline").or_else(|| string_field(article, "name")),
-        author: article.get("author").and_then(|a| authors(a, &names_by_id)),
+        author: article
+            .get("author")
+            .and_then(|a| authors(a, &names_by_id, AuthorKind::Person)),
+        author_organization: article
+            .get("author")
+            .and_then(|a| authors(a, &names_by_id, AuthorKind::Organization)),
         published: string_field(article, "datePublished").or_else(|| string_field(article, "dateCreated")),
         image: article
             .get("image")
@@ -116,10 +123,10 @@ fn collect<'v>(
             }
         }
         Value::Object(map) => {
-            if let (Some(id), Some(name)) = (map.get("@id").and_then(Value::as_str), map.get("name")) {
-                if let Some(name) = name.as_str() {
-                    names_by_id.insert(id, normalize(name));
-                }
+            if let (Some(id), Some(name)) = (map.get("@id").and_then(Value::as_str), map.get("name"))
+                && let Some(name) = name.as_str()
+            {
+                names_by_id.insert(id, normalize(name));
             }
             if is_article_type(value) {
                 articles.push(value);
@@ -142,7 +149,27 @@ fn string_field(object: &Value, key: &str) -> Option<String> {
     value.as_str().map(normalize).filter(|s| !s.is_empty())
 }
 
-fn authors(value: &Value, names_by_id: &HashMap<&str, String>) -> Option<String> {
+#[derive(Clone, Copy, PartialEq)]
+enum AuthorKind {
+    Person,
+    Organization,
+}
+
+fn author_kind(item: &Value) -> AuthorKind {
+    let is_organization = |t: &str| t.ends_with("Organization") || t == "Corporation";
+    let organization = match item.get("@type") {
+        Some(Value::String(t)) => is_organization(t),
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).any(is_organization),
+        _ => false,
+    };
+    if organization {
+        AuthorKind::Organization
+    } else {
+        AuthorKind::Person
+    }
+}
+
+fn authors(value: &Value, names_by_id: &HashMap<&str, String>, kind: AuthorKind) -> Option<String> {
     let mut names: Vec<String> = Vec::new();
     let mut add = |name: String| {
         if !name.is_empty() && !looks_like_url(&name) && !names.contains(&name) {
@@ -150,6 +177,9 @@ fn authors(value: &Value, names_by_id: &HashMap<&str, String>) -> Option<String>
         }
     };
     let one = |item: &Value| -> Option<String> {
+        if author_kind(item) != kind {
+            return None;
+        }
         match item {
             Value::String(name) => Some(normalize(name)),
             Value::Object(map) => map

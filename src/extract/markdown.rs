@@ -20,6 +20,25 @@ pub(super) fn tidy(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
         }
         kept.push(block);
     }
+    // A caption before the story starts belongs to the lead (hero) image, which is page furniture;
+    // captions between paragraphs are part of the story.
+    if let Some(first_paragraph) = kept
+        .iter()
+        .position(|b| matches!(b, Block::Paragraph(i) if !i.text.is_empty()))
+    {
+        let mut position = 0;
+        kept.retain(|block| {
+            position += 1;
+            !(position <= first_paragraph && matches!(block, Block::Caption(_)))
+        });
+    }
+    // Bylines and datelines that sit inside the body container, before the story starts.
+    let lead_end = kept.len().min(LEADING_BLOCKS);
+    let mut position = 0;
+    kept.retain(|block| {
+        position += 1;
+        !(position <= lead_end && matches!(block, Block::Paragraph(i) if is_byline_or_dateline(&i.text)))
+    });
     while matches!(kept.last(), Some(Block::Heading(..))) {
         kept.pop();
     }
@@ -68,6 +87,27 @@ fn tidy_block(block: Block) -> Option<Block> {
         }
         other => Some(other),
     }
+}
+
+/// How many blocks at the start may be byline or dateline furniture.
+const LEADING_BLOCKS: usize = 3;
+
+/// "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Published 3 March 2025", "Updated: …".
+fn is_byline_or_dateline(text: &str) -> bool {
+    let words = text.split_whitespace().count();
+    let lower = text.to_lowercase();
+    let byline = lower.starts_with("by ") && words <= 10 && !text.trim_end().ends_with(['.', '!', '?']);
+    let dateline = [
+        "published",
+        "updated",
+        "posted on",
+        "last updated",
+        "first published",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+        && words <= 12;
+    byline || dateline || (words <= 6 && super::dates::parse_date(text).is_some())
 }
 
 fn same_words(a: &str, b: &str) -> bool {

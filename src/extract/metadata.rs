@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset};
 use url::Url;
 
+use super::boilerplate::contains_ignore_case;
 use super::dates::{find_date_in_text, parse_date};
 use super::dom::Dom;
 use super::jsonld::{self, JsonLdArticle, looks_like_url};
@@ -114,7 +115,8 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
         .author
         .clone()
         .or_else(|| AUTHOR_KEYS.iter().filter_map(|k| meta(k)).find_map(clean_author))
-        .or_else(|| scan.byline.as_deref().and_then(clean_author));
+        .or_else(|| scan.byline.clone())
+        .or_else(|| ld.author_organization.clone());
 
     let published = ld
         .published
@@ -176,10 +178,10 @@ fn scan(dom: &Dom) -> Scan {
         if index >= article_end {
             in_article = false;
         }
-        let Some(element) = dom.element(index) else {
+        if dom.element(index).is_none() {
             continue;
-        };
-        let attr = |name: &str| element.attr(name).map(str::trim).filter(|v| !v.is_empty());
+        }
+        let attr = |name: &str| dom.attr(index, name).map(str::trim).filter(|v| !v.is_empty());
         match dom.name(index) {
             "html" => scan.html_lang = scan.html_lang.take().or_else(|| attr("lang").map(str::to_owned)),
             "base" if scan.base_href.is_none() => scan.base_href = attr("href").map(str::to_owned),
@@ -212,7 +214,7 @@ fn scan(dom: &Dom) -> Scan {
                     .unwrap_or_else(|| dom.text_content(index));
                 let says_published = attr("itemprop")
                     .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
-                    || element.attr("pubdate").is_some()
+                    || dom.attr(index, "pubdate").is_some()
                     || attr("class").is_some_and(|c| c.contains("publish"));
                 // Lower rank wins: an explicit "published" time, then one inside <article>, then any.
                 let rank = if says_published {
@@ -229,17 +231,20 @@ fn scan(dom: &Dom) -> Scan {
             _ => {}
         }
         let marks_byline = attr("rel").is_some_and(|r| r == "author")
-            || attr("itemprop").is_some_and(|p| p == "author")
+            || attr("itemprop").is_some_and(|p| p == "author" || p == "name")
             || attr("class").or_else(|| attr("id")).is_some_and(|c| {
-                let c = c.to_ascii_lowercase();
-                c.contains("byline") || c.contains("author-name") || c.contains("article-author")
+                ["byline", "author", "contributor"]
+                    .iter()
+                    .any(|w| contains_ignore_case(c, w))
             });
         if scan.byline.is_none() && marks_byline {
-            scan.byline = Some(dom.text_content(index)).filter(|t| !t.is_empty() && t.chars().count() < 120);
+            // Wrappers hold roles and dates too; the first element whose text reads as a name wins.
+            scan.byline = clean_author(&dom.text_content(index)).filter(|t| reads_as_name(t));
         }
         let marks_date = attr("class").is_some_and(|c| {
-            let c = c.to_ascii_lowercase();
-            c.contains("date") || c.contains("published") || c.contains("timestamp")
+            ["date", "published", "timestamp"]
+                .iter()
+                .any(|w| contains_ignore_case(c, w))
         });
         if scan.dateline.is_none() && marks_date {
             scan.dateline = Some(dom.text_content(index)).filter(|t| t.chars().count() < 120);
@@ -253,13 +258,33 @@ fn clean_author(raw: &str) -> Option<String> {
     let text = normalize(raw);
     let lower = text.to_lowercase();
     let text = if lower.starts_with("by ") || lower.starts_with("by:") {
-        text[3..].trim_start_matches([':', ' ']).to_owned()
+        text.get(3..)
+            .unwrap_or_default()
+            .trim_start_matches([':', ' '])
+            .to_owned()
     } else {
         text
     };
     let text = text.trim_end_matches([',', '|', '·']).trim().to_owned();
     let reasonable = !text.is_empty() && text.chars().count() <= 100 && !looks_like_url(&text);
     reasonable.then_some(text)
+}
+
+/// "Jane Doe", "Jane Doe and John Roe", "María de la Cruz, Reuters", "김기자": short, no digits, and no
+/// word starting in lower case except name particles and conjunctions.
+fn reads_as_name(text: &str) -> bool {
+    const PARTICLES: &[&str] = &[
+        "and", "de", "da", "di", "del", "la", "le", "van", "von", "der", "bin", "y", "e",
+    ];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (1..=8).contains(&words.len())
+        && !text
+            .chars()
+            .any(|c| c.is_ascii_digit() || matches!(c, ':' | '|' | '@'))
+        && words.iter().all(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            !w.chars().next().is_some_and(char::is_lowercase) || PARTICLES.contains(&w)
+        })
 }
 
 fn host_label(url: &Url) -> Option<String> {
@@ -294,15 +319,17 @@ pub(super) fn strip_site_name(title: &str, sites: &[String], headings: &[String]
             .any(|h| squash(h) == squash(part) && !h.is_empty())
     };
     for separator in TITLE_SEPARATORS {
-        if let Some((head, tail)) = title.rsplit_once(separator) {
-            if !head.trim().is_empty() && (names_site(tail, sites) || matches_heading(head)) {
-                return strip_site_name(head.trim(), sites, headings);
-            }
+        if let Some((head, tail)) = title.rsplit_once(separator)
+            && !head.trim().is_empty()
+            && (names_site(tail, sites) || matches_heading(head))
+        {
+            return strip_site_name(head.trim(), sites, headings);
         }
-        if let Some((head, tail)) = title.split_once(separator) {
-            if !tail.trim().is_empty() && (names_site(head, sites) || matches_heading(tail)) {
-                return tail.trim().to_owned();
-            }
+        if let Some((head, tail)) = title.split_once(separator)
+            && !tail.trim().is_empty()
+            && (names_site(head, sites) || matches_heading(tail))
+        {
+            return tail.trim().to_owned();
         }
     }
     title.to_owned()

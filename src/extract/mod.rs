@@ -66,6 +66,8 @@ pub struct ExtractOptions {
 const EXCERPT_CHARS: usize = 160;
 /// Below this much body text the scored candidate is doubted and other strategies are tried.
 const SHORT_BODY_CHARS: usize = 500;
+/// Below this, scoring failed outright and collecting every prose paragraph is worth the risk.
+const VERY_SHORT_BODY_CHARS: usize = 250;
 
 /// Extracts the article from a whole page. `html` is already decoded; `url` is the page's final URL and the
 /// base for relative links (a `<base href>` in the page takes precedence). Never fails: a page without an
@@ -224,7 +226,12 @@ fn fallback_if_poor(
     let mut best = (found, blocks);
     let containers = content::semantic_containers(dom);
     content::clean_conditionally(dom, scores, &containers);
-    let paragraphs = content::prose_paragraphs(dom);
+    // Every paragraph on the page is a blunt instrument: only for pages where scoring found almost nothing.
+    let paragraphs = if found < VERY_SHORT_BODY_CHARS {
+        content::prose_paragraphs(dom)
+    } else {
+        Vec::new()
+    };
     for roots in [containers, paragraphs] {
         if roots.is_empty() {
             continue;
@@ -269,3 +276,6 @@ fn first_cover_candidate(dom: &Dom, base: &Url, roots: &[usize]) -> Option<Url> 
         .find(|image| !image.decorative)
         .map(|image| image.url)
 }
+
+#[cfg(test)]
+mod tests;

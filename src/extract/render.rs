@@ -200,13 +200,12 @@ impl<'d, 'a> Renderer<'d, 'a> {
             let next = dom.nodes[child].end;
             let name = dom.name(child);
             if dom.is_removed(child) {
-                if name == "noscript" {
-                    if let Some(image) = noscript_image(dom, child, self.base) {
-                        if last_image.as_ref() != Some(&image.url) {
-                            push_image(&mut paragraph, &image);
-                            last_image = Some(image.url);
-                        }
-                    }
+                if name == "noscript"
+                    && let Some(image) = noscript_image(dom, child, self.base)
+                    && last_image.as_ref() != Some(&image.url)
+                {
+                    push_image(&mut paragraph, &image);
+                    last_image = Some(image.url);
                 }
                 child = next;
                 continue;
@@ -331,7 +330,8 @@ impl<'d, 'a> Renderer<'d, 'a> {
             }
         }
         let code = code.strip_prefix('\n').unwrap_or(&code).trim_end().to_owned();
-        if code.trim().is_empty() {
+        // Empty, or a line-number gutter rendered beside the code.
+        if code.chars().all(|c| c.is_ascii_digit() || c.is_whitespace()) {
             return;
         }
         let language = std::iter::once(index)
@@ -360,10 +360,12 @@ impl<'d, 'a> Renderer<'d, 'a> {
                 .collect::<Vec<_>>()
         };
         let max_cells = rows.iter().map(|&r| cells_of(r).len()).max().unwrap_or(0);
-        let prose_cell = rows
-            .iter()
-            .flat_map(|&r| cells_of(r))
-            .any(|c| dom.stats(c).chars > 400 || dom.stats(c).paragraphs > 1);
+        let holds_code = (index + 1..dom.nodes[index].end).any(|i| dom.name(i) == "pre");
+        let prose_cell = holds_code
+            || rows
+                .iter()
+                .flat_map(|&r| cells_of(r))
+                .any(|c| dom.stats(c).chars > 400 || dom.stats(c).paragraphs > 1);
         if nested || max_cells < 2 || prose_cell {
             // A layout table: its cells are just containers.
             self.container(index, out);

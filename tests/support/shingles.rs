@@ -100,10 +100,21 @@ pub fn f1(mean_precision: f64, mean_recall: f64) -> f64 {
 /// table pipes, emphasis markers or escapes.
 pub fn strip_markdown(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
-    for line in markdown.lines() {
-        let line = line.trim();
+    let mut in_fence = false;
+    for raw_line in markdown.lines() {
+        let line = raw_line.trim();
+        if line.starts_with("```") || line.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            // Code is kept verbatim: `_`, `*` and `|` are part of it.
+            out.push_str(raw_line);
+            out.push('\n');
+            continue;
+        }
         let is_table_rule = line.starts_with('|') && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '));
-        if line.starts_with("```") || line.starts_with("~~~") || line.starts_with("![") || is_table_rule {
+        if line.starts_with("![") || is_table_rule {
             continue;
         }
         let unquoted = line.trim_start_matches('>').trim_start();
@@ -111,7 +122,12 @@ pub fn strip_markdown(markdown: &str) -> String {
             heading if heading.len() < unquoted.len() => heading.trim_start(),
             _ => strip_list_marker(unquoted),
         };
-        out.push_str(&strip_inline(line).replace('|', " "));
+        let line = if line.starts_with('|') {
+            line.replace('|', " ")
+        } else {
+            line.to_owned()
+        };
+        out.push_str(&strip_inline(&line));
         out.push('\n');
     }
     out
@@ -145,7 +161,24 @@ fn strip_inline(line: &str) -> String {
             }
             '!' if chars.get(i + 1) == Some(&'[') => i = skip_link(&chars, i + 1, None),
             '[' => i = skip_link(&chars, i, Some(&mut out)),
-            '*' | '_' | '`' | '~' => i += 1,
+            '`' => {
+                // Code spans are kept verbatim.
+                let close = chars[i + 1..]
+                    .iter()
+                    .position(|&c| c == '`')
+                    .map_or(chars.len(), |p| i + 1 + p);
+                out.extend(&chars[i + 1..close]);
+                i = close + 1;
+            }
+            // Intra-word underscores (snake_case) are text, not emphasis.
+            '_' if i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric()) =>
+            {
+                out.push('_');
+                i += 1;
+            }
+            '*' | '_' | '~' => i += 1,
             c => {
                 out.push(c);
                 i += 1;

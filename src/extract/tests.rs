@@ -1,0 +1,183 @@
+//! Behaviour of the whole extractor on small pages that each isolate one real-world layout problem.
+
+use url::Url;
+
+use super::{ExtractOptions, extract, extract_fragment};
+
+const PROSE: &str = "The council voted on Tuesday, after a long and heated debate, to expand the tram network into \
+                     the eastern districts, a plan that officials say will cut commuting times by a third.";
+
+fn page(body: &str) -> String {
+    format!("<!doctype html><html><head><title>Trams | Daily</title></head><body>{body}</body></html>")
+}
+
+fn url() -> Url {
+    Url::parse("https://news.example.com/2025/trams").unwrap_or_else(|_| unreachable!("valid literal URL"))
+}
+
+fn text_of(html: &str) -> String {
+    extract(html, &url(), &ExtractOptions::default()).text
+}
+
+#[test]
+fn merges_an_article_split_by_ads() {
+    let html = page(&format!(
+        "<nav><a href='/'>Home</a></nav><div class='story'><div class='para'><p>First. {PROSE}</p></div>\
+         <div class='ad-slot'>Advertisement</div><div class='para'><p>Second. {PROSE}</p></div>\
+         <div class='para'><p>Last one.</p></div></div><div class='related'><a href='/x'>Other story</a></div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.starts_with("First."), "{text}");
+    assert!(text.contains("Second."), "{text}");
+    assert!(text.ends_with("Last one."), "{text}");
+    assert!(
+        !text.contains("Advertisement") && !text.contains("Other story"),
+        "{text}"
+    );
+}
+
+#[test]
+fn double_breaks_separate_paragraphs() {
+    let html = page(&format!(
+        "<div class='post-body'>One {PROSE}<br><br>Two {PROSE}<br>still two</div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains(".\n\nTwo"), "{text:?}");
+    assert!(text.contains("\nstill two"), "{text:?}");
+}
+
+#[test]
+fn falls_back_to_json_ld_body_for_script_rendered_pages() {
+    let body = format!("{PROSE}\\n\\nSecond paragraph. {PROSE}");
+    let html = format!(
+        "<html><head><script type='application/ld+json'>{{\"@type\":\"NewsArticle\",\"headline\":\"Trams\",\
+         \"articleBody\":\"{body}\"}}</script></head><body><div id='root'>Loading…</div></body></html>"
+    );
+    let text = text_of(&html);
+    assert!(
+        text.starts_with("The council") && text.contains("\n\nSecond paragraph."),
+        "{text}"
+    );
+}
+
+#[test]
+fn resolves_lazy_images_and_keeps_captions() {
+    let html = page(&format!(
+        "<article><p>{PROSE}</p><figure><img src='data:image/gif;base64,R0lGOD' data-srcset='/s.jpg 320w, /l.jpg 1280w' \
+         alt='A tram'><figcaption>A tram. Photo: J. Doe</figcaption></figure><p>{PROSE}</p></article>"
+    ));
+    let article = extract(&html, &url(), &ExtractOptions::default());
+    assert!(
+        article
+            .markdown
+            .contains("![A tram](https://news.example.com/l.jpg)"),
+        "{}",
+        article.markdown
+    );
+    assert!(article.text.contains("A tram. Photo: J. Doe"), "{}", article.text);
+    assert_eq!(
+        article.cover_image.map(String::from).as_deref(),
+        Some("https://news.example.com/l.jpg")
+    );
+}
+
+#[test]
+fn renders_markdown_structure() {
+    let html = page(&format!(
+        "<article><h1>Trams</h1><p>{PROSE} See <a href='/plan'>the plan</a> and *stars*.</p><h2>What happens next</h2>\
+         <ul><li>one</li><li>two</li></ul><blockquote><p>Quoted words here.</p></blockquote>\
+         <table><tr><th>Line</th><th>Year</th></tr><tr><td>East</td><td>2028</td></tr></table></article>"
+    ));
+    let article = extract(&html, &url(), &ExtractOptions::default());
+    let markdown = article.markdown;
+    assert!(!markdown.contains("# Trams"), "{markdown}");
+    assert!(
+        markdown.contains("[the plan](https://news.example.com/plan)"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("\\*stars\\*"), "{markdown}");
+    assert!(
+        markdown.contains("## What happens next\n\n- one\n- two"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("> Quoted words here."), "{markdown}");
+    assert!(
+        markdown.contains("| Line | Year |\n| --- | --- |\n| East | 2028 |"),
+        "{markdown}"
+    );
+    assert!(
+        !article.text.contains("##") && !article.text.contains("]("),
+        "{}",
+        article.text
+    );
+}
+
+#[test]
+fn options_override_scoring() {
+    let html = page(&format!(
+        "<div class='a'><p>{PROSE}</p><p class='junk'>Junk line here.</p></div><div id='b'><p>Short.</p></div>"
+    ));
+    let selector =
+        |s: &str| scraper::Selector::parse(s).unwrap_or_else(|_| unreachable!("valid literal selector"));
+    let options = ExtractOptions {
+        content_selector: Some(selector("#b")),
+        remove_selectors: vec![selector(".junk")],
+    };
+    assert_eq!(extract(&html, &url(), &options).text, "Short.");
+    let options = ExtractOptions {
+        content_selector: None,
+        remove_selectors: vec![selector(".junk")],
+    };
+    assert!(!extract(&html, &url(), &options).text.contains("Junk"));
+}
+
+#[test]
+fn fragments_lose_feed_boilerplate() {
+    let html = format!(
+        "<p>{PROSE}</p><script>track()</script><div class='sharedaddy'><a href='#'>Share</a></div>\
+         <p>The post <a href='/x'>Trams</a> appeared first on <a href='/'>Daily</a>.</p>"
+    );
+    let article = extract_fragment(&html, &url());
+    assert_eq!(article.text, PROSE);
+    assert_eq!(article.language.as_deref(), Some("en"));
+    assert!(
+        article
+            .excerpt
+            .is_some_and(|e| e.ends_with('…') && e.chars().count() <= 160)
+    );
+    assert!(article.title.is_none() && article.author.is_none() && article.published.is_none());
+}
+
+#[test]
+fn pages_without_an_article_are_empty_not_errors() {
+    for html in [
+        "",
+        "<html>",
+        "<p>",
+        "<<<>>>",
+        "<body><nav><a href='/'>Home</a></nav></body>",
+    ] {
+        let article = extract(html, &url(), &ExtractOptions::default());
+        assert!(article.text.is_empty(), "{html:?} → {:?}", article.text);
+    }
+}
+
+#[test]
+fn metadata_precedence() {
+    let html = "<html lang='ko-KR'><head><title>제목 - 한국일보</title>\
+        <meta property='og:site_name' content='한국일보'><meta property='og:title' content='OG 제목'>\
+        <meta name='author' content='By 김기자'><meta property='article:published_time' content='2025-09-27T14:03:00+09:00'>\
+        <meta property='og:image' content='/cover.jpg'></head><body><p>본문입니다.</p></body></html>";
+    let article = extract(html, &url(), &ExtractOptions::default());
+    assert_eq!(article.title.as_deref(), Some("OG 제목"));
+    assert_eq!(article.author.as_deref(), Some("김기자"));
+    assert_eq!(
+        article.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2025-09-27T14:03:00+09:00")
+    );
+    assert_eq!(article.language.as_deref(), Some("ko"));
+    assert_eq!(
+        article.cover_image.map(String::from).as_deref(),
+        Some("https://news.example.com/cover.jpg")
+    );
+}
