@@ -96,26 +96,17 @@ fn push_quoted(out: &mut String, value: &str) {
 pub fn slugify(title: &str) -> String {
     let mut slug = String::with_capacity(title.len());
     let mut pending_dash = false;
-    for c in title.nfkd() {
-        if unicode_normalization::char::is_combining_mark(c) {
-            continue;
-        }
-        let folded = match c {
-            'ß' => Some("ss"),
-            'æ' | 'Æ' => Some("ae"),
-            'ø' | 'Ø' => Some("o"),
-            'đ' | 'Đ' | 'ð' => Some("d"),
-            'ł' | 'Ł' => Some("l"),
-            'œ' | 'Œ' => Some("oe"),
-            'þ' => Some("th"),
-            _ => None,
-        };
-        if folded.is_none() && !c.is_alphanumeric() {
+    for c in title.nfc() {
+        let addition = fold_to_ascii(c).unwrap_or_else(|| c.to_lowercase().collect());
+        if addition.is_empty() {
             pending_dash = !slug.is_empty();
             continue;
         }
-        let addition: String = folded.map_or_else(|| c.to_lowercase().collect(), str::to_string);
         if slug.len() + addition.len() + usize::from(pending_dash) > MAX_SLUG_BYTES {
+            // Cut at the last word boundary rather than mid-word, when there is one.
+            if let Some(boundary) = slug.rfind('-').filter(|_| !pending_dash) {
+                slug.truncate(boundary);
+            }
             break;
         }
         if pending_dash {
@@ -124,13 +115,43 @@ pub fn slugify(title: &str) -> String {
         }
         slug.push_str(&addition);
     }
-    // NFKD splits Hangul syllables into jamo; recompose so the name reads as the title does.
-    let slug: String = slug.nfc().collect();
     if slug.is_empty() {
         "article".to_string()
     } else {
         slug
     }
+}
+
+/// A Latin letter with diacritics (or a ligature) as plain ASCII, `Some("")` for anything that is not a letter
+/// or digit, `None` for letters and digits of other scripts, which are kept as they are.
+fn fold_to_ascii(c: char) -> Option<String> {
+    if c.is_ascii_alphanumeric() {
+        return Some(c.to_ascii_lowercase().to_string());
+    }
+    let special = match c {
+        'ß' => Some("ss"),
+        'æ' | 'Æ' => Some("ae"),
+        'ø' | 'Ø' => Some("o"),
+        'đ' | 'Đ' | 'ð' | 'Ð' => Some("d"),
+        'ł' | 'Ł' => Some("l"),
+        'œ' | 'Œ' => Some("oe"),
+        'þ' | 'Þ' => Some("th"),
+        _ => None,
+    };
+    if let Some(folded) = special {
+        return Some(folded.to_string());
+    }
+    if !c.is_alphanumeric() {
+        return Some(String::new());
+    }
+    let decomposed: String = std::iter::once(c)
+        .nfkd()
+        .filter(|part| !unicode_normalization::char::is_combining_mark(*part))
+        .collect();
+    decomposed
+        .chars()
+        .all(|part| part.is_ascii_alphanumeric())
+        .then(|| decomposed.to_ascii_lowercase())
 }
 
 /// The file name for an article from the `[settings] filename` pattern; `attempt` > 1 adds `-2`, `-3` … before
@@ -249,7 +270,16 @@ mod tests {
         for (title, expected) in rows {
             assert_eq!(slugify(title), expected, "{title}");
         }
-        assert!(slugify(&"long words ".repeat(40)).len() <= MAX_SLUG_BYTES);
+        let long = slugify(&"long words ".repeat(40));
+        assert!(
+            long.len() <= MAX_SLUG_BYTES && "long-words-".repeat(40).starts_with(&format!("{long}-")),
+            "{long}"
+        );
+        let korean = slugify(&"인공지능 반도체 수출 사상 최대 ".repeat(6));
+        assert!(
+            korean.len() <= MAX_SLUG_BYTES && korean.ends_with("최대"),
+            "{korean}"
+        );
     }
 
     #[test]
