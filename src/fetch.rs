@@ -68,6 +68,8 @@ pub enum FetchError {
     HostCoolingDown { url: Url, remaining: Duration },
     #[error("{url}: {reason}")]
     Other { url: Url, reason: String },
+    #[error("cannot build the HTTP client: {reason}")]
+    Client { reason: String },
 }
 
 impl FetchError {
@@ -108,9 +110,8 @@ impl Fetcher {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
             .build()
-            .map_err(|error| FetchError::Other {
-                url: Url::parse("about:blank").unwrap_or_else(|_| unreachable_url()),
-                reason: format!("cannot build HTTP client: {error}"),
+            .map_err(|error| FetchError::Client {
+                reason: error_chain(&error),
             })?;
         Ok(Self {
             client,
@@ -239,10 +240,6 @@ impl Fetcher {
             }
         }
     }
-}
-
-fn unreachable_url() -> Url {
-    Url::parse("http://localhost/").unwrap_or_else(|_| unreachable_url())
 }
 
 /// reqwest's top-level message is often just "error sending request"; the cause is further down.

@@ -314,7 +314,7 @@ impl Pipeline {
                 Ok((page, final_url)) => {
                     let page_url = canonicalize(&final_url);
                     if page_url != item_url && self.is_known(&page_url).await? {
-                        self.remember_alias(feed, &item, &item_url, &page_url).await?;
+                        self.remember_alias(&page_url, &item_url).await?;
                         return Ok(ItemResult::Known);
                     }
                     (choose_body(feed, &item, page, feed_article), page_url)
@@ -361,33 +361,12 @@ impl Pipeline {
         Ok(blocking(move || store.is_known(&url)).await?)
     }
 
-    /// The item link redirected to an article we already have: remember the link so it is skipped earlier
-    /// next time, without storing or writing anything new.
-    async fn remember_alias(
-        &self,
-        feed: &FeedConfig,
-        item: &FeedItem,
-        item_url: &Url,
-        page_url: &Url,
-    ) -> Result<(), ItemError> {
-        let placeholder = ArticleRecord {
-            canonical_url: page_url.clone(),
-            feed: feed.name.clone(),
-            title: item.title.clone().unwrap_or_default(),
-            date: Utc::now().date_naive(),
-            published: None,
-            excerpt: String::new(),
-            cover_image: None,
-            author: None,
-            tags: Vec::new(),
-            category: None,
-            language: None,
-            body: String::new(),
-            origin: Origin::Page,
-        };
+    /// The item link redirected to an article we already have: remember the link so it is skipped before
+    /// any fetch next time.
+    async fn remember_alias(&self, page_url: &Url, item_url: &Url) -> Result<(), ItemError> {
         let store = Arc::clone(&self.store);
-        let aliases = vec![item_url.clone()];
-        blocking(move || store.insert_article(&placeholder, &aliases, |_| String::new())).await?;
+        let (known, alias) = (page_url.clone(), item_url.clone());
+        blocking(move || store.add_alias(&known, &alias)).await?;
         Ok(())
     }
 

@@ -288,6 +288,19 @@ impl Store {
         Ok(stored)
     }
 
+    /// Records `alias` as another URL of the article already stored under `known`; `false` if `known` is not
+    /// stored.
+    pub fn add_alias(&self, known: &Url, alias: &Url) -> Result<bool, StoreError> {
+        self.connection()
+            .execute(
+                "INSERT OR IGNORE INTO article_urls (url, article_id)
+                 SELECT ?2, article_id FROM article_urls WHERE url = ?1",
+                params![known.as_str(), alias.as_str()],
+            )
+            .map(|inserted| inserted > 0)
+            .map_err(|source| self.error(source))
+    }
+
     /// Notes that an item could not be made into an article; it stays unknown, so later polls retry it.
     pub fn record_item_failure(
         &self,

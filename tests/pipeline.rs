@@ -293,6 +293,23 @@ fn redirected_item_is_stored_under_its_final_url() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(workspace.articles().len(), 1);
     assert_eq!(server.hits("/final"), 1);
+
+    // Another short link to the same story: fetched once to learn where it leads, then remembered.
+    server.route("/short/2", Route::redirect("/final"));
+    server.route(
+        "/feed",
+        Route::ok(RSS, rss(&[("Moved story".into(), server.url("/short/2"))])),
+    );
+    for _ in 0..2 {
+        let output = once(&workspace);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    assert_eq!(workspace.articles().len(), 1);
+    assert_eq!(
+        server.hits("/short/2"),
+        1,
+        "a link known to redirect to a stored article is not fetched again"
+    );
 }
 
 #[test]
