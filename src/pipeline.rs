@@ -95,6 +95,8 @@ pub struct Pipeline {
     fetcher: Fetcher,
     store: Arc<Store>,
     in_flight: Arc<Semaphore>,
+    /// Extraction is CPU-bound and a huge page briefly needs ~20× its size in memory: one per core at most.
+    extracting: Arc<Semaphore>,
     settings: Arc<Settings>,
     progress: Arc<Progress>,
 }
@@ -107,6 +109,9 @@ impl Pipeline {
             fetcher,
             store,
             in_flight: Arc::new(Semaphore::new(settings.concurrency)),
+            extracting: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
             settings: Arc::new(settings),
             progress,
         })
@@ -395,6 +400,7 @@ impl Pipeline {
         }
         let options = Arc::clone(options);
         let final_url = response.final_url.clone();
+        let _cpu = self.extracting.acquire().await;
         let article = tokio::task::spawn_blocking(move || {
             let decoded = crate::charset::decode(&response.body, response.content_type.as_deref());
             extract::extract(&decoded.text, &response.final_url, &options)
