@@ -31,6 +31,9 @@ use crate::store::{Store, StoreError};
 
 /// A page extraction shorter than this many characters is not trusted when the feed has more.
 const MIN_PAGE_TEXT_CHARS: usize = 400;
+/// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
+/// so a dead link does not cost a request on every poll forever.
+pub const MAX_ITEM_ATTEMPTS: u32 = 5;
 /// Feed content shorter than this is a teaser, not an article to publish on its own.
 const MIN_FEED_TEXT_CHARS: usize = 200;
 
@@ -67,6 +70,8 @@ pub struct FeedReport {
     pub written: Vec<PathBuf>,
     /// Items skipped because their article is already stored.
     pub known: usize,
+    /// Items skipped because they failed [`MAX_ITEM_ATTEMPTS`] polls in a row.
+    pub given_up: usize,
     /// Items that could not be made into an article (retried next poll), with the reason.
     pub item_failures: Vec<(Url, String)>,
     pub next_poll: DateTime<Utc>,
@@ -142,17 +147,26 @@ impl Pipeline {
             items: 0,
             written: Vec::new(),
             known: 0,
+            given_up: 0,
             item_failures: Vec::new(),
             next_poll: Utc::now(),
             elapsed: Duration::ZERO,
         };
-        let validators = Validators {
+        // Items that failed last time are only seen again in the feed body, so while any are pending the feed
+        // is fetched in full even if unchanged.
+        let store = Arc::clone(&self.store);
+        let name = feed.name.clone();
+        let retrying = blocking(move || store.retryable_item_failures(&name, MAX_ITEM_ATTEMPTS)).await? > 0;
+        if retrying {
+            state.body_hash = None;
+        }
+        let validators = (!retrying).then(|| Validators {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
-        };
+        });
         let fetched = {
             let _slot = self.in_flight.acquire().await;
-            self.fetcher.get(&feed.url, Some(&validators)).await
+            self.fetcher.get(&feed.url, validators.as_ref()).await
         };
         let timing = match fetched {
             Ok(FetchOutcome::NotModified { fresh_for }) => {
@@ -288,6 +302,7 @@ impl Pipeline {
             match result {
                 Ok(ItemResult::Written(path)) => report.written.push(path),
                 Ok(ItemResult::Known) => report.known += 1,
+                Ok(ItemResult::GivenUp) => report.given_up += 1,
                 Err(ItemError::Store(error)) => return Err(error.into()),
                 Err(ItemError::Unusable(reason)) => {
                     self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
@@ -312,6 +327,11 @@ impl Pipeline {
         let item_url = canonicalize(&item.link);
         if self.is_known(&item_url).await? {
             return Ok(ItemResult::Known);
+        }
+        let store = Arc::clone(&self.store);
+        let url = item_url.clone();
+        if blocking(move || store.item_attempts(&url)).await? >= MAX_ITEM_ATTEMPTS {
+            return Ok(ItemResult::GivenUp);
         }
         let feed_article = feed_content_article(&item);
         let (article, page_url) = if feed.fetch_article {
@@ -453,6 +473,8 @@ impl Pipeline {
 enum ItemResult {
     Written(PathBuf),
     Known,
+    /// Failed [`MAX_ITEM_ATTEMPTS`] times already; skipped without a request.
+    GivenUp,
 }
 
 enum ItemError {

@@ -301,6 +301,30 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
+    /// How many items of `feed` failed fewer than `max_attempts` times and so are still to be retried.
+    pub fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT COUNT(*) FROM item_failures WHERE feed = ?1 AND attempts < ?2",
+                params![feed, max_attempts],
+                |row| row.get(0),
+            )
+            .map_err(|source| self.error(source))
+    }
+
+    /// How often the item at `canonical_url` has failed so far.
+    pub fn item_attempts(&self, canonical_url: &Url) -> Result<u32, StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT attempts FROM item_failures WHERE canonical_url = ?1",
+                [canonical_url.as_str()],
+                |row| row.get(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|source| self.error(source))
+    }
+
     /// Notes that an item could not be made into an article; it stays unknown, so later polls retry it.
     pub fn record_item_failure(
         &self,
