@@ -327,3 +327,50 @@ fn sighup_with_broken_config_keeps_running_then_sigterm_exits_0_without_temp_fil
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
     assert_eq!(workspace.articles().len(), 1);
 }
+
+#[test]
+fn daemon_speaks_the_systemd_notify_protocol() {
+    use std::os::unix::net::UnixDatagram;
+    let server = FixtureServer::start();
+    server.route("/feed", Route::ok(RSS, rss(&[])));
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+    let socket_path = workspace.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let mut command = workspace.command(&["run"]);
+    command
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "400000")
+        .stderr(Stdio::null());
+    let mut child = command.spawn().expect("spawn");
+
+    let mut messages: Vec<String> = Vec::new();
+    let mut receive_until = |needle: &str, messages: &mut Vec<String>| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut buffer = [0u8; 4096];
+        while Instant::now() < deadline {
+            if let Ok(length) = socket.recv(&mut buffer) {
+                messages.push(String::from_utf8_lossy(&buffer[..length]).into_owned());
+                if messages.last().is_some_and(|message| message.contains(needle)) {
+                    return;
+                }
+            }
+        }
+        panic!("no {needle:?} from the daemon; got {messages:?}");
+    };
+    receive_until("READY=1", &mut messages);
+    assert!(
+        messages.iter().any(|message| message.contains("STATUS=")),
+        "{messages:?}"
+    );
+    receive_until("WATCHDOG=1", &mut messages);
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    receive_until("STOPPING=1", &mut messages);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+}
