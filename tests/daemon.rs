@@ -348,7 +348,7 @@ fn daemon_speaks_the_systemd_notify_protocol() {
     let mut child = command.spawn().expect("spawn");
 
     let mut messages: Vec<String> = Vec::new();
-    let mut receive_until = |needle: &str, messages: &mut Vec<String>| {
+    let receive_until = |needle: &str, messages: &mut Vec<String>| {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut buffer = [0u8; 4096];
         while Instant::now() < deadline {
