@@ -48,6 +48,18 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
         .or_else(|| declared_in_document(bytes).map(|encoding| (encoding, EncodingSource::Declaration)));
 
     if let Some((encoding, source)) = declared {
+        // Bytes that are valid UTF-8 and not plain ASCII are UTF-8 whatever the label says: servers that send
+        // `charset=ISO-8859-1` for UTF-8 feeds are common, and a legacy text is practically never valid UTF-8.
+        if encoding != UTF_8
+            && !bytes.is_ascii()
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
+            return Decoded {
+                text: text.to_string(),
+                encoding: UTF_8,
+                source: EncodingSource::Detected,
+            };
+        }
         let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
         if !had_errors {
             return Decoded {
@@ -249,6 +261,14 @@ mod tests {
         ));
         let decoded = decode(&page, Some("text/html; charset=utf-8"));
         assert!(decoded.text.contains("대한민국"), "{}", decoded.text);
+    }
+
+    #[test]
+    fn utf8_bytes_under_a_latin1_label_stay_utf8() {
+        let decoded = decode("<p>Café — naïve “quotes”</p>".as_bytes(), Some("text/xml; charset=ISO-8859-1"));
+        assert_eq!(decoded.text, "<p>Café — naïve “quotes”</p>");
+        let latin1 = decode(b"<p>Caf\xe9</p>", Some("text/html; charset=ISO-8859-1"));
+        assert_eq!(latin1.text, "<p>Café</p>");
     }
 
     #[test]
