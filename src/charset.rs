@@ -265,7 +265,10 @@ mod tests {
 
     #[test]
     fn utf8_bytes_under_a_latin1_label_stay_utf8() {
-        let decoded = decode("<p>Café — naïve “quotes”</p>".as_bytes(), Some("text/xml; charset=ISO-8859-1"));
+        let decoded = decode(
+            "<p>Café — naïve “quotes”</p>".as_bytes(),
+            Some("text/xml; charset=ISO-8859-1"),
+        );
         assert_eq!(decoded.text, "<p>Café — naïve “quotes”</p>");
         let latin1 = decode(b"<p>Caf\xe9</p>", Some("text/html; charset=ISO-8859-1"));
         assert_eq!(latin1.text, "<p>Café</p>");

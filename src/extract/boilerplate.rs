@@ -134,7 +134,7 @@ fn classify(value: &str) -> Signal {
 
 /// Readability-style weight: ±25 for each of class and id.
 pub(super) fn class_weight(dom: &Dom, index: usize) -> f64 {
-    [dom.attr(index, "class"), dom.attr(index, "id")]
+    let weight = [dom.attr(index, "class"), dom.attr(index, "id")]
         .into_iter()
         .flatten()
         .map(|value| match classify(value) {
@@ -142,7 +142,27 @@ pub(super) fn class_weight(dom: &Dom, index: usize) -> f64 {
             Signal::Negative => -25.0,
             Signal::Neutral => 0.0,
         })
-        .sum()
+        .sum();
+    if weight < 0.0 && is_collapsed_continuation(dom, index) {
+        0.0
+    } else {
+        weight
+    }
+}
+
+/// "Read more" wrappers usually hold one link, but mobile templates also fold the rest of the article
+/// into one ("read-more-content"): with paragraphs of unlinked prose inside, the element is the article.
+fn is_collapsed_continuation(dom: &Dom, index: usize) -> bool {
+    let marked = [dom.attr(index, "class"), dom.attr(index, "id")]
+        .into_iter()
+        .flatten()
+        .any(|v| {
+            ["readmore", "read-more", "read_more"]
+                .iter()
+                .any(|m| contains_ignore_case(v, m))
+        });
+    let stats = dom.stats(index);
+    marked && stats.paragraphs >= 2 && stats.chars >= 300 && stats.link_density() < 0.2
 }
 
 /// Whether class, id, role or itemprop mark the element as page furniture.
@@ -158,6 +178,9 @@ pub(super) fn looks_like_furniture(dom: &Dom, index: usize) -> bool {
         .is_some_and(|r| is_listed(r.trim(), FURNITURE_ROLES))
     {
         return true;
+    }
+    if is_collapsed_continuation(dom, index) {
+        return false;
     }
     let class = dom.attr(index, "class").map(classify).unwrap_or(Signal::Neutral);
     let id = dom

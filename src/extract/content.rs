@@ -243,6 +243,7 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                 && stats.chars > 80
                 && density < 0.25
                 && class_weight(dom, sibling) >= 0.0
+                && !is_teaser_list(dom, sibling)
                 && !is_promotion(&dom.text_content(sibling).to_lowercase());
             let prose_like = paragraph_box
                 || matches!(
@@ -271,6 +272,18 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
         .filter(|(_, k)| *k)
         .map(|(s, _)| s)
         .collect()
+}
+
+/// A list of other stories: several headings that are (mostly) links, each over a short standfirst.
+fn is_teaser_list(dom: &Dom, index: usize) -> bool {
+    let linked_headings = (index + 1..dom.nodes[index].end)
+        .filter(|&i| heading_level(dom.name(i)).is_some() && !dom.is_removed(i))
+        .filter(|&i| {
+            let stats = dom.stats(i);
+            stats.chars > 0 && stats.link_chars * 2 >= stats.chars
+        })
+        .count();
+    linked_headings >= 2
 }
 
 fn ends_sentence(dom: &Dom, index: usize) -> bool {

@@ -32,12 +32,22 @@ pub(super) fn tidy(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
             !(position <= first_paragraph && matches!(block, Block::Caption(_)))
         });
     }
-    // Bylines and datelines that sit inside the body container, before the story starts.
+    // Bylines and datelines that sit inside the body container, before the story starts, and headline
+    // pieces (kicker, deck) set as headings above it.
     let lead_end = kept.len().min(LEADING_BLOCKS);
+    let first_paragraph = kept.iter().position(|b| matches!(b, Block::Paragraph(_)));
     let mut position = 0;
     kept.retain(|block| {
         position += 1;
-        !(position <= lead_end && matches!(block, Block::Paragraph(i) if is_byline_or_dateline(&i.text)))
+        let lead = position <= lead_end;
+        let before_story = first_paragraph.is_none_or(|p| position <= p);
+        match block {
+            Block::Paragraph(i) => !(lead && is_byline_or_dateline(&i.text, false)),
+            Block::Heading(_, i) => {
+                !(lead && before_story && (is_byline_or_dateline(&i.text, true) || part_of(&i.text, title)))
+            }
+            _ => true,
+        }
     });
     while matches!(kept.last(), Some(Block::Heading(..))) {
         kept.pop();
@@ -92,11 +102,17 @@ fn tidy_block(block: Block) -> Option<Block> {
 /// How many blocks at the start may be byline or dateline furniture.
 const LEADING_BLOCKS: usize = 3;
 
-/// "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Published 3 March 2025", "Updated: …".
-fn is_byline_or_dateline(text: &str) -> bool {
+/// "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Published 3 March 2025", "Updated: …",
+/// "2/26/2015 7:11 AM PST BY STAFF". A heading ("By the numbers") is only taken for a dated one.
+fn is_byline_or_dateline(text: &str, heading: bool) -> bool {
     let words = text.split_whitespace().count();
     let lower = text.to_lowercase();
-    let byline = lower.starts_with("by ") && words <= 10 && !text.trim_end().ends_with(['.', '!', '?']);
+    let byline =
+        !heading && lower.starts_with("by ") && words <= 10 && !text.trim_end().ends_with(['.', '!', '?']);
+    let dated_byline = words <= 12
+        && lower
+            .split_once(" by ")
+            .is_some_and(|(before, after)| has_year(before) && after.split_whitespace().count() <= 4);
     let dateline = [
         "published",
         "updated",
@@ -107,7 +123,28 @@ fn is_byline_or_dateline(text: &str) -> bool {
     .iter()
     .any(|p| lower.starts_with(p))
         && words <= 12;
-    byline || dateline || (words <= 6 && super::dates::parse_date(text).is_some())
+    byline || dated_byline || dateline || (words <= 6 && super::dates::parse_date(text).is_some())
+}
+
+/// Whether the text holds a four-digit year (19xx or 20xx) as a token of its own.
+fn has_year(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_digit())
+        .any(|t| t.len() == 4 && (t.starts_with("19") || t.starts_with("20")))
+}
+
+/// Whether every word of `text` (at least two) is a word of the title: a kicker or deck split off it.
+fn part_of(text: &str, title: Option<&str>) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let Some(title) = title.map(words) else {
+        return false;
+    };
+    let own = words(text);
+    own.len() >= 2 && own.iter().all(|w| title.contains(w))
 }
 
 fn same_words(a: &str, b: &str) -> bool {

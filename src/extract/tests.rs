@@ -181,3 +181,48 @@ fn metadata_precedence() {
         Some("https://news.example.com/cover.jpg")
     );
 }
+
+#[test]
+fn keeps_the_rest_of_an_article_folded_into_a_read_more_box() {
+    let html = page(&format!(
+        "<div class='story-body'><p>Lede. {PROSE}</p><p>Second. {PROSE}</p><p>Third. {PROSE}</p>\
+         <p>Fourth. {PROSE}</p><div id='read-more'><div id='read-more-link'><a href=''>Read more</a></div>\
+         <div id='read-more-content'><p>Fifth. {PROSE}</p><p>Last. {PROSE}</p></div></div></div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("Fifth.") && text.contains("Last."), "{text}");
+    assert!(!text.contains("Read more"), "{text}");
+}
+
+#[test]
+fn leaves_out_a_teaser_list_next_to_the_article() {
+    let teaser = |n: u32| {
+        format!(
+            "<div class='story-block'><h4><strong>Kicker</strong> <a href='/s{n}'>Another story number {n}</a></h4>\
+             <p class='standfirst'>A standfirst that sums up another story, number {n}, in one long sentence.</p></div>"
+        )
+    };
+    let html = page(&format!(
+        "<div id='story'><div class='story-body'><p>One. {PROSE}</p><p>Two. {PROSE}</p><p>Three. {PROSE}</p></div>\
+         <div class='group'><h2>Other columns</h2>{}{}{}</div></div>",
+        teaser(1),
+        teaser(2),
+        teaser(3)
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("Three."), "{text}");
+    assert!(
+        !text.contains("standfirst") && !text.contains("Other columns"),
+        "{text}"
+    );
+}
+
+#[test]
+fn drops_headline_pieces_and_a_dated_byline_set_as_headings() {
+    let html = "<!doctype html><html><head><title>Pearl Dress Stolen From Hotel | Gossip</title></head><body>\
+                <div class='post-body'><h2>Pearl Dress</h2><h4>Stolen From Hotel!!!</h4>\
+                <h5>2/26/2015 7:11 AM PST BY STAFF</h5>"
+        .to_owned() + &format!("<p>One. {PROSE}</p><p>Two. {PROSE}</p></div></body></html>");
+    let text = text_of(&html);
+    assert!(text.starts_with("One."), "{text}");
+}

@@ -1,0 +1,172 @@
+//! Composing an article record: which body wins (the page's or the feed's own content) and which value each
+//! front-matter field takes, following the precedence documented in the README. Pure functions.
+
+use chrono::Utc;
+use tracing::info;
+use url::Url;
+
+use crate::config::FeedConfig;
+use crate::extract::{self, Article};
+use crate::feed_parse::FeedItem;
+use crate::record::{ArticleRecord, Origin};
+
+/// A page extraction shorter than this many characters is not trusted when the feed has more.
+const MIN_PAGE_TEXT_CHARS: usize = 400;
+/// Feed content shorter than this is a teaser, not an article to publish on its own.
+const MIN_FEED_TEXT_CHARS: usize = 200;
+
+/// The feed item's own content as an article body: full content when given, else the summary.
+pub(super) fn feed_content_article(item: &FeedItem) -> Option<Article> {
+    let html = item.content_html.as_deref().or(item.summary_html.as_deref())?;
+    let article = extract::extract_fragment(html, &item.link);
+    (!article.text.trim().is_empty()).then_some(article)
+}
+
+pub(super) fn has_real_text(article: &Article) -> bool {
+    article.text.chars().filter(|c| !c.is_whitespace()).count() >= MIN_FEED_TEXT_CHARS
+}
+
+/// The quality gate: the page's extraction unless it is much thinner than the feed's own full content
+/// (a teaser, paywall or consent page), in which case the feed content wins. Logged either way it goes.
+pub(super) fn choose_body(
+    feed: &FeedConfig,
+    item: &FeedItem,
+    page: Article,
+    feed_article: Option<Article>,
+) -> (Article, Origin) {
+    let page_chars = page.text.chars().count();
+    if let Some(feed_article) = feed_article.filter(has_real_text) {
+        let feed_chars = feed_article.text.chars().count();
+        let reason = if page_chars == 0 {
+            Some("the page gave no article text")
+        } else if page_chars < MIN_PAGE_TEXT_CHARS && feed_chars > page_chars {
+            Some("the page's text is a teaser")
+        } else if feed_chars > page_chars.saturating_mul(2) {
+            Some("the page's text is less than half the feed's full content")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            info!(feed = %feed.name, url = %item.link, page_chars, feed_chars, reason, "using the feed's content instead of the page");
+            let merged = Article {
+                title: page.title.or(feed_article.title),
+                author: page.author.or(feed_article.author),
+                published: page.published.or(feed_article.published),
+                cover_image: page.cover_image.or(feed_article.cover_image),
+                language: page.language.or(feed_article.language),
+                ..feed_article
+            };
+            return (merged, Origin::Feed);
+        }
+    }
+    (page, Origin::Page)
+}
+
+/// Combines page, feed item and feed config into the record, following the documented precedence. `None`
+/// when there is no text to publish: an empty article is never written.
+pub(super) fn build_record(
+    feed: &FeedConfig,
+    item: &FeedItem,
+    article: Article,
+    origin: Origin,
+    canonical_url: Url,
+) -> Option<ArticleRecord> {
+    if article.text.trim().is_empty() || article.markdown.trim().is_empty() {
+        return None;
+    }
+    let title = preferred_title(article.title.as_deref(), item.title.as_deref())
+        .unwrap_or_else(|| first_words(&article.text, 80));
+    let published = article
+        .published
+        .or_else(|| item.published.map(|at| at.fixed_offset()));
+    let date = published.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
+    let mut tags: Vec<String> = Vec::new();
+    for tag in feed.tags.iter().chain(item.categories.iter()) {
+        if !tags.iter().any(|known| known.eq_ignore_ascii_case(tag)) {
+            tags.push(tag.clone());
+        }
+    }
+    let author = feed
+        .author
+        .clone()
+        .or(article.author)
+        .or_else(|| (!item.authors.is_empty()).then(|| item.authors.join(", ")));
+    Some(ArticleRecord {
+        canonical_url,
+        feed: feed.name.clone(),
+        title,
+        date,
+        published,
+        excerpt: article.excerpt.unwrap_or_else(|| first_words(&article.text, 160)),
+        cover_image: item.image.clone().or(article.cover_image),
+        author,
+        tags,
+        category: feed.category.clone(),
+        language: article.language,
+        body: article.markdown,
+        origin,
+    })
+}
+
+/// The page's headline, unless it is the feed's title plus a site-name suffix the page did not declare
+/// (`Title - Site`), in which case the feed's shorter title is the headline.
+fn preferred_title(page: Option<&str>, item: Option<&str>) -> Option<String> {
+    let page = page.map(str::trim).filter(|title| !title.is_empty());
+    let item = item.map(str::trim).filter(|title| !title.is_empty());
+    match (page, item) {
+        (Some(page), Some(item)) => {
+            let suffixed = page.strip_prefix(item).is_some_and(|rest| {
+                [" - ", " | ", " – ", " — ", " :: ", " · ", " : "]
+                    .iter()
+                    .any(|separator| rest.starts_with(separator))
+            });
+            Some(if suffixed { item } else { page }.to_string())
+        }
+        (page, item) => page.or(item).map(str::to_string),
+    }
+}
+
+/// The start of `text`, cut at a word boundary within `max_chars`, with "…" when cut.
+fn first_words(text: &str, max_chars: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max_chars).collect();
+    let at_word = cut
+        .rfind(' ')
+        .filter(|at| *at > max_chars / 2)
+        .map_or(cut.as_str(), |at| &cut[..at]);
+    format!(
+        "{}…",
+        at_word.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_suffix_is_dropped_only_when_the_feed_title_proves_it() {
+        assert_eq!(
+            preferred_title(Some("A story - Site"), Some("A story")).as_deref(),
+            Some("A story")
+        );
+        assert_eq!(
+            preferred_title(Some("A story"), Some("A story - feed")).as_deref(),
+            Some("A story")
+        );
+        assert_eq!(
+            preferred_title(Some("Edited headline"), Some("Old headline")).as_deref(),
+            Some("Edited headline")
+        );
+        assert_eq!(preferred_title(None, Some("Feed")).as_deref(), Some("Feed"));
+    }
+
+    #[test]
+    fn first_words_cuts_at_a_word_boundary() {
+        assert_eq!(first_words("short text", 80), "short text");
+        assert_eq!(first_words("alpha beta, gamma delta", 17), "alpha beta…");
+    }
+}
