@@ -412,3 +412,33 @@ fn killed_between_commit_and_write_the_file_is_restored_on_next_start() {
     assert_eq!(once(&workspace).status.code(), Some(0));
     assert_eq!(workspace.articles(), articles, "file restored, temp file swept");
 }
+
+#[test]
+fn a_feed_that_times_out_is_reported_and_the_others_complete() {
+    let server = FixtureServer::start();
+    serve_article(&server, "/ok-story", "Prompt story", "tram");
+    server.route(
+        "/ok",
+        Route::ok(RSS, rss(&[("Prompt story".into(), server.url("/ok-story"))])),
+    );
+    server.route(
+        "/slow",
+        Route::ok(RSS, rss(&[])).delayed(std::time::Duration::from_secs(4)),
+    );
+    let workspace = Workspace::new();
+    let config = config_with(&format!(
+        "{}{}",
+        feed_entry("slow", &server.url("/slow"), ""),
+        feed_entry("ok", &server.url("/ok"), "")
+    ))
+    .replace("timeout = \"5s\"", "timeout = \"1s\"");
+    workspace.write_config(&config);
+    let output = once(&workspace);
+    assert_eq!(output.status.code(), Some(1));
+    let log = stderr(&output);
+    assert!(
+        log.contains("feed=slow") && log.contains("timed out") && log.contains(&server.url("/slow")),
+        "{log}"
+    );
+    assert_eq!(workspace.articles().len(), 1);
+}

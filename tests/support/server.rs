@@ -22,6 +22,8 @@ pub struct Route {
     pub body: Vec<u8>,
     /// When set, a request whose `If-None-Match` equals it gets a bodiless 304.
     pub etag: Option<String>,
+    /// How long the server waits before answering (for timeouts).
+    pub delay: std::time::Duration,
 }
 
 impl Route {
@@ -31,6 +33,7 @@ impl Route {
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
             etag: None,
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -40,6 +43,7 @@ impl Route {
             headers: vec![("content-type".into(), "text/html".into())],
             body: format!("<html><body>status {status}</body></html>").into_bytes(),
             etag: None,
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -49,11 +53,17 @@ impl Route {
             headers: vec![("location".into(), to.into())],
             body: Vec::new(),
             etag: None,
+            delay: std::time::Duration::ZERO,
         }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn delayed(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
         self
     }
 
@@ -172,6 +182,7 @@ async fn respond(
             .cloned()
     };
     let route = route.unwrap_or_else(|| Route::status(404));
+    tokio::time::sleep(route.delay).await;
     let not_modified = route.etag.is_some() && headers.get("if-none-match") == route.etag.as_ref();
     let mut response = Response::builder().status(if not_modified { 304 } else { route.status });
     for (name, value) in &route.headers {
