@@ -18,7 +18,7 @@ const NEGATIVE_WORDS: &[&str] = &[
     "skip", "social", "sponsor", "sponsored", "subscribe", "subscription", "tags", "taboola", "toolbar",
     "tooltip", "trending", "widget", "masthead", "login", "donate", "shoutbox", "supplemental",
     "skyscraper", "tools", "sns", "relate", "prev", "previous", "bio", "author", "follow", "tag", "topics",
-    "credit", "toc",
+    "credit", "toc", "foot", "writer",
 ];
 
 /// Compound spellings that do not split into the words above.
@@ -78,7 +78,7 @@ pub(super) fn is_furniture_tag(name: &str) -> bool {
 }
 
 /// The words of a class or id value: split on non-alphanumerics and lower→upper case changes.
-fn words(value: &str) -> impl Iterator<Item = &str> + '_ {
+pub(super) fn class_words(value: &str) -> impl Iterator<Item = &str> + '_ {
     let mut rest = value;
     std::iter::from_fn(move || {
         let start = rest.find(char::is_alphanumeric)?;
@@ -122,11 +122,11 @@ pub(super) enum Signal {
 /// content words.
 fn classify(value: &str) -> Signal {
     let negative = NEGATIVE_SUBSTRINGS.iter().any(|s| contains_ignore_case(value, s))
-        || words(value).any(|w| is_listed(w, NEGATIVE_WORDS));
+        || class_words(value).any(|w| is_listed(w, NEGATIVE_WORDS));
     if negative {
         return Signal::Negative;
     }
-    if words(value).any(|w| is_listed(w, POSITIVE_WORDS)) || contains_ignore_case(value, "article") {
+    if class_words(value).any(|w| is_listed(w, POSITIVE_WORDS)) || contains_ignore_case(value, "article") {
         return Signal::Positive;
     }
     Signal::Neutral
@@ -182,6 +182,18 @@ pub(super) fn looks_like_furniture(dom: &Dom, index: usize) -> bool {
     if is_collapsed_continuation(dom, index) {
         return false;
     }
+    // Component frameworks name the block in a data attribute ("embed-newsletter", "share-bar"); only its
+    // negative signal is trusted, as the same attributes also carry layout names.
+    let component_furniture = dom.element(index).is_some_and(|element| {
+        element.attrs().any(|(key, value)| {
+            key.starts_with("data-")
+                && COMPONENT_ATTRIBUTES.contains(&key)
+                && classify(value) == Signal::Negative
+        })
+    });
+    if component_furniture {
+        return true;
+    }
     let class = dom.attr(index, "class").map(classify).unwrap_or(Signal::Neutral);
     let id = dom
         .attr(index, "id")
@@ -193,6 +205,16 @@ pub(super) fn looks_like_furniture(dom: &Dom, index: usize) -> bool {
         (Signal::Negative, Signal::Negative | Signal::Neutral) | (Signal::Neutral, Signal::Negative)
     )
 }
+
+/// Data attributes that name a page component.
+const COMPONENT_ATTRIBUTES: &[&str] = &[
+    "data-block",
+    "data-block-type",
+    "data-component",
+    "data-module",
+    "data-widget",
+    "data-testid",
+];
 
 /// Utility classes that hide an element (screen-reader-only text is furniture too).
 #[rustfmt::skip]
@@ -261,7 +283,9 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
     "share this", "follow ", "get the latest", "for the latest", "download the", "recommended:", "watch:",
     "listen:", "more from", "ⓒ", "©", "저작권자", "[사진", "<저작권자", "※", "this article was originally published",
     "this story was originally published", "originally published", "the post ", "all rights reserved",
-    "related topics",
+    "related topics", "republish this", "have a correction", "have a news tip", "got a news tip",
+    "video:", "vídeo:", "▶ video", "▶ vídeo", "▶ watch", "责任编辑", "【责任编辑", "(责任编辑", "（责任编辑", "責任編輯", "【責任編輯",
+    "（責任編輯", "版權所有", "版权所有",
 ];
 
 /// Phrases that mark a short block as a promotion, event box or sign-up form.
@@ -276,6 +300,9 @@ const PROMO_PHRASES: &[&str] = &[
     "made possible by readers", "subscribe to continue", "already a subscriber", "order reprints",
     "contributed reporting", "contributed to this report", "; editing by", "additional reporting by",
     "our standards:", "trust principles", "appears in print on", "purchase licensing rights",
+    "we may earn a commission", "earn a commission when you buy", "ya soy suscriptor", "ya eres suscriptor",
+    "suscríbete para seguir leyendo", "já é assinante", "já sou assinante", "déjà abonné", "bereits abonnent",
+    "請勿轉載", "请勿转载", "禁止轉載", "禁止转载", "不得轉載", "不得转载", "無断転載", "無断複製",
 ];
 
 fn squeeze(text: &str) -> String {

@@ -9,6 +9,7 @@
 
 use super::boilerplate::{class_weight, is_furniture_tag, is_hidden, is_promotion, looks_like_furniture};
 use super::dom::{Dom, ROOT, heading_level, is_block};
+use super::widgets::{is_caption_credit, is_code_label, is_follow_line, is_widget};
 
 /// Paragraphs shorter than this carry no signal (captions, labels, bylines).
 const MIN_PARAGRAPH_CHARS: u32 = 25;
@@ -34,9 +35,11 @@ pub(super) fn clean(dom: &mut Dom) {
             index += 1;
             continue;
         }
-        if dom.ancestors(index).any(|a| dom.name(a) == "figcaption") {
-            // Credits and captions stay together: inside a caption only hidden text is furniture.
-            if is_hidden(dom, index) {
+        let caption = dom.ancestors(index).find(|&a| dom.name(a) == "figcaption");
+        if let Some(caption) = caption {
+            // Inside a caption, class words describe the caption itself: only hidden text and a separate
+            // credit element are furniture.
+            if is_hidden(dom, index) || is_caption_credit(dom, index, caption) {
                 dom.remove(index);
                 index = end;
             } else {
@@ -49,6 +52,7 @@ pub(super) fn clean(dom: &mut Dom) {
         let text_element = heading_level(name).is_some() || name == "p";
         let furniture = is_hidden(dom, index)
             || (!text_element && looks_like_furniture(dom, index))
+            || is_code_label(dom, index)
             || matches!(name, "form" | "header")
             || (name == "h1" && share < 0.2);
         if furniture && share < PROTECTED_SHARE {
@@ -227,6 +231,9 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
             if sibling == top {
                 return true;
             }
+            if is_widget(dom, sibling) || is_headline_block(dom, sibling) {
+                return false;
+            }
             let bonus = if top_class.is_some() && dom.attr(sibling, "class") == top_class {
                 top_score * 0.2
             } else {
@@ -251,9 +258,12 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                     "p" | "blockquote" | "ul" | "ol" | "pre" | "figure"
                 )
                 || (!stats.has_block && matches!(dom.name(sibling), "div" | "section"));
+            // A short line is taken only after the article has started: before it, short lines are the
+            // headline's deck, byline and dateline.
             prose_like
                 && ((stats.chars > 80 && density < 0.25)
-                    || (stats.chars > 0
+                    || (sibling > top
+                        && stats.chars > 0
                         && stats.chars <= 80
                         && density == 0.0
                         && ends_sentence(dom, sibling)))
@@ -286,6 +296,17 @@ fn is_teaser_list(dom: &Dom, index: usize) -> bool {
     linked_headings >= 2
 }
 
+/// The block that held the page's headline (cleaning has removed the `<h1>` itself): what is left there
+/// is deck, byline and dateline, unless it also holds much text or a paragraph long enough to be the lede.
+fn is_headline_block(dom: &Dom, index: usize) -> bool {
+    let range = index + 1..dom.nodes[index].end;
+    dom.stats(index).chars < 400
+        && range.clone().any(|i| dom.name(i) == "h1")
+        && !range
+            .into_iter()
+            .any(|i| dom.name(i) == "p" && !dom.is_removed(i) && dom.stats(i).chars >= 200)
+}
+
 fn ends_sentence(dom: &Dom, index: usize) -> bool {
     let text = dom.text_content(index);
     text.ends_with(['.', '!', '?', '。', '"', '”']) || text.contains(". ")
@@ -313,6 +334,28 @@ pub(super) fn clean_conditionally(dom: &mut Dom, scores: &Scores, roots: &[usize
         }
     }
     dom.recompute();
+    drop_trailing_follow_lines(dom, roots);
+}
+
+/// "Follow us on Facebook and X, or get our newsletter" paragraphs after the article's last paragraph: the
+/// sign-off promotion many sites append to every story. Mid-article, the same links can be reporting.
+fn drop_trailing_follow_lines(dom: &mut Dom, roots: &[usize]) {
+    let paragraphs: Vec<usize> = roots
+        .iter()
+        .flat_map(|&root| root..dom.nodes[root].end)
+        .filter(|&i| dom.name(i) == "p" && !dom.is_removed(i) && dom.stats(i).chars >= MIN_PARAGRAPH_CHARS)
+        .collect();
+    let mut dropped = false;
+    for &paragraph in paragraphs.iter().rev() {
+        if !is_follow_line(dom, paragraph) {
+            break;
+        }
+        dom.remove(paragraph);
+        dropped = true;
+    }
+    if dropped {
+        dom.recompute();
+    }
 }
 
 fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> bool {
@@ -326,6 +369,9 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
         "p" => stats.chars < 200 && density > 0.9 && stats.images == 0,
         "ul" | "ol" | "dl" => density > 0.5 && stats.chars > 0,
         "div" | "section" | "table" | "span" | "article" | "figure" | "center" | "details" => {
+            if is_widget(dom, index) {
+                return true;
+            }
             let weight = class_weight(dom, index) + scores.get(index).unwrap_or(0.0);
             if weight < 0.0 || density > 0.5 || (density > 0.33 && stats.chars < 1500) {
                 return true;
@@ -336,8 +382,9 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
             if stats.images == 0 && stats.chars == 0 {
                 return !has_code_or_table(dom, index);
             }
+            // Paywall boxes stack several one-line paragraphs ("Subscribe…", "Already a subscriber?").
             stats.chars < 600
-                && stats.paragraphs <= 2
+                && (stats.paragraphs <= 2 || stats.chars < 40 * stats.paragraphs)
                 && is_promotion(&dom.text_content(index).to_lowercase())
         }
         _ => false,

@@ -18,6 +18,10 @@ const DATE_TIME_FORMATS: &[&str] = &[
     "%Y%m%dT%H%M%S",
     "%B %d, %Y %H:%M",
     "%b %d, %Y %H:%M",
+    // CJK spellings: "2025年3月21日 18時05分", "2025年3月21日 18:05", "2025년 3월 21일 18:05".
+    "%Y年%m月%d日 %H時%M分",
+    "%Y年%m月%d日 %H:%M",
+    "%Y년 %m월 %d일 %H:%M",
 ];
 
 const OFFSET_FORMATS: &[&str] = &[
@@ -41,6 +45,8 @@ const DATE_FORMATS: &[&str] = &[
     "%d %B %Y",
     "%d %b %Y",
     "%b. %d, %Y",
+    "%Y年%m月%d日",
+    "%Y년 %m월 %d일",
 ];
 
 /// Parses a date or date-time; `None` when no known format fits.
@@ -140,6 +146,11 @@ mod tests {
         );
         assert_eq!(ymd("September 27, 2025").as_deref(), Some("2025-09-27 +00:00"));
         assert_eq!(ymd("2025.09.27 14:03").as_deref(), Some("2025-09-27 +00:00"));
+        assert_eq!(
+            ymd("2025年3月21日 18時05分").as_deref(),
+            Some("2025-03-21 +00:00")
+        );
+        assert_eq!(ymd("2025년 3월 21일").as_deref(), Some("2025-03-21 +00:00"));
         assert_eq!(ymd("yesterday"), None);
     }
 

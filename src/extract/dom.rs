@@ -179,14 +179,24 @@ impl<'a> Dom<'a> {
     pub fn text_content(&self, index: usize) -> String {
         let end = self.nodes.get(index).map_or(index, |n| n.end);
         let mut out = String::new();
-        for node in self.nodes.get(index..end).unwrap_or_default() {
-            match node.node {
-                Node::Text(text) => push_collapsed(&mut out, text),
-                // Adjacent blocks ("Name</div><div>Role") must not run together.
-                Node::Element(_) if is_block(node.name) && !out.is_empty() && !out.ends_with(' ') => {
-                    out.push(' ')
-                }
-                _ => {}
+        // Ends of the open block elements: text after a block ("Name</div><small>Role") is a new run too.
+        let mut block_ends: Vec<usize> = Vec::new();
+        for (offset, node) in self.nodes.get(index..end).unwrap_or_default().iter().enumerate() {
+            let at = index + offset;
+            let mut boundary = false;
+            while block_ends.last().is_some_and(|&e| e <= at) {
+                block_ends.pop();
+                boundary = true;
+            }
+            if node.node.is_element() && is_block(node.name) {
+                block_ends.push(node.end);
+                boundary = true;
+            }
+            if boundary && !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            if let Node::Text(text) = node.node {
+                push_collapsed(&mut out, text);
             }
         }
         out.trim_end().to_owned()

@@ -32,6 +32,22 @@ pub(super) fn tidy(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
             !(position <= first_paragraph && matches!(block, Block::Caption(_)))
         });
     }
+    // A deck or kicker set as a paragraph sits above the byline or dateline: when every block before the
+    // last leading byline/dateline is short text (not a lead image), they are all headline furniture.
+    let header_end = kept.iter().take(LEADING_BLOCKS).rposition(|block| match block {
+        Block::Paragraph(i) => is_byline_or_dateline(&i.text, false),
+        Block::Heading(_, i) => is_byline_or_dateline(&i.text, true),
+        _ => false,
+    });
+    let short_text = |block: &Block| match block {
+        Block::Paragraph(i) | Block::Heading(_, i) => (1..=200).contains(&i.text.chars().count()),
+        _ => false,
+    };
+    if let Some(end) = header_end
+        && kept[..end].iter().all(short_text)
+    {
+        kept.drain(..end);
+    }
     // Bylines and datelines that sit inside the body container, before the story starts, and headline
     // pieces (kicker, deck) set as headings above it.
     let lead_end = kept.len().min(LEADING_BLOCKS);
@@ -123,7 +139,11 @@ fn is_byline_or_dateline(text: &str, heading: bool) -> bool {
     .iter()
     .any(|p| lower.starts_with(p))
         && words <= 12;
-    byline || dated_byline || dateline || (words <= 6 && super::dates::parse_date(text).is_some())
+    // A bare date, or a labelled one ("입력 2025.03.18 06:00", "2025年3月21日 18時05分").
+    let bare_date = words <= 6
+        && (super::dates::parse_date(text).is_some()
+            || (text.chars().count() <= 40 && super::dates::find_date_in_text(text).is_some()));
+    byline || dated_byline || dateline || bare_date
 }
 
 /// Whether the text holds a four-digit year (19xx or 20xx) as a token of its own.

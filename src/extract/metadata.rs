@@ -17,9 +17,10 @@ use chrono::{DateTime, FixedOffset};
 use url::Url;
 
 use super::boilerplate::contains_ignore_case;
+use super::byline::{self, Evidence, clean_author};
 use super::dates::{find_date_in_text, parse_date};
 use super::dom::Dom;
-use super::jsonld::{self, JsonLdArticle, looks_like_url};
+use super::jsonld::{self, JsonLdArticle};
 use super::text::normalize;
 
 #[derive(Debug, Default)]
@@ -35,7 +36,7 @@ pub(super) struct Metadata {
 }
 
 const TITLE_SEPARATORS: &[&str] = &[
-    " | ", " – ", " — ", " - ", " :: ", " · ", " • ", " » ", " « ", " / ", " ~ ",
+    " | ", " – ", " — ", " - ", " :: ", " · ", " • ", " » ", " « ", " / ", " ~ ", "｜",
 ];
 const AUTHOR_KEYS: &[&str] = &[
     "article:author",
@@ -58,6 +59,9 @@ const DATE_KEYS: &[&str] = &[
     "dcterms.created",
     "publish-date",
     "publish_date",
+    "publishdate",
+    "publish-time",
+    "publishtime",
     "publication_date",
     "sailthru.date",
     "article.published",
@@ -75,6 +79,8 @@ struct Scan {
     /// The best `<time>` so far and its rank (see the `time` arm of [`scan`]).
     time: Option<(u8, String)>,
     byline: Option<String>,
+    /// The first unmarked byline ("By …" line, author-page link), used when no element is marked as one.
+    loose_byline: Option<String>,
     dateline: Option<String>,
 }
 
@@ -88,6 +94,11 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
     let ld = jsonld::parse(&scan.json_ld).unwrap_or_default();
     let meta = |key: &str| scan.meta.get(key).map(String::as_str).filter(|v| !v.is_empty());
 
+    // A page whose only <h1> is its logo names the site there, as <title> shows: "Headline | Site".
+    let (site_h1, headline_h1): (Vec<&String>, Vec<&String>) = scan
+        .h1
+        .iter()
+        .partition(|h| scan.title.as_deref().is_some_and(|t| is_title_site_part(t, h)));
     let sites: Vec<String> = [
         meta("og:site_name"),
         meta("application-name"),
@@ -97,12 +108,13 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
     .flatten()
     .map(str::to_owned)
     .chain(host_label(&base))
+    .chain(site_h1.into_iter().cloned())
     .collect();
     let title = [
         ld.headline.as_deref(),
         meta("og:title"),
         meta("twitter:title"),
-        scan.h1.first().map(String::as_str),
+        headline_h1.first().map(|h| h.as_str()),
     ]
     .into_iter()
     .flatten()
@@ -116,6 +128,7 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
         .clone()
         .or_else(|| AUTHOR_KEYS.iter().filter_map(|k| meta(k)).find_map(clean_author))
         .or_else(|| scan.byline.clone())
+        .or_else(|| scan.loose_byline.clone())
         .or_else(|| ld.author_organization.clone());
 
     let published = ld
@@ -230,16 +243,13 @@ fn scan(dom: &Dom) -> Scan {
             }
             _ => {}
         }
-        let marks_byline = attr("rel").is_some_and(|r| r == "author")
-            || attr("itemprop").is_some_and(|p| p == "author" || p == "name")
-            || attr("class").or_else(|| attr("id")).is_some_and(|c| {
-                ["byline", "author", "contributor"]
-                    .iter()
-                    .any(|w| contains_ignore_case(c, w))
-            });
-        if scan.byline.is_none() && marks_byline {
+        if scan.byline.is_none() {
             // Wrappers hold roles and dates too; the first element whose text reads as a name wins.
-            scan.byline = clean_author(&dom.text_content(index)).filter(|t| reads_as_name(t));
+            match byline::candidate(dom, index, scan.loose_byline.is_none()) {
+                Some((Evidence::Marked, name)) => scan.byline = Some(name),
+                Some((Evidence::Unmarked, name)) => scan.loose_byline = Some(name),
+                None => {}
+            }
         }
         let marks_date = attr("class").is_some_and(|c| {
             ["date", "published", "timestamp"]
@@ -253,38 +263,25 @@ fn scan(dom: &Dom) -> Scan {
     scan
 }
 
-/// "By Jane Doe and John Roe" → "Jane Doe and John Roe"; rejects profile URLs and long sentences.
-fn clean_author(raw: &str) -> Option<String> {
-    let text = normalize(raw);
-    let lower = text.to_lowercase();
-    let text = if lower.starts_with("by ") || lower.starts_with("by:") {
-        text.get(3..)
-            .unwrap_or_default()
-            .trim_start_matches([':', ' '])
-            .to_owned()
-    } else {
-        text
-    };
-    let text = text.trim_end_matches([',', '|', '·']).trim().to_owned();
-    let reasonable = !text.is_empty() && text.chars().count() <= 100 && !looks_like_url(&text);
-    reasonable.then_some(text)
-}
-
-/// "Jane Doe", "Jane Doe and John Roe", "María de la Cruz, Reuters", "김기자": short, no digits, and no
-/// word starting in lower case except name particles and conjunctions.
-fn reads_as_name(text: &str) -> bool {
-    const PARTICLES: &[&str] = &[
-        "and", "de", "da", "di", "del", "la", "le", "van", "von", "der", "bin", "y", "e",
-    ];
-    let words: Vec<&str> = text.split_whitespace().collect();
-    (1..=8).contains(&words.len())
-        && !text
-            .chars()
-            .any(|c| c.is_ascii_digit() || matches!(c, ':' | '|' | '@'))
-        && words.iter().all(|w| {
-            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            !w.chars().next().is_some_and(char::is_lowercase) || PARTICLES.contains(&w)
-        })
+/// Whether `heading` is the shorter end of a separated `title` ("Headline | Site", "Site - Headline"): the
+/// site's name set as a heading, not the headline, which is the longer part.
+fn is_title_site_part(title: &str, heading: &str) -> bool {
+    let heading = squash(heading);
+    if heading.is_empty() {
+        return false;
+    }
+    let title = normalize(title);
+    TITLE_SEPARATORS.iter().any(|separator| {
+        let parts: Vec<&str> = title.split(separator).collect();
+        let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+            return false;
+        };
+        let rest_chars = |part: &str| title.chars().count() - part.chars().count();
+        parts.len() >= 2
+            && [*first, *last]
+                .iter()
+                .any(|part| squash(part) == heading && rest_chars(part) > part.chars().count())
+    })
 }
 
 fn host_label(url: &Url) -> Option<String> {
@@ -301,12 +298,16 @@ fn squash(text: &str) -> String {
 }
 
 fn names_site(part: &str, sites: &[String]) -> bool {
+    let part_words = part.split_whitespace().count();
     let part = squash(part);
     !part.is_empty()
-        && sites.iter().map(|s| squash(s)).any(|site| {
+        && sites.iter().any(|site_name| {
+            let site = squash(site_name);
+            // "Dropbox Tech Blog" names the site "Dropbox"; "How we designed Dropbox's ATF" only mentions it.
+            let few_more_words = part_words <= site_name.split_whitespace().count() + 2;
             !site.is_empty()
                 && (part == site
-                    || (site.chars().count() >= 4 && part.contains(&site))
+                    || (site.chars().count() >= 4 && few_more_words && part.contains(&site))
                     || (part.chars().count() >= 4 && site.contains(&part)))
         })
 }
@@ -382,12 +383,19 @@ mod tests {
             strip_site_name("The Verge | Apple ships", &sites, &[]),
             "Apple ships"
         );
-    }
-
-    #[test]
-    fn cleans_bylines() {
-        assert_eq!(clean_author("  By  Jane Doe ").as_deref(), Some("Jane Doe"));
-        assert_eq!(clean_author("https://facebook.com/jane"), None);
+        let dropbox = vec!["Dropbox".to_owned()];
+        assert_eq!(
+            strip_site_name(
+                "How we designed Dropbox’s ATF - an async task framework",
+                &dropbox,
+                &[]
+            ),
+            "How we designed Dropbox’s ATF - an async task framework"
+        );
+        assert_eq!(
+            strip_site_name("Big news | Dropbox Tech Blog", &dropbox, &[]),
+            "Big news"
+        );
     }
 
     #[test]

@@ -4,12 +4,14 @@
 //! everything else in this folder is private to them:
 //!
 //! - `dom`: a flat pre-order index over the parsed tree with per-subtree text statistics;
-//! - `metadata`, `jsonld`, `dates`: title, author, date, cover, description, language (precedence there);
-//! - `boilerplate`, `content`: cleaning, candidate scoring, sibling merging, conditional cleaning;
+//! - `metadata`, `jsonld`, `dates`, `byline`: title, author, date, cover, description, language (precedence
+//!   there);
+//! - `boilerplate`, `widgets`, `content`: cleaning, candidate scoring, sibling merging, conditional cleaning;
 //! - `render`, `images`, `markdown`, `text`: DOM → blocks → Markdown and plain text;
 //! - `language`: detection from body text when the page declares none.
 
 mod boilerplate;
+mod byline;
 mod content;
 mod dates;
 mod dom;
@@ -20,6 +22,7 @@ mod markdown;
 mod metadata;
 mod render;
 mod text;
+mod widgets;
 
 use std::collections::HashSet;
 

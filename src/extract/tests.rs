@@ -226,3 +226,98 @@ fn drops_headline_pieces_and_a_dated_byline_set_as_headings() {
     let text = text_of(&html);
     assert!(text.starts_with("One."), "{text}");
 }
+
+#[test]
+fn leaves_out_boxes_that_read_like_content() {
+    let pitch = "<div class='story__insert member-pitch'><p>We are a nonprofit newsroom, and readers like you keep \
+                 our reporting free for everyone in this city, which is why we ask.</p><p>A gift of any size helps \
+                 us keep going through the year.</p><p><a href='/join/'>Become a member</a></p></div>";
+    let cards = "<div class='carousel'><p>Shop the story</p><div><p>Steel shelf</p><p>$89.99</p>\
+                 <a rel='sponsored nofollow' href='https://shop.example.com/1'>Buy at Shop</a></div><div>\
+                 <p>Storage bins</p><p>$42.50</p><a rel='sponsored' href='https://shop.example.com/2'>Buy</a></div></div>";
+    let html = page(&format!(
+        "<div class='story'><p>One. {PROSE}</p>{pitch}<p>Two. {PROSE}</p>{cards}<p>Three. {PROSE}</p>\
+         <p>Follow the desk on <a href='https://www.facebook.com/dailydesk'>Facebook</a> and \
+         <a href='https://x.com/dailydesk'>X</a>.</p></div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.starts_with("One.") && text.ends_with("a third."), "{text}");
+    for furniture in [
+        "nonprofit",
+        "Become a member",
+        "Shop the story",
+        "$89.99",
+        "Follow the desk",
+    ] {
+        assert!(!text.contains(furniture), "{furniture}: {text}");
+    }
+}
+
+#[test]
+fn keeps_social_links_that_are_part_of_the_story() {
+    let html = page(&format!(
+        "<div class='story'><p>One. {PROSE}</p><p>The council posted the plan on \
+         <a href='https://www.facebook.com/citycouncil'>Facebook</a> and <a href='https://x.com/citycouncil'>X</a> \
+         before the vote.</p><p>Two. {PROSE}</p></div>"
+    ));
+    assert!(text_of(&html).contains("before the vote."));
+}
+
+#[test]
+fn does_not_merge_bio_and_sign_up_boxes_beside_the_article() {
+    let html = page(&format!(
+        "<div class='grid'><div class='c1'><p>One. {PROSE}</p><p>Two. {PROSE}</p></div>\
+         <div class='c2'><div><p><b>The Tideline</b> is our free weekly email about the coast and the people who \
+         depend on it.</p><form><input type='email'><button>Sign me up</button></form></div></div>\
+         <div class='c1'><p>Three. {PROSE}</p><p>Four. {PROSE}</p></div>\
+         <div class='c3'><div><h4>About the author</h4><p>Noor Haddad is an ocean reporter based in Monterey who \
+         has covered fisheries since 2016.</p></div></div></div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("Three.") && text.contains("Four."), "{text}");
+    assert!(
+        !text.contains("Tideline") && !text.contains("About the author") && !text.contains("Monterey"),
+        "{text}"
+    );
+}
+
+#[test]
+fn drops_caption_credits_and_code_filename_labels() {
+    let html = page(&format!(
+        "<article><p>One. {PROSE}</p><figure><img src='/a.jpg' alt='A tram'><figcaption><span>A tram at dusk \
+         (from left: driver, conductor).</span><span>[Agency photo]</span></figcaption></figure>\
+         <div class='code'><div class='code-header'><span>fetch_wait_for.py</span></div>\
+         <pre><code class='language-python'>print(1)</code></pre></div><p>Two. {PROSE}</p></article>"
+    ));
+    let text = text_of(&html);
+    assert!(
+        text.contains("A tram at dusk (from left: driver, conductor)."),
+        "{text}"
+    );
+    assert!(text.contains("print(1)"), "{text}");
+    assert!(
+        !text.contains("Agency photo") && !text.contains("fetch_wait_for.py"),
+        "{text}"
+    );
+}
+
+#[test]
+fn reads_bylines_and_titles_from_the_page() {
+    let body = format!("<div class='story'><p>One. {PROSE}</p><p>Two. {PROSE}</p></div>");
+    let visible = format!(
+        "<html><head><title>Trams | Daily</title></head><body><h1><a href='/'>Daily</a></h1>\
+         <div class='meta'><span>By <a href='/people/jane'>Jane Doe</a></span> <time>May 2</time></div>{body}</body></html>"
+    );
+    let article = extract(&visible, &url(), &ExtractOptions::default());
+    assert_eq!(article.title.as_deref(), Some("Trams"));
+    assert_eq!(article.author.as_deref(), Some("Jane Doe"));
+    let boxed = format!(
+        "<html><body><div class='author-box'><div class='author-name'><span itemprop='name'>Jane Doe</span></div>\
+         <small>Staff Engineer, Storage</small></div>{body}</body></html>"
+    );
+    let article = extract(&boxed, &url(), &ExtractOptions::default());
+    assert_eq!(article.author.as_deref(), Some("Jane Doe"));
+    let korean = format!("<html><body><p class='writer'><span>김민수 기자</span></p>{body}</body></html>");
+    let article = extract(&korean, &url(), &ExtractOptions::default());
+    assert_eq!(article.author.as_deref(), Some("김민수"));
+}

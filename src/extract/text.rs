@@ -4,39 +4,52 @@
 //! Entities are already decoded by html5ever, so nothing here decodes again (a literal "&amp;" in the text
 //! is what the page says).
 
-/// Characters that carry no visible content and only break words apart when copied.
+/// Characters that carry no visible content and only break words apart when copied (soft hyphen, zero-width
+/// space, word joiner, BOM). The zero-width (non-)joiners are not among them: they shape emoji sequences
+/// ("🏃‍♀️") and Indic and Persian words, so dropping them changes what the text says.
 fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
-    )
+    matches!(c, '\u{ad}' | '\u{200b}' | '\u{2060}' | '\u{feff}')
 }
 
-/// Whitespace for collapsing purposes: Unicode white space (NBSP included) but not the invisible joiners.
+/// Whitespace for collapsing purposes: Unicode white space (NBSP and the ideographic space included).
 pub(super) fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
+/// The ideographic space is typography in CJK text ("見出し　副題"), not layout: a run made only of it
+/// stays one ideographic space instead of becoming an ASCII one.
+const IDEOGRAPHIC_SPACE: char = '\u{3000}';
+
 /// Appends `text` to `out`, turning every whitespace run into one space and dropping invisible characters.
 /// A leading space is dropped when `out` is empty or already ends in whitespace.
 pub(super) fn push_collapsed(out: &mut String, text: &str) {
-    let mut pending_space = false;
+    // The run's replacement: None outside a run, the ideographic space while the run holds nothing else.
+    let mut pending: Option<char> = None;
     for c in text.chars() {
         if is_invisible(c) {
             continue;
         }
         if is_space(c) {
-            pending_space = true;
+            pending = Some(match pending {
+                None | Some(IDEOGRAPHIC_SPACE) if c == IDEOGRAPHIC_SPACE => IDEOGRAPHIC_SPACE,
+                _ => ' ',
+            });
             continue;
         }
-        if pending_space && !out.is_empty() && !out.ends_with([' ', '\n']) {
-            out.push(' ');
+        if let Some(space) = pending.take() {
+            push_space(out, space);
         }
-        pending_space = false;
         out.push(c);
     }
-    if pending_space && !out.is_empty() && !out.ends_with([' ', '\n']) {
-        out.push(' ');
+    if let Some(space) = pending {
+        push_space(out, space);
+    }
+}
+
+#[inline]
+fn push_space(out: &mut String, space: char) {
+    if !out.is_empty() && !out.ends_with([' ', '\n', IDEOGRAPHIC_SPACE]) {
+        out.push(space);
     }
 }
 
@@ -169,6 +182,19 @@ mod tests {
     #[test]
     fn collapses_whitespace_and_nbsp() {
         assert_eq!(normalize("  a\u{a0}\u{a0}b \n\t c\u{200b}d  "), "a b cd");
+    }
+
+    #[test]
+    fn keeps_joiners_and_ideographic_spaces() {
+        assert_eq!(
+            normalize("Run 🏃\u{200d}♀\u{fe0f} run"),
+            "Run 🏃\u{200d}♀\u{fe0f} run"
+        );
+        assert_eq!(
+            normalize("\u{3000}\u{3000}見出し\u{3000}副題\u{3000}"),
+            "見出し\u{3000}副題"
+        );
+        assert_eq!(normalize("a \u{3000}b"), "a b");
     }
 
     #[test]

@@ -1,0 +1,299 @@
+//! Furniture that reads like content: boxes set inside or beside the article that carry prose, so neither
+//! link density nor scoring gives them away, but whose structure does.
+//!
+//! - sign-up and poll boxes: a short block that held a form control (the control itself is already gone);
+//! - membership, donation and newsletter pitches: a box with a call to action (a link to /join/,
+//!   /donate/, /newsletters/, …) that is short, or whose class says "pitch"/"member"/"insert", or whose
+//!   text is a promotion;
+//! - shopping cards: several `rel=sponsored` links over product names and several prices, no prose;
+//! - author bio boxes: a short box headed "About the author";
+//! - "follow us" lines: a short paragraph that links to several social profiles or a newsletter page;
+//! - photo credits inside a caption and filename labels above a code block.
+
+use super::boilerplate::{class_words, contains_ignore_case, is_promotion};
+use super::dom::{Dom, heading_level};
+
+/// First path segments of call-to-action targets: membership, donations, subscriptions, newsletters.
+#[rustfmt::skip]
+const CTA_SEGMENTS: &[&str] = &[
+    "join", "donate", "donation", "donations", "support-us", "membership", "subscribe", "subscription",
+    "subscriptions", "newsletter", "newsletters", "signup", "sign-up", "give", "contribute", "suscripciones",
+    "suscripcion", "suscribete", "assine", "assinatura", "abonnement", "abonnements", "abo", "abonnieren",
+];
+
+/// Class words of boxes that interrupt or close an article to ask for something.
+#[rustfmt::skip]
+const PITCH_WORDS: &[&str] = &[
+    "pitch", "member", "members", "membership", "donate", "donation", "support", "appeal", "fundraising",
+    "insert", "cta", "upsell", "paywall", "engagement", "callout", "subscribe", "subscription",
+];
+
+/// Hosts whose profile links make a "follow us" line.
+#[rustfmt::skip]
+const SOCIAL_HOSTS: &[&str] = &[
+    "facebook.com", "x.com", "twitter.com", "instagram.com", "threads.net", "tiktok.com", "youtube.com",
+    "linkedin.com", "t.me", "bsky.app", "whatsapp.com", "pinterest.com", "telegram.me",
+];
+
+/// Path pieces of links to one post or a share dialog, not to a profile.
+const POST_PATHS: &[&str] = &[
+    "/status/", "/posts/", "/p/", "/reel/", "/watch", "/video", "sharer", "intent", "share", "/events/",
+];
+
+/// Headings of author bio boxes.
+#[rustfmt::skip]
+const BIO_HEADINGS: &[&str] = &[
+    "about the author", "about the authors", "about the reporter", "about the writer",
+    "about the contributor", "sobre el autor", "sobre la autora", "sobre o autor", "sobre a autora",
+    "à propos de l'auteur", "à propos de l’auteur", "über den autor", "über die autorin", "sull'autore",
+    "작성자 소개", "기자 소개",
+];
+
+/// A box that looks like content but is page furniture (see the module docs).
+pub(super) fn is_widget(dom: &Dom, index: usize) -> bool {
+    let stats = dom.stats(index);
+    if stats.chars == 0 {
+        return false;
+    }
+    // Inline elements are pieces of a sentence, never a box.
+    if !matches!(
+        dom.name(index),
+        "div" | "section" | "aside" | "article" | "figure" | "details" | "center"
+    ) && !stats.has_block
+    {
+        return false;
+    }
+    (stats.chars < 300 && stats.images == 0 && held_form_control(dom, index) && !holds(dom, index, "pre"))
+        || (stats.chars < 2500 && is_pitch(dom, index))
+        || (stats.chars < 1500 && is_product_cards(dom, index))
+        || (stats.chars < 1500 && is_bio_box(dom, index))
+}
+
+/// Whether the subtree had a form control, removed or not (cleaning drops the controls themselves).
+fn held_form_control(dom: &Dom, index: usize) -> bool {
+    subtree(dom, index).any(|i| matches!(dom.name(i), "form" | "input" | "button" | "select" | "textarea"))
+}
+
+fn holds(dom: &Dom, index: usize, name: &str) -> bool {
+    subtree(dom, index).any(|i| dom.name(i) == name && !dom.is_removed(i))
+}
+
+/// Every node below `index`, removed ones included.
+fn subtree(dom: &Dom, index: usize) -> std::ops::Range<usize> {
+    index + 1..dom.nodes.get(index).map_or(index, |n| n.end)
+}
+
+fn present_links<'d>(dom: &'d Dom, index: usize) -> impl Iterator<Item = usize> + 'd {
+    subtree(dom, index).filter(move |&i| dom.name(i) == "a" && !dom.is_removed(i))
+}
+
+fn first_segment(href: &str) -> Option<String> {
+    let path = href.trim();
+    let path = match path.find("://") {
+        Some(scheme_end) => {
+            let rest = &path[scheme_end + 3..];
+            &rest[rest.find('/').unwrap_or(rest.len())..]
+        }
+        None => path,
+    };
+    path.split(['?', '#'])
+        .next()?
+        .split('/')
+        .find(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+}
+
+fn is_cta_link(dom: &Dom, link: usize) -> bool {
+    dom.attr(link, "href")
+        .and_then(first_segment)
+        .is_some_and(|segment| CTA_SEGMENTS.contains(&segment.as_str()))
+}
+
+fn is_pitch(dom: &Dom, index: usize) -> bool {
+    if !present_links(dom, index).any(|link| is_cta_link(dom, link)) {
+        return false;
+    }
+    let marked = [dom.attr(index, "class"), dom.attr(index, "id")]
+        .into_iter()
+        .flatten()
+        .flat_map(class_words)
+        .any(|word| PITCH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)));
+    // A short box is nothing but the call to action ("Our weekly garden letter. Sign up").
+    marked || dom.stats(index).chars < 300 || is_promotion(&dom.text_content(index).to_lowercase())
+}
+
+/// Product cards: at least two sponsored links and no paragraph long enough to be prose.
+fn is_product_cards(dom: &Dom, index: usize) -> bool {
+    let sponsored = present_links(dom, index)
+        .filter(|&link| {
+            dom.attr(link, "rel")
+                .is_some_and(|r| contains_ignore_case(r, "sponsored"))
+        })
+        .count();
+    sponsored >= 2
+        && prices(&dom.text_content(index)) >= 2
+        && !subtree(dom, index).any(|i| dom.name(i) == "p" && !dom.is_removed(i) && dom.stats(i).chars >= 150)
+}
+
+/// Price tags in a text: a currency sign next to a digit ("$89.99", "€ 12", "12,90 €", "3만9000원" is not
+/// counted, "39,000원" is).
+fn prices(text: &str) -> usize {
+    const CURRENCIES: &[char] = &['$', '€', '£', '¥', '₩', '円', '원'];
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| {
+            CURRENCIES.contains(c)
+                && [i.checked_sub(1), i.checked_sub(2), Some(i + 1), Some(i + 2)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|j| chars.get(j))
+                    .any(char::is_ascii_digit)
+        })
+        .count()
+}
+
+fn is_bio_box(dom: &Dom, index: usize) -> bool {
+    // The first element that carries only inline text must be the heading.
+    let first = subtree(dom, index).find(|&i| {
+        let stats = dom.stats(i);
+        dom.element(i).is_some() && !dom.is_removed(i) && stats.chars > 0 && !stats.has_block
+    });
+    first.is_some_and(|heading| {
+        let is_heading = heading_level(dom.name(heading)).is_some()
+            || matches!(dom.name(heading), "strong" | "b" | "p" | "span" | "div");
+        let text = dom.text_content(heading).to_lowercase();
+        let text = text.trim_end_matches([':', '.']);
+        is_heading && BIO_HEADINGS.contains(&text)
+    })
+}
+
+/// A short paragraph that sends readers to several social profiles or a newsletter: "Follow us on
+/// Facebook and X, or get our weekly newsletter".
+pub(super) fn is_follow_line(dom: &Dom, index: usize) -> bool {
+    let stats = dom.stats(index);
+    if stats.chars >= 300 {
+        return false;
+    }
+    let targets = present_links(dom, index)
+        .filter_map(|link| dom.attr(link, "href"))
+        .filter(|href| is_profile_link(href) || first_segment(href).is_some_and(|s| s.contains("newsletter")))
+        .count();
+    targets >= 2
+}
+
+fn is_profile_link(href: &str) -> bool {
+    let lower = href.trim().to_ascii_lowercase();
+    let Some(rest) = lower.split_once("://").map(|(_, rest)| rest) else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    SOCIAL_HOSTS.contains(&host) && !POST_PATHS.iter().any(|p| rest.contains(p))
+}
+
+/// Credit markers inside captions: class words and openings of the credit's text.
+const CREDIT_CLASS_WORDS: &[&str] = &[
+    "credit",
+    "credits",
+    "source",
+    "copyright",
+    "photographer",
+    "byline",
+    "author",
+    "attribution",
+    "courtesy",
+];
+#[rustfmt::skip]
+const CREDIT_OPENINGS: &[&str] = &[
+    "photo:", "photo by", "photos:", "photograph", "foto:", "fotos:", "image:", "images:", "credit:",
+    "credits:", "courtesy", "©", "(c)", "illustration:", "picture:", "사진", "写真", "图片", "圖片",
+];
+
+/// An element inside a `<figcaption>` that is the photo credit rather than the caption: marked by class,
+/// opening with "Photo:"/"©"/"사진", or wholly in brackets ("[Agency photo]", "(Reuters)").
+pub(super) fn is_caption_credit(dom: &Dom, index: usize, caption: usize) -> bool {
+    let chars = dom.stats(index).chars;
+    if chars == 0 || chars > 80 || chars >= dom.stats(caption).chars || dom.stats(index).has_block {
+        return false;
+    }
+    let marked = [dom.attr(index, "class"), dom.attr(index, "id")]
+        .into_iter()
+        .flatten()
+        .flat_map(class_words)
+        .any(|word| CREDIT_CLASS_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)));
+    if marked {
+        return true;
+    }
+    // Unmarked, only the caption's closing element can be the credit: a bracketed aside earlier in the
+    // caption ("(from left)") is part of it.
+    let after = dom.nodes[index].end..dom.nodes[caption].end;
+    if after
+        .into_iter()
+        .any(|i| !dom.is_removed(i) && dom.text(i).is_some_and(|t| !t.trim().is_empty()))
+    {
+        return false;
+    }
+    let text = dom.text_content(index).to_lowercase();
+    let bracketed = [('[', ']'), ('(', ')'), ('【', '】'), ('〔', '〕'), ('<', '>')]
+        .iter()
+        .any(|&(open, close)| text.starts_with(open) && text.ends_with(close));
+    bracketed || CREDIT_OPENINGS.iter().any(|o| text.starts_with(o))
+}
+
+/// A filename label above a code block ("fetch_wait_for.py" in the block's header bar): the first element
+/// of a small wrapper whose next element holds the `<pre>`, with a single path-like word as its text.
+pub(super) fn is_code_label(dom: &Dom, index: usize) -> bool {
+    let name = dom.name(index);
+    let chars = dom.stats(index).chars;
+    if chars == 0 || chars > 80 || name == "p" || name == "pre" || heading_level(name).is_some() {
+        return false;
+    }
+    let parent = dom.nodes.get(index).map_or(index, |n| n.parent);
+    let mut siblings = dom.children(parent).filter(|&c| dom.element(c).is_some());
+    let (Some(first), Some(next)) = (siblings.next(), siblings.next()) else {
+        return false;
+    };
+    // At most one more element (a copy button) beside the label and the code.
+    if first != index || siblings.take(2).count() > 1 || !(dom.name(next) == "pre" || holds(dom, next, "pre"))
+    {
+        return false;
+    }
+    let text = dom.text_content(index);
+    !text.is_empty()
+        && !text.contains(char::is_whitespace)
+        && text.contains(['.', '/'])
+        && !text.ends_with(['.', ':', '!', '?'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_profiles_from_posts() {
+        assert!(is_profile_link("https://www.facebook.com/ourpaper"));
+        assert!(is_profile_link("https://x.com/ourpaper"));
+        assert!(!is_profile_link("https://x.com/someone/status/123"));
+        assert!(!is_profile_link("https://www.facebook.com/sharer/sharer.php?u=x"));
+        assert!(!is_profile_link("/facebook/"));
+    }
+
+    #[test]
+    fn counts_prices() {
+        assert_eq!(prices("Shelving $89.99 Bins $42.50"), 2);
+        assert_eq!(prices("12,90 € and 3 €"), 2);
+        assert_eq!(prices("It cost dollars ($) to build"), 0);
+    }
+
+    #[test]
+    fn reads_first_path_segments() {
+        assert_eq!(first_segment("/join/").as_deref(), Some("join"));
+        assert_eq!(
+            first_segment("https://example.org/Donate?x=1").as_deref(),
+            Some("donate")
+        );
+        assert_eq!(first_segment("https://example.org").as_deref(), None);
+    }
+}
