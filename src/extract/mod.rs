@@ -127,6 +127,12 @@ pub fn extract(html: &str, url: &Url, options: &ExtractOptions) -> Article {
     )
 }
 
+/// Cuts `text` to at most `max_chars` characters at a word boundary (a character boundary for scripts
+/// written without spaces) and appends "…": the rule excerpts follow, for callers that need one.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    text::truncate_excerpt(text, max_chars)
+}
+
 /// Cleans a feed item's own HTML (`content:encoded`, Atom content) without looking for an article in it:
 /// scripts, share bars and feed footers ("The post X appeared first on Y") go, the rest is converted.
 /// Title, author and date are left to the feed.

@@ -75,7 +75,7 @@ pub(super) fn build_record(
         return None;
     }
     let title = preferred_title(article.title.as_deref(), item.title.as_deref())
-        .unwrap_or_else(|| first_words(&article.text, 80));
+        .unwrap_or_else(|| extract::shorten(&article.text, 80));
     let published = article
         .published
         .or_else(|| item.published.map(|at| at.fixed_offset()));
@@ -97,7 +97,9 @@ pub(super) fn build_record(
         title,
         date,
         published,
-        excerpt: article.excerpt.unwrap_or_else(|| first_words(&article.text, 160)),
+        excerpt: article
+            .excerpt
+            .unwrap_or_else(|| extract::shorten(&article.text, 160)),
         cover_image: item.image.clone().or(article.cover_image),
         author,
         tags,
@@ -126,23 +128,6 @@ fn preferred_title(page: Option<&str>, item: Option<&str>) -> Option<String> {
     }
 }
 
-/// The start of `text`, cut at a word boundary within `max_chars`, with "…" when cut.
-fn first_words(text: &str, max_chars: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max_chars {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max_chars).collect();
-    let at_word = cut
-        .rfind(' ')
-        .filter(|at| *at > max_chars / 2)
-        .map_or(cut.as_str(), |at| &cut[..at]);
-    format!(
-        "{}…",
-        at_word.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,11 +147,5 @@ mod tests {
             Some("Edited headline")
         );
         assert_eq!(preferred_title(None, Some("Feed")).as_deref(), Some("Feed"));
-    }
-
-    #[test]
-    fn first_words_cuts_at_a_word_boundary() {
-        assert_eq!(first_words("short text", 80), "short text");
-        assert_eq!(first_words("alpha beta, gamma delta", 17), "alpha beta…");
     }
 }
