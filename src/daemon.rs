@@ -99,8 +99,19 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                     Err(_) => notify(&[NotifyState::Reloading]),
                 }
                 if let Some(config) = reload(&scheduler.config) {
-                    pipeline = pipeline.with_settings(config.settings.clone());
-                    scheduler.apply(config, &store);
+                    if config.settings.database != scheduler.config.settings.database {
+                        warn!(
+                            database = %scheduler.config.settings.database.display(),
+                            "a new database path takes effect after a restart; still using the current one"
+                        );
+                    }
+                    match pipeline.with_settings(config.settings.clone()) {
+                        Ok(reloaded) => {
+                            pipeline = reloaded;
+                            scheduler.apply(config, &store);
+                        }
+                        Err(error) => error!(error = %error, "configuration not reloaded; keeping the running one"),
+                    }
                 }
                 notify(&[NotifyState::Ready, NotifyState::Status(&scheduler.status_line(&progress))]);
             }

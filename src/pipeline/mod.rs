@@ -122,11 +122,23 @@ impl Pipeline {
         })
     }
 
-    /// Replaces the settings used for later polls (after a config reload), keeping host limits and store.
-    pub fn with_settings(&self, settings: Settings) -> Self {
-        Self {
-            settings: Arc::new(settings),
-            ..self.clone()
+    /// The pipeline for later polls after a config reload. When only output or schedule settings changed,
+    /// the HTTP client and per-host state (politeness spacing, 429 cool-downs) carry over; when the network
+    /// settings changed, they are rebuilt so the new limits apply. Polls already running finish on the old one.
+    pub fn with_settings(&self, settings: Settings) -> Result<Self, FetchError> {
+        let old = &self.settings;
+        let network_unchanged = old.concurrency == settings.concurrency
+            && old.per_host_concurrency == settings.per_host_concurrency
+            && old.per_host_interval == settings.per_host_interval
+            && old.user_agent == settings.user_agent
+            && old.timeout == settings.timeout;
+        if network_unchanged {
+            Ok(Self {
+                settings: Arc::new(settings),
+                ..self.clone()
+            })
+        } else {
+            Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.progress))
         }
     }
 
