@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -179,7 +179,6 @@ struct Scheduler {
     next_due: HashMap<String, DateTime<Utc>>,
     running: HashSet<String>,
     failing: HashSet<String>,
-    polls: AtomicUsize,
 }
 
 impl Scheduler {
@@ -189,7 +188,6 @@ impl Scheduler {
             next_due: HashMap::new(),
             running: HashSet::new(),
             failing: HashSet::new(),
-            polls: AtomicUsize::new(0),
         };
         for feed in scheduler.config.feeds.clone() {
             scheduler.load_due_time(&feed, store)?;
@@ -234,7 +232,6 @@ impl Scheduler {
 
     fn finished(&mut self, name: &str, result: Result<FeedReport, PipelineError>, store: &Store) {
         self.running.remove(name);
-        self.polls.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(report) => {
                 if matches!(report.outcome, FeedOutcome::Failed { .. }) {
@@ -253,7 +250,7 @@ impl Scheduler {
                 let retry =
                     Utc::now() + chrono::TimeDelta::from_std(schedule::BACKOFF_BASE).unwrap_or_default();
                 if let Some(feed) = self.config.feeds.iter().find(|feed| feed.name == name) {
-                    let _ = store.set_next_poll(name, &feed.url, retry);
+                    save_next_poll(store, feed, retry);
                 }
                 self.next_due.insert(name.to_string(), retry);
             }
@@ -284,7 +281,7 @@ impl Scheduler {
                     .next_after(Utc::now())
                     .unwrap_or_else(Utc::now);
                 self.next_due.insert(feed.name.clone(), next);
-                let _ = store.set_next_poll(&feed.name, &feed.url, next);
+                save_next_poll(store, &feed, next);
             }
         }
     }
@@ -304,6 +301,13 @@ impl Scheduler {
             self.failing.len(),
             progress.articles_written.load(Ordering::Relaxed)
         )
+    }
+}
+
+/// Stores a due time the scheduler set without a poll; on failure the in-memory time still applies.
+fn save_next_poll(store: &Store, feed: &FeedConfig, at: DateTime<Utc>) {
+    if let Err(error) = store.set_next_poll(&feed.name, &feed.url, at) {
+        warn!(feed = %feed.name, url = %feed.url, error = %error, "cannot store the next poll time");
     }
 }
 

@@ -38,7 +38,6 @@ pub struct FeedItem {
 /// The items of one feed and what it says about polling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedFeed {
-    pub title: Option<String>,
     pub items: Vec<FeedItem>,
     /// RSS `<ttl>`: how long the feed may be cached.
     pub ttl: Option<Duration>,
@@ -91,7 +90,6 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Pars
         })
         .collect();
     Ok(ParsedFeed {
-        title: feed.title.map(|title| clean_text(&title.content)),
         items,
         ttl: feed
             .ttl

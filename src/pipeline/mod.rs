@@ -142,16 +142,20 @@ impl Pipeline {
         }
     }
 
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
+    /// Runs synchronous SQLite work off the async threads.
+    async fn on_store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, PipelineError> {
+        let store = Arc::clone(&self.store);
+        Ok(tokio::task::spawn_blocking(move || work(&store)).await??)
     }
 
     /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time.
     pub async fn poll_feed(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
         let started = Instant::now();
-        let store = Arc::clone(&self.store);
         let name = feed.name.clone();
-        let mut state = blocking(move || store.feed_state(&name)).await?;
+        let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
         let mut report = FeedReport {
             feed: feed.name.clone(),
             url: feed.url.clone(),
@@ -166,9 +170,11 @@ impl Pipeline {
         };
         // Items that failed last time are only seen again in the feed body, so while any are pending the feed
         // is fetched in full even if unchanged.
-        let store = Arc::clone(&self.store);
         let name = feed.name.clone();
-        let retrying = blocking(move || store.retryable_item_failures(&name, MAX_ITEM_ATTEMPTS)).await? > 0;
+        let retrying = self
+            .on_store(move |store| store.retryable_item_failures(&name, MAX_ITEM_ATTEMPTS))
+            .await?
+            > 0;
         if retrying {
             state.body_hash = None;
         }
@@ -197,12 +203,15 @@ impl Pipeline {
                 } else {
                     let url = response.final_url.clone();
                     let content_type = response.content_type.clone();
-                    let parsed = blocking(move || {
-                        Ok::<_, StoreError>(feed_parse::parse(&response.body, content_type.as_deref(), &url))
+                    let parsed = tokio::task::spawn_blocking(move || {
+                        feed_parse::parse(&response.body, content_type.as_deref(), &url)
                     })
                     .await?;
                     match parsed {
                         Ok(parsed) => {
+                            if parsed.skipped_items > 0 {
+                                warn!(feed = %feed.name, url = %feed.url, skipped = parsed.skipped_items, "feed items without a usable link were skipped");
+                            }
                             if parsed.repaired {
                                 warn!(feed = %feed.name, url = %feed.url, "feed is not well-formed XML; read it after repair");
                             }
@@ -272,9 +281,9 @@ impl Pipeline {
                 state.last_result = Some(outcome.as_str().into());
             }
         }
-        let store = Arc::clone(&self.store);
         let (name, url) = (feed.name.clone(), feed.url.clone());
-        blocking(move || store.save_feed_state(&name, &url, &state)).await?;
+        self.on_store(move |store| store.save_feed_state(&name, &url, &state))
+            .await?;
         report.elapsed = started.elapsed();
         info!(
             feed = %feed.name,
@@ -319,9 +328,9 @@ impl Pipeline {
                 Err(ItemError::Unusable(reason)) => {
                     self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
                     warn!(feed = %feed.name, url = %link, error = %reason, "item not written; will retry next poll");
-                    let store = Arc::clone(&self.store);
                     let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
-                    blocking(move || store.record_item_failure(&name, &canonical, &error)).await?;
+                    self.on_store(move |store| store.record_item_failure(&name, &canonical, &error))
+                        .await?;
                     report.item_failures.push((link, reason));
                 }
             }
@@ -340,9 +349,8 @@ impl Pipeline {
         if self.is_known(&item_url).await? {
             return Ok(ItemResult::Known);
         }
-        let store = Arc::clone(&self.store);
         let url = item_url.clone();
-        if blocking(move || store.item_attempts(&url)).await? >= MAX_ITEM_ATTEMPTS {
+        if self.on_store(move |store| store.item_attempts(&url)).await? >= MAX_ITEM_ATTEMPTS {
             return Ok(ItemResult::GivenUp);
         }
         let feed_article = feed_content_article(&item);
@@ -373,16 +381,16 @@ impl Pipeline {
         let record = build_record(feed, &item, article.0, article.1, page_url)
             .ok_or_else(|| ItemError::Unusable("no article text could be extracted".into()))?;
 
-        let store = Arc::clone(&self.store);
         let pattern = self.settings.filename.clone();
         let aliases = vec![item_url];
         let record_for_store = record.clone();
-        let stored = blocking(move || {
-            store.insert_article(&record_for_store, &aliases, |attempt| {
-                output::file_name(&pattern, &record_for_store, attempt)
+        let stored = self
+            .on_store(move |store| {
+                store.insert_article(&record_for_store, &aliases, |attempt| {
+                    output::file_name(&pattern, &record_for_store, attempt)
+                })
             })
-        })
-        .await?;
+            .await?;
         let Some(stored) = stored else {
             return Ok(ItemResult::Known);
         };
@@ -393,17 +401,16 @@ impl Pipeline {
     }
 
     async fn is_known(&self, url: &Url) -> Result<bool, ItemError> {
-        let store = Arc::clone(&self.store);
         let url = url.clone();
-        Ok(blocking(move || store.is_known(&url)).await?)
+        Ok(self.on_store(move |store| store.is_known(&url)).await?)
     }
 
     /// The item link redirected to an article we already have: remember the link so it is skipped before
     /// any fetch next time.
     async fn remember_alias(&self, page_url: &Url, item_url: &Url) -> Result<(), ItemError> {
-        let store = Arc::clone(&self.store);
         let (known, alias) = (page_url.clone(), item_url.clone());
-        blocking(move || store.add_alias(&known, &alias)).await?;
+        self.on_store(move |store| store.add_alias(&known, &alias))
+            .await?;
         Ok(())
     }
 
@@ -455,9 +462,8 @@ impl Pipeline {
     /// Writes the file of every stored article whose file is missing (the process died between commit and
     /// rename, or someone deleted it), and removes temporary files a killed process left. Returns the count.
     pub async fn restore_missing_files(&self) -> Result<usize, PipelineError> {
-        let store = Arc::clone(&self.store);
         let dir = self.settings.output_dir.clone();
-        let restored = blocking(move || {
+        let restored = self.on_store(move |store| {
             output::remove_stale_temp_files(&dir);
             let mut restored = 0;
             for article in store.articles()? {
@@ -507,11 +513,4 @@ impl From<PipelineError> for ItemError {
             PipelineError::Task(error) => ItemError::Unusable(error.to_string()),
         }
     }
-}
-
-/// Runs synchronous work (SQLite, parsing) off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, PipelineError> {
-    Ok(tokio::task::spawn_blocking(work).await??)
 }
