@@ -16,7 +16,7 @@ use tidings::extract::{self, Article};
 use tidings::fetch::{FetchOutcome, Fetcher};
 use tidings::host_limits::HostLimits;
 use tidings::pipeline::{FeedOutcome, FeedReport, Pipeline, Progress};
-use tidings::store::Store;
+use tidings::store;
 use tidings::{charset, daemon};
 use url::Url;
 
@@ -166,8 +166,8 @@ async fn once(path: &Path, only: Option<&str>) -> u8 {
         },
         None => config.feeds.iter().filter(|feed| feed.enabled).cloned().collect(),
     };
-    let store = match Store::open(&config.settings.database) {
-        Ok(store) => Arc::new(store),
+    let store = match store::open(&config.settings.database) {
+        Ok(store) => store,
         Err(error) => {
             eprintln!("{error}");
             return EXIT_USAGE;
@@ -319,7 +319,7 @@ fn status(path: &Path) -> anyhow::Result<u8> {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
-    let store = Store::open(&config.settings.database)?;
+    let store = store::open(&config.settings.database)?;
     let statuses = store.feed_statuses()?;
     let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map(|at| {

@@ -21,7 +21,7 @@ use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
 use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, Progress};
 use crate::schedule;
-use crate::store::{Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 /// How long in-flight polls may run after SIGTERM before they are cut at their next await point. Below
 /// systemd's default stop timeout, so we exit on our own terms. Database commits and file renames run to
@@ -49,11 +49,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?;
     let mut hangup = signal(SignalKind::hangup()).map_err(DaemonError::Signal)?;
 
-    let store = Arc::new(Store::open(&config.settings.database)?);
+    let store = store::open(&config.settings.database)?;
     let progress = Arc::new(Progress::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
     pipeline.restore_missing_files().await?;
-    let mut scheduler = Scheduler::new(config, &store)?;
+    let mut scheduler = Scheduler::new(config, store.as_ref())?;
 
     let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
     let stop_watchdog = CancellationToken::new();
@@ -88,7 +88,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             _ = tokio::time::sleep(sleep) => {}
             Some(joined) = running.join_next() => {
                 match joined {
-                    Ok((name, result)) => scheduler.finished(&name, result, &store),
+                    Ok((name, result)) => scheduler.finished(&name, result, store.as_ref()),
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
                 notify(&[NotifyState::Status(&scheduler.status_line(&progress))]);
@@ -108,7 +108,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                     match pipeline.with_settings(config.settings.clone()) {
                         Ok(reloaded) => {
                             pipeline = reloaded;
-                            scheduler.apply(config, &store);
+                            scheduler.apply(config, store.as_ref());
                         }
                         Err(error) => error!(error = %error, "configuration not reloaded; keeping the running one"),
                     }
@@ -132,7 +132,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while let Some(joined) = running.join_next().await {
             if let Ok((name, result)) = joined {
-                scheduler.finished(&name, result, &store);
+                scheduler.finished(&name, result, store.as_ref());
             }
         }
     })
@@ -182,7 +182,7 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    fn new(config: Config, store: &Store) -> Result<Self, StoreError> {
+    fn new(config: Config, store: &dyn Store) -> Result<Self, StoreError> {
         let mut scheduler = Self {
             config,
             next_due: HashMap::new(),
@@ -197,7 +197,7 @@ impl Scheduler {
 
     /// A feed's stored due time; a feed never polled is due now (plus its jitter). A due time in the past
     /// (the daemon was down) means one poll now, not one per missed tick.
-    fn load_due_time(&mut self, feed: &FeedConfig, store: &Store) -> Result<(), StoreError> {
+    fn load_due_time(&mut self, feed: &FeedConfig, store: &dyn Store) -> Result<(), StoreError> {
         let state = store.feed_state(&feed.name)?;
         if state.consecutive_failures > 0 {
             self.failing.insert(feed.name.clone());
@@ -230,7 +230,7 @@ impl Scheduler {
             .map_or(MAX_SLEEP, |due| (*due - now).to_std().unwrap_or(Duration::ZERO))
     }
 
-    fn finished(&mut self, name: &str, result: Result<FeedReport, PipelineError>, store: &Store) {
+    fn finished(&mut self, name: &str, result: Result<FeedReport, PipelineError>, store: &dyn Store) {
         self.running.remove(name);
         match result {
             Ok(report) => {
@@ -259,7 +259,7 @@ impl Scheduler {
 
     /// Switches to a reloaded config: removed feeds are forgotten (a running poll finishes), added feeds load
     /// their stored due time, feeds whose URL or schedule changed are due at their new schedule's next tick.
-    fn apply(&mut self, config: Config, store: &Store) {
+    fn apply(&mut self, config: Config, store: &dyn Store) {
         let old_feeds = std::mem::take(&mut self.config.feeds);
         self.config = config;
         self.next_due
@@ -305,7 +305,7 @@ impl Scheduler {
 }
 
 /// Stores a due time the scheduler set without a poll; on failure the in-memory time still applies.
-fn save_next_poll(store: &Store, feed: &FeedConfig, at: DateTime<Utc>) {
+fn save_next_poll(store: &dyn Store, feed: &FeedConfig, at: DateTime<Utc>) {
     if let Err(error) = store.set_next_poll(&feed.name, &feed.url, at) {
         warn!(feed = %feed.name, url = %feed.url, error = %error, "cannot store the next poll time");
     }
@@ -313,7 +313,7 @@ fn save_next_poll(store: &Store, feed: &FeedConfig, at: DateTime<Utc>) {
 
 /// Sends `WATCHDOG=1` at half the interval systemd asked for, but only while the scheduler loop has
 /// turned recently and the database answers; otherwise systemd's watchdog restarts us.
-async fn watchdog(heartbeat: Arc<AtomicI64>, store: Arc<Store>, stop: CancellationToken) {
+async fn watchdog(heartbeat: Arc<AtomicI64>, store: Arc<dyn Store>, stop: CancellationToken) {
     let Some(interval) = sd_notify::watchdog_enabled() else {
         return;
     };

@@ -98,7 +98,7 @@ pub enum PipelineError {
 #[derive(Clone)]
 pub struct Pipeline {
     fetcher: Fetcher,
-    store: Arc<Store>,
+    store: Arc<dyn Store>,
     in_flight: Arc<Semaphore>,
     /// Extraction is CPU-bound and a huge page briefly needs ~20× its size in memory: one per core at most.
     extracting: Arc<Semaphore>,
@@ -107,7 +107,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(settings: Settings, store: Arc<Store>, progress: Arc<Progress>) -> Result<Self, FetchError> {
+    pub fn new(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        progress: Arc<Progress>,
+    ) -> Result<Self, FetchError> {
         let hosts = HostLimits::new(settings.per_host_concurrency, settings.per_host_interval);
         let fetcher = Fetcher::new(&settings.user_agent, settings.timeout, hosts)?;
         Ok(Self {
@@ -142,13 +146,13 @@ impl Pipeline {
         }
     }
 
-    /// Runs synchronous SQLite work off the async threads.
+    /// Runs synchronous store work off the async threads.
     async fn on_store<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        work: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, PipelineError> {
         let store = Arc::clone(&self.store);
-        Ok(tokio::task::spawn_blocking(move || work(&store)).await??)
+        Ok(tokio::task::spawn_blocking(move || work(store.as_ref())).await??)
     }
 
     /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time.
@@ -386,7 +390,7 @@ impl Pipeline {
         let record_for_store = record.clone();
         let stored = self
             .on_store(move |store| {
-                store.insert_article(&record_for_store, &aliases, |attempt| {
+                store.insert_article(&record_for_store, &aliases, &|attempt| {
                     output::file_name(&pattern, &record_for_store, attempt)
                 })
             })

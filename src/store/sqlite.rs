@@ -1,8 +1,7 @@
-//! Storage: the SQLite database, which is the truth. Feed state (validators, poll results, backoff),
-//! articles unique by canonical URL, and the item failures to retry.
+//! The SQLite backend of [`Store`]: one embedded database file, the default.
 //!
-//! Opening applies the numbered `migrations/*.sql` in order, each once and each in its own transaction,
-//! tracked with `PRAGMA user_version`. WAL mode lets `tidings status` read while the daemon writes.
+//! Opening applies the numbered `migrations/sqlite/*.sql` in order, each once and each in its own
+//! transaction, tracked with `PRAGMA user_version`. WAL mode lets `tidings status` read while the daemon writes.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -12,57 +11,22 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use url::Url;
 
+use super::{FeedState, FeedStatus, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 /// The migrations, in order; the number in each file name is its position.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial.sql", include_str!("../migrations/0001_initial.sql"))];
-
-/// A database failure, naming the file.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("{path}: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
-    #[error("{path}: cannot create its folder: {source}")]
-    Folder { path: PathBuf, source: std::io::Error },
-    #[error("{path}: migration {migration} failed: {source}")]
-    Migration {
-        path: PathBuf,
-        migration: &'static str,
-        source: rusqlite::Error,
-    },
-    #[error("{path}: the database is from a newer tidings (schema {found}, this build knows {known})")]
-    TooNew { path: PathBuf, found: i64, known: usize },
-}
-
-/// What the last poll of a feed left behind.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedState {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub body_hash: Option<String>,
-    pub last_poll_at: Option<DateTime<Utc>>,
-    pub last_result: Option<String>,
-    pub last_error: Option<String>,
-    pub consecutive_failures: u32,
-    pub next_poll_at: Option<DateTime<Utc>>,
-    /// Articles written by the last poll.
-    pub articles_written: u32,
-}
-
-/// One row of `tidings status`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedStatus {
-    pub name: String,
-    pub state: FeedState,
-}
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_initial.sql",
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+)];
 
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
-pub struct Store {
+pub struct Sqlite {
     path: PathBuf,
     connection: Mutex<Connection>,
 }
 
-impl Store {
+impl Sqlite {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
@@ -99,16 +63,16 @@ impl Store {
             source,
         }
     }
+}
 
-    /// A trivial query: proves the database file is still readable (watchdog health).
-    pub fn ping(&self) -> Result<(), StoreError> {
+impl Store for Sqlite {
+    fn ping(&self) -> Result<(), StoreError> {
         self.connection()
             .query_row("SELECT 1", [], |_| Ok(()))
             .map_err(|source| self.error(source))
     }
 
-    /// The stored state of feed `name`, or defaults for a feed never polled.
-    pub fn feed_state(&self, name: &str) -> Result<FeedState, StoreError> {
+    fn feed_state(&self, name: &str) -> Result<FeedState, StoreError> {
         self.connection()
             .query_row(
                 "SELECT etag, last_modified, body_hash, last_poll_at, last_result, last_error,
@@ -122,8 +86,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// Saves the state after a poll of feed `name` at `url`.
-    pub fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError> {
+    fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError> {
         let succeeded = state.last_result.as_deref() != Some("failed");
         self.connection()
             .execute(
@@ -156,8 +119,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// Sets only the next due time of a feed (used when a schedule changes without a poll).
-    pub fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError> {
+    fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.connection()
             .execute(
                 "INSERT INTO feeds (name, url, next_poll_at) VALUES (?1, ?2, ?3)
@@ -168,8 +130,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// Every feed the database knows, by name.
-    pub fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError> {
+    fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
             .prepare(
@@ -190,8 +151,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// True when `canonical_url` already leads to a stored article.
-    pub fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError> {
+    fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError> {
         self.connection()
             .query_row(
                 "SELECT 1 FROM article_urls WHERE url = ?1",
@@ -203,14 +163,11 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// Stores `record` unless its canonical URL (or one of `aliases`) is already stored, recording every alias.
-    /// The file name comes from `name_for(attempt)` — the first that no other article uses. Returns the stored
-    /// article, or `None` if it was a duplicate (whose aliases are still recorded). Commits before returning.
-    pub fn insert_article(
+    fn insert_article(
         &self,
         record: &ArticleRecord,
         aliases: &[Url],
-        name_for: impl Fn(u32) -> String,
+        name_for: &dyn Fn(u32) -> String,
     ) -> Result<Option<StoredArticle>, StoreError> {
         let mut connection = self.connection();
         let transaction = connection.transaction().map_err(|source| self.error(source))?;
@@ -288,9 +245,7 @@ impl Store {
         Ok(stored)
     }
 
-    /// Records `alias` as another URL of the article already stored under `known`; `false` if `known` is not
-    /// stored.
-    pub fn add_alias(&self, known: &Url, alias: &Url) -> Result<bool, StoreError> {
+    fn add_alias(&self, known: &Url, alias: &Url) -> Result<bool, StoreError> {
         self.connection()
             .execute(
                 "INSERT OR IGNORE INTO article_urls (url, article_id)
@@ -301,8 +256,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// How many items of `feed` failed fewer than `max_attempts` times and so are still to be retried.
-    pub fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError> {
+    fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError> {
         self.connection()
             .query_row(
                 "SELECT COUNT(*) FROM item_failures WHERE feed = ?1 AND attempts < ?2",
@@ -312,8 +266,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// How often the item at `canonical_url` has failed so far.
-    pub fn item_attempts(&self, canonical_url: &Url) -> Result<u32, StoreError> {
+    fn item_attempts(&self, canonical_url: &Url) -> Result<u32, StoreError> {
         self.connection()
             .query_row(
                 "SELECT attempts FROM item_failures WHERE canonical_url = ?1",
@@ -325,13 +278,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// Notes that an item could not be made into an article; it stays unknown, so later polls retry it.
-    pub fn record_item_failure(
-        &self,
-        feed: &str,
-        canonical_url: &Url,
-        error: &str,
-    ) -> Result<u32, StoreError> {
+    fn record_item_failure(&self, feed: &str, canonical_url: &Url, error: &str) -> Result<u32, StoreError> {
         self.connection()
             .query_row(
                 "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
@@ -345,8 +292,7 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
-    /// Every stored article, oldest first (for re-rendering missing files).
-    pub fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
+    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
             .prepare(
@@ -469,12 +415,13 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_listed_in_order() {
-        let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-            .expect("migrations folder")
-            .filter_map(Result::ok)
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .filter(|name| name.ends_with(".sql"))
-            .collect();
+        let mut files: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+                .expect("migrations folder")
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".sql"))
+                .collect();
         files.sort();
         let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
@@ -490,8 +437,8 @@ mod tests {
     fn migrations_apply_once_and_reopen_is_a_no_op() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("nested/t.db");
-        drop(Store::open(&path).expect("first open"));
-        let store = Store::open(&path).expect("second open");
+        drop(Sqlite::open(&path).expect("first open"));
+        let store = Sqlite::open(&path).expect("second open");
         let version: i64 = store
             .connection()
             .query_row("PRAGMA user_version", [], |row| row.get(0))

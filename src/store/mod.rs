@@ -1,0 +1,109 @@
+//! Storage: the database is the truth. Feed state (validators, poll results, backoff), articles unique by
+//! canonical URL, and the item failures to retry.
+//!
+//! [`Store`] is the one interface the rest of tidings uses; each backend implements it in its own module
+//! ([`sqlite`]: the embedded default, one file). Every operation is synchronous and short: callers on the async
+//! runtime run them on blocking threads. Each backend applies its own numbered `migrations/<backend>/*.sql` in
+//! order when opened, each once and each in its own transaction.
+
+pub mod sqlite;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::record::{ArticleRecord, StoredArticle};
+
+/// A database failure, naming the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: cannot create its folder: {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error("{path}: migration {migration} failed: {source}")]
+    Migration {
+        path: PathBuf,
+        migration: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error("{path}: the database is from a newer tidings (schema {found}, this build knows {known})")]
+    TooNew { path: PathBuf, found: i64, known: usize },
+}
+
+/// What the last poll of a feed left behind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedState {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<String>,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub last_result: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    /// Articles written by the last poll.
+    pub articles_written: u32,
+}
+
+/// One row of `tidings status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedStatus {
+    pub name: String,
+    pub state: FeedState,
+}
+
+/// The operations tidings needs from a database; every backend provides all of them with the same meaning.
+pub trait Store: Send + Sync {
+    /// A trivial query: proves the database still answers (watchdog health).
+    fn ping(&self) -> Result<(), StoreError>;
+
+    /// The stored state of feed `name`, or defaults for a feed never polled.
+    fn feed_state(&self, name: &str) -> Result<FeedState, StoreError>;
+
+    /// Saves the state after a poll of feed `name` at `url`.
+    fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError>;
+
+    /// Sets only the next due time of a feed (used when a schedule changes without a poll).
+    fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Every feed the database knows, by name.
+    fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError>;
+
+    /// True when `canonical_url` already leads to a stored article.
+    fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError>;
+
+    /// Stores `record` unless its canonical URL (or one of `aliases`) is already stored, recording every alias.
+    /// The file name comes from `name_for(attempt)` — the first that no other article uses. Returns the stored
+    /// article, or `None` if it was a duplicate (whose aliases are still recorded). Commits before returning.
+    fn insert_article(
+        &self,
+        record: &ArticleRecord,
+        aliases: &[Url],
+        name_for: &dyn Fn(u32) -> String,
+    ) -> Result<Option<StoredArticle>, StoreError>;
+
+    /// Records `alias` as another URL of the article already stored under `known`; `false` if `known` is not
+    /// stored.
+    fn add_alias(&self, known: &Url, alias: &Url) -> Result<bool, StoreError>;
+
+    /// How many items of `feed` failed fewer than `max_attempts` times and so are still to be retried.
+    fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError>;
+
+    /// How often the item at `canonical_url` has failed so far.
+    fn item_attempts(&self, canonical_url: &Url) -> Result<u32, StoreError>;
+
+    /// Notes that an item could not be made into an article; it stays unknown, so later polls retry it.
+    /// Returns the attempts so far, this one included.
+    fn record_item_failure(&self, feed: &str, canonical_url: &Url, error: &str) -> Result<u32, StoreError>;
+
+    /// Every stored article, oldest first (for re-rendering missing files).
+    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError>;
+}
+
+/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(sqlite::Sqlite::open(path)?))
+}
