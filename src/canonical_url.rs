@@ -115,4 +115,37 @@ mod tests {
             "https://example.com/Story/ABC"
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            /// Canonicalising is total and idempotent: a canonical URL is its own canonical form, so a stored
+            /// key always matches itself on the next poll.
+            #[test]
+            fn canonical_form_is_idempotent(
+                host in "[a-zA-Z0-9-]{1,12}(\\.[a-zA-Z]{2,6}){1,2}",
+                path in "(/[a-zA-Z0-9%._~-]{0,8}){0,4}",
+                query in proptest::option::of("[a-zA-Z0-9_=&%+.-]{0,30}"),
+                fragment in proptest::option::of("[a-zA-Z0-9]{0,6}"),
+            ) {
+                let mut text = format!("https://{host}{path}");
+                if let Some(query) = query {
+                    text.push('?');
+                    text.push_str(&query);
+                }
+                if let Some(fragment) = fragment {
+                    text.push('#');
+                    text.push_str(&fragment);
+                }
+                let Ok(url) = Url::parse(&text) else { return Ok(()) };
+                let once = canonicalize(&url);
+                prop_assert_eq!(canonicalize(&once), once.clone());
+                prop_assert!(once.fragment().is_none());
+                prop_assert!(once.query_pairs().all(|(name, _)| !is_tracking_parameter(&name)));
+            }
+        }
+    }
 }

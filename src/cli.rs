@@ -181,6 +181,10 @@ async fn once(path: &Path, only: Option<&str>) -> u8 {
             return EXIT_USAGE;
         }
     };
+    if let Err(error) = pipeline.fail_interrupted_extractions().await {
+        eprintln!("{error}");
+        return EXIT_FEED_FAILED;
+    }
     if let Err(error) = pipeline.restore_missing_files().await {
         eprintln!("{error}");
         return EXIT_FEED_FAILED;

@@ -52,6 +52,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let store = store::open(&config.settings.database)?;
     let progress = Arc::new(Progress::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
+    pipeline.fail_interrupted_extractions().await?;
     pipeline.restore_missing_files().await?;
     let mut scheduler = Scheduler::new(config, store.as_ref())?;
 

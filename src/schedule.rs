@@ -15,6 +15,10 @@ use croner::parser::{CronParser, Seconds, Year};
 pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
 /// Backoff never exceeds this, so a broken feed is still retried daily, forever.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(24 * 3600);
+/// The longest any server hint (`max-age`, `Expires`, `Retry-After`, RSS `<ttl>`) may push a feed's next poll
+/// out. Those values are written by strangers: `max-age=99999999999999` must neither overflow the date
+/// arithmetic nor silence the feed for centuries (issue 7).
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A parsed cron expression: 5 fields (crontab, minute granularity) or 6 with seconds first.
 #[derive(Clone)]
@@ -110,26 +114,36 @@ pub struct PollTiming<'a> {
 /// When the feed is next due.
 ///
 /// - The earliest allowed time is `finished_at` plus the longest of: the server's freshness lifetime, its
-///   `Retry-After`, and the backoff for the number of consecutive failures.
+///   `Retry-After` (both clamped to [`MAX_SERVER_WAIT`]), and the backoff for the number of consecutive
+///   failures.
 /// - The poll then happens at the first cron tick at or after that time (so an admin's schedule is never
 ///   beaten, and server hints never make us poll *more* often), plus the feed's jitter.
 /// - Ticks missed while a poll ran are skipped: the next tick is always after `finished_at`.
 pub fn next_poll(timing: &PollTiming) -> DateTime<Utc> {
+    let server_wait = |hint: Option<Duration>| hint.unwrap_or(Duration::ZERO).min(MAX_SERVER_WAIT);
     let wait = match timing.outcome {
-        PollOutcome::Succeeded { fresh_for } => fresh_for.unwrap_or(Duration::ZERO),
+        PollOutcome::Succeeded { fresh_for } => server_wait(fresh_for),
         PollOutcome::Failed {
             consecutive_failures,
             retry_after,
-        } => backoff(consecutive_failures, timing.backoff_jitter).max(retry_after.unwrap_or(Duration::ZERO)),
+        } => backoff(consecutive_failures, timing.backoff_jitter).max(server_wait(retry_after)),
     };
-    let earliest = timing.finished_at + to_delta(wait);
+    let earliest = saturating_add(timing.finished_at, wait);
     let tick = if wait.is_zero() {
         timing.schedule.next_after(timing.finished_at)
     } else {
         timing.schedule.next_at_or_after(earliest)
     };
     // A schedule validated at load time always has a next tick; fall back to the earliest time regardless.
-    tick.unwrap_or(earliest).max(earliest) + to_delta(timing.feed_jitter)
+    saturating_add(tick.unwrap_or(earliest).max(earliest), timing.feed_jitter)
+}
+
+/// `at + duration`, or the latest representable time instead of an overflow panic.
+pub fn saturating_add(at: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(duration)
+        .ok()
+        .and_then(|delta| at.checked_add_signed(delta))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The backoff after `consecutive_failures` failures: 1 min, 2 min, 4 min … capped at 24 h, scaled by
@@ -153,10 +167,6 @@ pub fn feed_jitter(feed_name: &str, max: Duration) -> Duration {
     feed_name.hash(&mut hasher);
     let max_millis = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
     Duration::from_millis(hasher.finish() % max_millis)
-}
-
-fn to_delta(duration: Duration) -> TimeDelta {
-    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
 }
 
 #[cfg(test)]
@@ -280,5 +290,77 @@ mod tests {
         assert_eq!(feed_jitter("techcrunch", max), feed_jitter("techcrunch", max));
         assert!(feed_jitter("techcrunch", max) < max);
         assert_eq!(feed_jitter("techcrunch", Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn far_server_hints_are_clamped_to_a_week() {
+        let schedule = every_15_minutes();
+        let far = Some(Duration::from_secs(99_999_999_999_999));
+        let week_later = "2026-01-08T10:15:00Z";
+        let succeeded = next_poll(&timing(&schedule, PollOutcome::Succeeded { fresh_for: far }));
+        assert_eq!(succeeded, at(week_later));
+        let failed = PollOutcome::Failed {
+            consecutive_failures: 1,
+            retry_after: Some(Duration::MAX),
+        };
+        assert_eq!(next_poll(&timing(&schedule, failed)), at(week_later));
+    }
+
+    #[test]
+    fn saturating_add_stops_at_the_latest_time() {
+        assert_eq!(
+            saturating_add(at("2026-01-01T10:00:00Z"), Duration::MAX),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            saturating_add(DateTime::<Utc>::MAX_UTC, Duration::from_secs(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn outcome() -> impl Strategy<Value = PollOutcome> {
+            let hint = proptest::option::of(any::<u64>().prop_map(Duration::from_secs));
+            prop_oneof![
+                hint.clone()
+                    .prop_map(|fresh_for| PollOutcome::Succeeded { fresh_for }),
+                (any::<u32>(), hint).prop_map(|(consecutive_failures, retry_after)| PollOutcome::Failed {
+                    consecutive_failures,
+                    retry_after
+                }),
+            ]
+        }
+
+        proptest! {
+            /// Whatever a server sends, the next poll is after the last one and at most a week (or the backoff
+            /// cap) plus one schedule period plus the jitter later: never a panic, never "never again".
+            #[test]
+            fn next_poll_is_after_now_and_within_a_week(
+                outcome in outcome(),
+                finished_secs in 0i64..4_102_444_800,
+                jitter_ms in 0u64..3_600_000,
+                backoff_jitter in -1.0f64..2.0,
+                expression in prop::sample::select(vec!["*/15 * * * *", "* * * * * *", "0 3 * * *", "@weekly"]),
+            ) {
+                let schedule = CronSchedule::parse(expression).expect("valid");
+                let finished_at = DateTime::<Utc>::from_timestamp(finished_secs, 0).expect("in range");
+                let feed_jitter = Duration::from_millis(jitter_ms);
+                let next = next_poll(&PollTiming { schedule: &schedule, finished_at, outcome, feed_jitter, backoff_jitter });
+                prop_assert!(next > finished_at);
+                let period = Duration::from_secs(7 * 24 * 3600);
+                let bound = saturating_add(finished_at, MAX_SERVER_WAIT.max(BACKOFF_CAP) + period + feed_jitter);
+                prop_assert!(next <= bound, "{next} > {bound}");
+            }
+
+            #[test]
+            fn retry_after_never_panics(value in ".{0,40}", now_secs in 0i64..4_102_444_800) {
+                let now = DateTime::<Utc>::from_timestamp(now_secs, 0).expect("in range");
+                let _ = crate::fetch::parse_retry_after(&value, now);
+            }
+        }
     }
 }

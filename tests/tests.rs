@@ -3,5 +3,6 @@
 mod cli;
 mod daemon;
 mod extraction;
+mod hostile;
 mod pipeline;
 mod support;

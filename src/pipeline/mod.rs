@@ -15,12 +15,15 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 use url::Url;
 
 mod compose;
+mod crash;
 
 use compose::{build_record, choose_body, feed_content_article, has_real_text};
+
+pub use crash::{Crash, contained};
 
 use crate::canonical_url::canonicalize;
 use crate::config::{FeedConfig, Settings};
@@ -31,7 +34,7 @@ use crate::host_limits::HostLimits;
 use crate::output;
 use crate::record::{Origin, StoredArticle};
 use crate::schedule::{self, PollOutcome, PollTiming};
-use crate::store::{Store, StoreError};
+use crate::store::{FeedState, Store, StoreError};
 
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
 /// so a dead link does not cost a request on every poll forever.
@@ -76,6 +79,24 @@ pub struct FeedReport {
     pub item_failures: Vec<(Url, String)>,
     pub next_poll: DateTime<Utc>,
     pub elapsed: Duration,
+}
+
+impl FeedReport {
+    /// A report for a poll of `feed` that has not done anything yet.
+    fn new(feed: &FeedConfig) -> Self {
+        Self {
+            feed: feed.name.clone(),
+            url: feed.url.clone(),
+            outcome: FeedOutcome::Updated,
+            items: 0,
+            written: Vec::new(),
+            known: 0,
+            given_up: 0,
+            item_failures: Vec::new(),
+            next_poll: Utc::now(),
+            elapsed: Duration::ZERO,
+        }
+    }
 }
 
 /// Live counters for progress display while feeds run.
@@ -155,23 +176,39 @@ impl Pipeline {
         Ok(tokio::task::spawn_blocking(move || work(store.as_ref())).await??)
     }
 
-    /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time.
+    /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time. A panic
+    /// anywhere in the poll is contained: logged with the feed and URL and recorded as a failed poll, so the
+    /// feed is retried with backoff like any other failure.
     pub async fn poll_feed(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
         let started = Instant::now();
+        match contained(self.poll_feed_uncontained(feed, started)).await {
+            Ok(result) => result,
+            Err(crash) => {
+                error!(feed = %feed.name, url = %feed.url, error = %crash, "poll crashed; recorded as a failed poll");
+                let name = feed.name.clone();
+                let state = self.on_store(move |store| store.feed_state(&name)).await?;
+                let mut report = FeedReport::new(feed);
+                report.outcome = FeedOutcome::Failed {
+                    error: crash.to_string(),
+                    status: None,
+                };
+                let timing = PollOutcome::Failed {
+                    consecutive_failures: state.consecutive_failures + 1,
+                    retry_after: None,
+                };
+                self.finish_poll(feed, state, report, timing, started).await
+            }
+        }
+    }
+
+    async fn poll_feed_uncontained(
+        &self,
+        feed: &FeedConfig,
+        started: Instant,
+    ) -> Result<FeedReport, PipelineError> {
         let name = feed.name.clone();
         let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
-        let mut report = FeedReport {
-            feed: feed.name.clone(),
-            url: feed.url.clone(),
-            outcome: FeedOutcome::Updated,
-            items: 0,
-            written: Vec::new(),
-            known: 0,
-            given_up: 0,
-            item_failures: Vec::new(),
-            next_poll: Utc::now(),
-            elapsed: Duration::ZERO,
-        };
+        let mut report = FeedReport::new(feed);
         // Items that failed last time are only seen again in the feed body, so while any are pending the feed
         // is fetched in full even if unchanged.
         let name = feed.name.clone();
@@ -252,7 +289,18 @@ impl Pipeline {
                 }
             }
         };
+        self.finish_poll(feed, state, report, timing, started).await
+    }
 
+    /// Schedules the next poll from `timing`, saves the feed's state and logs the poll's one summary line.
+    async fn finish_poll(
+        &self,
+        feed: &FeedConfig,
+        mut state: FeedState,
+        mut report: FeedReport,
+        timing: PollOutcome,
+        started: Instant,
+    ) -> Result<FeedReport, PipelineError> {
         let finished_at = Utc::now();
         report.next_poll = schedule::next_poll(&PollTiming {
             schedule: feed.effective_schedule(&self.settings),
@@ -319,7 +367,10 @@ impl Pipeline {
             let (feed, options) = (Arc::clone(&feed), Arc::clone(&options));
             tasks.spawn(async move {
                 let link = item.link.clone();
-                (link, pipeline.process_item(&feed, item, &options).await)
+                let result = contained(pipeline.process_item(&feed, item, &options))
+                    .await
+                    .unwrap_or_else(|crash| Err(ItemError::Unusable(crash.to_string())));
+                (link, result)
             });
         }
         while let Some(joined) = tasks.join_next().await {
@@ -359,7 +410,7 @@ impl Pipeline {
         }
         let feed_article = feed_content_article(&item);
         let (article, page_url) = if feed.fetch_article {
-            match self.fetch_page(&item.link, options).await {
+            match self.fetch_page(&feed.name, &item_url, &item.link, options).await {
                 Ok((page, final_url)) => {
                     let page_url = canonicalize(&final_url);
                     if page_url != item_url && self.is_known(&page_url).await? {
@@ -418,8 +469,14 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Fetches and extracts a page; the error is a human-readable reason.
-    async fn fetch_page(&self, url: &Url, options: &Arc<ExtractOptions>) -> Result<(Article, Url), String> {
+    /// Fetches and extracts the page at `url`, the link of the item known as `item_url` in `feed`.
+    async fn fetch_page(
+        &self,
+        feed: &str,
+        item_url: &Url,
+        url: &Url,
+        options: &Arc<ExtractOptions>,
+    ) -> Result<(Article, Url), String> {
         let response = {
             let _slot = self.in_flight.acquire().await;
             self.fetcher
@@ -443,10 +500,19 @@ impl Pipeline {
         }
         let options = Arc::clone(options);
         let final_url = response.final_url.clone();
+        let (store, feed, item_url) = (Arc::clone(&self.store), feed.to_string(), item_url.clone());
         let _cpu = self.extracting.acquire().await;
         let article = tokio::task::spawn_blocking(move || {
+            // Marked in the extracting thread itself, so only a dead process leaves the mark behind.
+            if let Err(error) = store.begin_extraction(&feed, &item_url) {
+                warn!(feed = %feed, url = %item_url, error = %error, "cannot mark the extraction as in progress");
+            }
             let decoded = crate::charset::decode(&response.body, response.content_type.as_deref());
-            extract::extract(&decoded.text, &response.final_url, &options)
+            let article = extract::extract(&decoded.text, &response.final_url, &options);
+            if let Err(error) = store.end_extraction(&item_url) {
+                warn!(feed = %feed, url = %item_url, error = %error, "cannot clear the extraction mark");
+            }
+            article
         })
         .await
         .map_err(|error| format!("{url}: extraction failed: {error}"))?;
@@ -461,6 +527,18 @@ impl Pipeline {
             .await
             .map_err(|error| error.to_string())?
             .map_err(|error| error.to_string())
+    }
+
+    /// Marks every extraction a dead process left unfinished as failed for good (so a page that crashed the
+    /// process is not run again on every start), logging each with its feed and URL. Run once at start-up.
+    pub async fn fail_interrupted_extractions(&self) -> Result<(), PipelineError> {
+        let interrupted = self
+            .on_store(|store| store.fail_interrupted_extractions(MAX_ITEM_ATTEMPTS))
+            .await?;
+        for (feed, url) in interrupted {
+            error!(feed = %feed, url = %url, "the last run stopped while extracting this page; marked failed, not retried");
+        }
+        Ok(())
     }
 
     /// Writes the file of every stored article whose file is missing (the process died between commit and

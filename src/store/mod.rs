@@ -99,6 +99,16 @@ pub trait Store: Send + Sync {
     /// Returns the attempts so far, this one included.
     fn record_item_failure(&self, feed: &str, canonical_url: &Url, error: &str) -> Result<u32, StoreError>;
 
+    /// Notes that the page of `canonical_url` (an item of `feed`) is about to be extracted.
+    fn begin_extraction(&self, feed: &str, canonical_url: &Url) -> Result<(), StoreError>;
+
+    /// Notes that the extraction of `canonical_url` ended (whatever its result).
+    fn end_extraction(&self, canonical_url: &Url) -> Result<(), StoreError>;
+
+    /// Extractions a dead process left unfinished: each item is recorded as failed `give_up_at` times, so it
+    /// is not run again, and returned as `(feed, canonical URL)` for the log.
+    fn fail_interrupted_extractions(&self, give_up_at: u32) -> Result<Vec<(String, String)>, StoreError>;
+
     /// Every stored article, oldest first (for re-rendering missing files).
     fn articles(&self) -> Result<Vec<StoredArticle>, StoreError>;
 }

@@ -15,10 +15,16 @@ use super::{FeedState, FeedStatus, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 /// The migrations, in order; the number in each file name is its position.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial.sql",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial.sql",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        "0002_extractions_in_progress.sql",
+        include_str!("../../migrations/sqlite/0002_extractions_in_progress.sql"),
+    ),
+];
 
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
 pub struct Sqlite {
@@ -290,6 +296,58 @@ impl Store for Sqlite {
                 |row| row.get(0),
             )
             .map_err(|source| self.error(source))
+    }
+
+    fn begin_extraction(&self, feed: &str, canonical_url: &Url) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT OR REPLACE INTO extractions_in_progress (canonical_url, feed, started_at)
+                 VALUES (?1, ?2, ?3)",
+                params![canonical_url.as_str(), feed, Utc::now().to_rfc3339()],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    fn end_extraction(&self, canonical_url: &Url) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "DELETE FROM extractions_in_progress WHERE canonical_url = ?1",
+                [canonical_url.as_str()],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    fn fail_interrupted_extractions(&self, give_up_at: u32) -> Result<Vec<(String, String)>, StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(|source| self.error(source))?;
+        let interrupted = (|| {
+            let rows: Vec<(String, String)> = transaction
+                .prepare("SELECT feed, canonical_url FROM extractions_in_progress ORDER BY started_at")?
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (feed, url) in &rows {
+                transaction.execute(
+                    "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (canonical_url) DO UPDATE SET attempts = excluded.attempts,
+                        last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at",
+                    params![
+                        url,
+                        feed,
+                        give_up_at,
+                        "the process stopped while extracting this page (crash, out of memory or kill); not retried",
+                        Utc::now().to_rfc3339()
+                    ],
+                )?;
+            }
+            transaction.execute("DELETE FROM extractions_in_progress", [])?;
+            Ok(rows)
+        })();
+        let interrupted = interrupted.map_err(|source| self.error(source))?;
+        transaction.commit().map_err(|source| self.error(source))?;
+        Ok(interrupted)
     }
 
     fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {

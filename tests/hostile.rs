@@ -1,0 +1,158 @@
+//! Issue 7, "every input is hostile": one regression test per row of the issue's table that the fetch,
+//! schedule, pipeline, config and unit own, each against the real binary, a real SQLite file and loopback
+//! servers that count requests. (Deep-nesting rows live in tests/hostile_pages.rs, the JSON Feed row in
+//! tests/feeds.rs.)
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::support::pages::{article_page, paragraphs, rss};
+use crate::support::server::{FixtureServer, Route};
+use crate::support::workspace::{Workspace, config_with, feed_entry, stderr, stdout};
+
+const RSS: &str = "application/rss+xml";
+const HTML: &str = "text/html; charset=utf-8";
+
+fn serve_story(server: &FixtureServer, path: &str, title: &str) {
+    let paragraphs = paragraphs(title);
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    server.route(
+        path,
+        Route::ok(
+            HTML,
+            article_page(title, "Ann", "2025-09-27T10:00:00Z", &paragraphs),
+        ),
+    );
+}
+
+fn database(workspace: &Workspace) -> rusqlite::Connection {
+    rusqlite::Connection::open(workspace.path().join("tidings.db")).expect("open db")
+}
+
+fn next_poll_of(workspace: &Workspace, feed: &str) -> DateTime<Utc> {
+    let text: String = database(workspace)
+        .query_row("SELECT next_poll_at FROM feeds WHERE name = ?1", [feed], |row| {
+            row.get(0)
+        })
+        .unwrap_or_else(|error| panic!("{feed}: no next poll stored: {error}"));
+    DateTime::parse_from_rfc3339(&text)
+        .expect("stored time")
+        .with_timezone(&Utc)
+}
+
+/// Row "`Cache-Control: max-age=99999999999999`, or such a `Retry-After` on 429/503, or a far `Expires`":
+/// no panic, every feed is in the summary, and each is due again within the documented week.
+#[test]
+fn far_cache_and_retry_headers_keep_a_sane_schedule() {
+    let server = FixtureServer::start();
+    let feed = |path: &str| rss(&[("Story".into(), server.url(&format!("{path}-story")))]);
+    serve_story(&server, "/max-age-story", "Max age story");
+    serve_story(&server, "/expires-story", "Expires story");
+    serve_story(&server, "/ttl-story", "Ttl story");
+    server.route(
+        "/max-age",
+        Route::ok(RSS, feed("/max-age")).header("cache-control", "max-age=99999999999999"),
+    );
+    server.route(
+        "/expires",
+        Route::ok(RSS, feed("/expires")).header("expires", "Fri, 31 Dec 9999 23:59:59 GMT"),
+    );
+    server.route(
+        "/ttl",
+        Route::ok(
+            RSS,
+            feed("/ttl").replace(
+                "<description>d</description>",
+                "<description>d</description><ttl>4294967295</ttl>",
+            ),
+        ),
+    );
+    server.route(
+        "/retry-503",
+        Route::status(503).header("retry-after", "99999999999999"),
+    );
+    // A 429 cools its whole host down, so it gets a host of its own.
+    let cooling = FixtureServer::start();
+    cooling.route(
+        "/retry-429",
+        Route::status(429).header("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"),
+    );
+    let names = ["max-age", "expires", "ttl", "retry-503", "retry-429"];
+    let workspace = Workspace::new();
+    let feeds: String = names
+        .iter()
+        .map(|name| {
+            let host = if *name == "retry-429" { &cooling } else { &server };
+            feed_entry(name, &host.url(&format!("/{name}")), "")
+        })
+        .collect();
+    workspace.write_config(&config_with(&feeds));
+
+    let started = Utc::now();
+    let output = workspace.run(&["once"]);
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "two feeds failed:\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    let summary = stdout(&output);
+    for name in names {
+        assert!(
+            summary.contains(name),
+            "{name} missing from the summary:\n{summary}"
+        );
+        let next = next_poll_of(&workspace, name);
+        // A week of server hint, then the next quarter-hour tick.
+        let latest = started + TimeDelta::days(7) + TimeDelta::minutes(16);
+        assert!(next > started && next <= latest, "{name}: next poll {next}");
+    }
+    assert!(summary.contains("3 articles written"), "{summary}");
+}
+
+/// Row "a 40 KB page with ~5,000 nested `<span>`…: the item was never recorded, so every restart fetches it
+/// again": an extraction the process died in (stack overflow, OOM kill) is left marked in the database; the
+/// next start marks the item failed for good and never fetches it again.
+#[test]
+fn page_the_process_died_extracting_is_marked_failed_not_rerun() {
+    let server = FixtureServer::start();
+    serve_story(&server, "/killer", "Killer page");
+    serve_story(&server, "/fine", "Fine page");
+    server.route(
+        "/feed",
+        Route::ok(
+            RSS,
+            rss(&[
+                ("Killer page".into(), server.url("/killer")),
+                ("Fine page".into(), server.url("/fine")),
+            ]),
+        ),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+    // A first run creates the database; then the state a process killed inside the extraction leaves.
+    workspace.run(&["status"]);
+    database(&workspace)
+        .execute(
+            "INSERT INTO extractions_in_progress (canonical_url, feed, started_at) VALUES (?1, 'f', '2026-01-01T00:00:00Z')",
+            [server.url("/killer")],
+        )
+        .expect("simulate a crash mid-extraction");
+
+    let output = workspace.run(&["once"]);
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("stopped while extracting") && log.contains(&server.url("/killer")),
+        "the log names the feed and URL:\n{log}"
+    );
+    assert_eq!(
+        server.hits("/killer"),
+        0,
+        "the page that killed the process is not fetched again"
+    );
+    assert_eq!(server.hits("/fine"), 1);
+    assert_eq!(workspace.articles().len(), 1);
+    let leftover: i64 = database(&workspace)
+        .query_row("SELECT COUNT(*) FROM extractions_in_progress", [], |row| {
+            row.get(0)
+        })
+        .expect("count");
+    assert_eq!(leftover, 0, "a finished extraction leaves no mark");
+}
