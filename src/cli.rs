@@ -1,4 +1,4 @@
-//! The command line: `tidings [--config PATH] <check | once | run | status | extract>`. Parses arguments,
+//! The command line: `tidings [--config PATH] <check | once | run | status | articles | extract>`. Parses arguments,
 //! wires the library's stages together for each command, and turns outcomes into exit codes:
 //! 0 success, 1 some feed (or input) failed, 2 usage or configuration error.
 
@@ -18,6 +18,8 @@ use tidings::host_limits::HostLimits;
 use tidings::pipeline::{FeedOutcome, FeedReport, Pipeline, Progress};
 use tidings::store;
 use tidings::{charset, daemon};
+
+use crate::admin;
 use url::Url;
 
 pub const EXIT_OK: u8 = 0;
@@ -50,8 +52,28 @@ enum Command {
     },
     /// Run as a daemon: poll each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads the config.
     Run,
-    /// Show each feed's last poll, result, articles written, next poll and last error.
-    Status,
+    /// Show each feed's result, last poll and success, next poll, articles, skipped and pending items and last
+    /// error, with totals. Read-only: never creates or changes the database.
+    Status {
+        /// Print one JSON object: {"feeds": […], "totals": {…}}, times in RFC 3339.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored articles, newest first, with their files.
+    Articles {
+        /// Only articles of this feed.
+        #[arg(long, value_name = "NAME")]
+        feed: Option<String>,
+        /// Only articles stored since DATE (2025-01-31), an RFC 3339 time, or a span back from now (24h, 7d).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only articles whose title or body contains all these words (full-text search).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Print one JSON object: {"articles": […]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Preview extraction for URLs or HTML files: fetch and extract only, no database, no files written.
     Extract {
         /// Base URL for HTML file inputs (relative links and images resolve against it).
@@ -98,7 +120,19 @@ pub fn main() -> anyhow::Result<ExitCode> {
                 .context("daemon")?,
             Err(code) => code,
         },
-        Command::Status => status(&cli.config)?,
+        Command::Status { json } => match load_config(&cli.config) {
+            Ok(config) => admin::status(&config, json)?,
+            Err(code) => code,
+        },
+        Command::Articles {
+            feed,
+            since,
+            search,
+            json,
+        } => match load_config(&cli.config) {
+            Ok(config) => admin::articles(&config, feed, since.as_deref(), search, json)?,
+            Err(code) => code,
+        },
         Command::Extract { url, format, inputs } => {
             runtime.block_on(extract_command(url, format, &inputs))?
         }
@@ -290,7 +324,7 @@ fn print_summary(reports: &[FeedReport]) {
 }
 
 /// A plain-text table: columns padded to their widest cell (by characters), last column unpadded.
-fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
+pub fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
     let mut widths = headers.map(|header| header.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -316,71 +350,6 @@ fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
     for row in rows {
         line(row.iter().map(String::as_str).collect());
     }
-}
-
-fn status(path: &Path) -> anyhow::Result<u8> {
-    let config = match load_config(path) {
-        Ok(config) => config,
-        Err(code) => return Ok(code),
-    };
-    let store = store::open(&config.settings.database)?;
-    let statuses = store.feed_statuses()?;
-    let time = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|at| {
-            at.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_else(|| "-".into())
-    };
-    let rows: Vec<[String; 6]> = config
-        .feeds
-        .iter()
-        .map(|feed| {
-            let state = statuses
-                .iter()
-                .find(|status| status.name == feed.name)
-                .map(|status| &status.state);
-            let result = match state.and_then(|state| state.last_result.clone()) {
-                None => "never polled".to_string(),
-                Some(result) if result == "failed" => {
-                    format!("failed ×{}", state.map_or(0, |state| state.consecutive_failures))
-                }
-                Some(result) => result,
-            };
-            let result = if feed.enabled {
-                result
-            } else {
-                format!("{result} (disabled)")
-            };
-            [
-                feed.name.clone(),
-                time(state.and_then(|state| state.last_poll_at)),
-                result,
-                state.map_or(0, |state| state.articles_written).to_string(),
-                if feed.enabled {
-                    time(state.and_then(|state| state.next_poll_at))
-                } else {
-                    "-".into()
-                },
-                state
-                    .and_then(|state| state.last_error.clone())
-                    .unwrap_or_default(),
-            ]
-        })
-        .collect();
-    print_table(
-        &[
-            "feed",
-            "last poll",
-            "result",
-            "articles written",
-            "next poll",
-            "last error",
-        ],
-        &rows,
-    );
-    Ok(EXIT_OK)
 }
 
 async fn extract_command(base: Option<Url>, format: Format, inputs: &[String]) -> anyhow::Result<u8> {

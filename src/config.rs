@@ -51,6 +51,9 @@ pub struct Settings {
     pub jitter: Duration,
     /// Output file name pattern with `{date}`, `{slug}` and `{feed}`; default `{date}-{slug}.md`.
     pub filename: String,
+    /// A feed failing without a break for this long is `dead`: shown so, polled at a slow rate, warned about
+    /// once a day; default 7 days.
+    pub dead_after: Duration,
 }
 
 /// One `[[feeds]]` entry.
@@ -136,6 +139,7 @@ struct RawSettings {
     timeout: Option<Spanned<String>>,
     jitter: Option<Spanned<String>>,
     filename: Option<Spanned<String>>,
+    dead_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -275,6 +279,12 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         problems,
     );
     let jitter = checked_duration(raw.jitter, Duration::from_secs(5), Duration::ZERO, problems);
+    let dead_after = checked_duration(
+        raw.dead_after,
+        Duration::from_secs(7 * 86_400),
+        Duration::from_secs(1),
+        problems,
+    );
     Some(Settings {
         database: resolve(raw.database, "tidings.db"),
         output_dir: resolve(raw.output_dir, "articles"),
@@ -289,6 +299,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         timeout: timeout?,
         jitter: jitter?,
         filename: filename?,
+        dead_after: dead_after?,
     })
 }
 

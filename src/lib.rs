@@ -21,4 +21,5 @@ pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod schedule;
+pub mod status;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The `tidings` binary: the command line over the library. `anyhow` stops here.
 
+mod admin;
 mod cli;
 
 use std::process::ExitCode;

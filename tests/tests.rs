@@ -4,5 +4,8 @@ mod cli;
 mod daemon;
 mod extraction;
 mod hostile;
+mod ops_articles;
+mod ops_dead;
+mod ops_status;
 mod pipeline;
 mod support;

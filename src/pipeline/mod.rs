@@ -39,6 +39,8 @@ use crate::store::{FeedState, Store, StoreError};
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
 /// so a dead link does not cost a request on every poll forever.
 pub const MAX_ITEM_ATTEMPTS: u32 = 5;
+/// How often a dead feed (see [`crate::store::FeedState::is_dead`]) is still polled.
+pub const DEAD_POLL_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// How a poll of one feed ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,6 +259,7 @@ impl Pipeline {
                                 warn!(feed = %feed.name, url = %feed.url, "feed is not well-formed XML; read it after repair");
                             }
                             state.body_hash = Some(body_hash);
+                            state.skipped_items = u32::try_from(parsed.skipped_items).unwrap_or(u32::MAX);
                             report.items = parsed.items.len();
                             self.process_items(feed, parsed.items, &mut report).await?;
                             let fresh_for = match (response.fresh_for, parsed.ttl) {
@@ -310,29 +313,45 @@ impl Pipeline {
             backoff_jitter: rand::random::<f64>(),
         });
         state.last_poll_at = Some(finished_at);
-        state.next_poll_at = Some(report.next_poll);
         state.articles_written = u32::try_from(report.written.len()).unwrap_or(u32::MAX);
         match &report.outcome {
             FeedOutcome::Failed { error, status } => {
                 state.consecutive_failures += 1;
+                state.failing_since.get_or_insert(finished_at);
                 state.last_result = Some(report.outcome.as_str().into());
                 state.last_error = Some(error.clone());
-                warn!(
-                    feed = %feed.name,
-                    url = %feed.url,
-                    status = status.map(u32::from),
-                    error = %error,
-                    consecutive_failures = state.consecutive_failures,
-                    next_poll = %report.next_poll,
-                    "feed failed"
-                );
+                if state.is_dead(finished_at, self.settings.dead_after) {
+                    // A dead feed is never dropped, only asked less often: one poll (and so one warning) a day.
+                    report.next_poll = report.next_poll.max(finished_at + DEAD_POLL_INTERVAL);
+                    warn!(
+                        feed = %feed.name,
+                        url = %feed.url,
+                        status = status.map(u32::from),
+                        error = %error,
+                        failing_since = ?state.failing_since,
+                        next_poll = %report.next_poll,
+                        "feed is dead: failing without a break for longer than dead_after; polled once a day"
+                    );
+                } else {
+                    warn!(
+                        feed = %feed.name,
+                        url = %feed.url,
+                        status = status.map(u32::from),
+                        error = %error,
+                        consecutive_failures = state.consecutive_failures,
+                        next_poll = %report.next_poll,
+                        "feed failed"
+                    );
+                }
             }
             outcome => {
                 state.consecutive_failures = 0;
+                state.failing_since = None;
                 state.last_error = None;
                 state.last_result = Some(outcome.as_str().into());
             }
         }
+        state.next_poll_at = Some(report.next_poll);
         let (name, url) = (feed.name.clone(), feed.url.clone());
         self.on_store(move |store| store.save_feed_state(&name, &url, &state))
             .await?;

@@ -10,8 +10,9 @@ pub mod sqlite;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use url::Url;
 
 use crate::record::{ArticleRecord, StoredArticle};
@@ -31,6 +32,12 @@ pub enum StoreError {
     },
     #[error("{path}: the database is from a newer tidings (schema {found}, this build knows {known})")]
     TooNew { path: PathBuf, found: i64, known: usize },
+    #[error("{path}: no database yet; `tidings once` or `tidings run` creates it")]
+    Missing { path: PathBuf },
+    #[error(
+        "{path}: the database predates this tidings (schema {found} of {known}); `tidings once` or `tidings run` upgrades it"
+    )]
+    Outdated { path: PathBuf, found: i64, known: usize },
 }
 
 /// What the last poll of a feed left behind.
@@ -46,15 +53,63 @@ pub struct FeedState {
     pub next_poll_at: Option<DateTime<Utc>>,
     /// Articles written by the last poll.
     pub articles_written: u32,
+    /// Items the last poll skipped because they had no usable link.
+    pub skipped_items: u32,
+    /// When the current run of consecutive failures began; `None` while the feed is healthy.
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
-/// One row of `tidings status`.
+impl FeedState {
+    /// Dead: failing without a break for at least `dead_after` (`[settings] dead_after`, issue 12).
+    pub fn is_dead(&self, now: DateTime<Utc>, dead_after: Duration) -> bool {
+        let dead_after = chrono::TimeDelta::from_std(dead_after).unwrap_or(chrono::TimeDelta::MAX);
+        self.consecutive_failures > 0
+            && self
+                .failing_since
+                .is_some_and(|since| now.signed_duration_since(since) >= dead_after)
+    }
+}
+
+/// One feed as `tidings status` sees it: its stored state plus counts over its articles and items.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedStatus {
     pub name: String,
     pub state: FeedState,
+    /// The last poll that did not fail; `None` if none has yet.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Articles stored from this feed, ever.
+    pub articles_total: u32,
+    /// Articles stored from this feed since the `since` passed to [`Store::feed_statuses`].
+    pub articles_recent: u32,
+    /// Items rejected by a keep/block filter, ever.
+    pub filtered_items: u32,
+    /// Failed items that later polls will still retry.
+    pub pending_failures: u32,
 }
 
+/// What `tidings articles` selects; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleQuery {
+    pub feed: Option<String>,
+    /// Only articles stored at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Words matched against titles and bodies by the full-text index.
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// One line of `tidings articles`: newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleSummary {
+    pub feed: String,
+    pub title: String,
+    pub url: Url,
+    pub published: Option<DateTime<FixedOffset>>,
+    /// When tidings stored it.
+    pub stored_at: DateTime<Utc>,
+    /// The Markdown file's name inside `output_dir`.
+    pub file_name: String,
+}
 /// The operations tidings needs from a database; every backend provides all of them with the same meaning.
 pub trait Store: Send + Sync {
     /// A trivial query: proves the database still answers (watchdog health).
@@ -69,8 +124,18 @@ pub trait Store: Send + Sync {
     /// Sets only the next due time of a feed (used when a schedule changes without a poll).
     fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError>;
 
-    /// Every feed the database knows, by name.
-    fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError>;
+    /// Every feed the database knows, by name, with article counts overall and since `since`, and the items
+    /// still pending a retry (fewer than `max_attempts` failures).
+    fn feed_statuses(&self, since: DateTime<Utc>, max_attempts: u32) -> Result<Vec<FeedStatus>, StoreError>;
+
+    /// Stored articles matching `query`, newest first.
+    fn article_summaries(&self, query: &ArticleQuery) -> Result<Vec<ArticleSummary>, StoreError>;
+
+    /// Records that a keep/block filter rejected the item at `canonical_url`, so it is never fetched again.
+    fn record_filtered(&self, feed: &str, canonical_url: &Url, reason: &str) -> Result<(), StoreError>;
+
+    /// True when a filter already rejected the item at `canonical_url`.
+    fn is_filtered(&self, canonical_url: &Url) -> Result<bool, StoreError>;
 
     /// True when `canonical_url` already leads to a stored article.
     fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError>;
@@ -116,4 +181,10 @@ pub trait Store: Send + Sync {
 /// Opens (creating if needed) the database at `path` and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Arc<dyn Store>, StoreError> {
     Ok(Arc::new(sqlite::Sqlite::open(path)?))
+}
+
+/// Opens an existing, up-to-date database for reading only: never creates, migrates or writes it (`tidings
+/// status` and `tidings articles` must not change what they look at).
+pub fn open_read_only(path: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(sqlite::Sqlite::open_read_only(path)?))
 }

@@ -8,10 +8,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use url::Url;
 
-use super::{FeedState, FeedStatus, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 /// The migrations, in order; the number in each file name is its position.
@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_extractions_in_progress.sql",
         include_str!("../../migrations/sqlite/0002_extractions_in_progress.sql"),
+    ),
+    (
+        "0003_operations.sql",
+        include_str!("../../migrations/sqlite/0003_operations.sql"),
     ),
 ];
 
@@ -59,6 +63,46 @@ impl Sqlite {
         })
     }
 
+    /// Opens an existing, up-to-date database for reading only: never creates, migrates or writes it
+    /// (`tidings status` and `tidings articles` must not change what they look at).
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        connection.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+        let found: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sqlite)?;
+        let known = MIGRATIONS.len();
+        match usize::try_from(found) {
+            Ok(version) if version == known => Ok(Self {
+                path: path.to_path_buf(),
+                connection: Mutex::new(connection),
+            }),
+            Ok(version) if version > known => Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                known,
+            }),
+            _ => Err(StoreError::Outdated {
+                path: path.to_path_buf(),
+                found,
+                known,
+            }),
+        }
+    }
+
     fn connection(&self) -> MutexGuard<'_, Connection> {
         self.connection.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -82,7 +126,7 @@ impl Store for Sqlite {
         self.connection()
             .query_row(
                 "SELECT etag, last_modified, body_hash, last_poll_at, last_result, last_error,
-                        consecutive_failures, next_poll_at, articles_written
+                        consecutive_failures, next_poll_at, articles_written, skipped_items, failing_since
                  FROM feeds WHERE name = ?1",
                 [name],
                 feed_state_from_row,
@@ -97,15 +141,17 @@ impl Store for Sqlite {
         self.connection()
             .execute(
                 "INSERT INTO feeds (name, url, etag, last_modified, body_hash, last_poll_at, last_success_at,
-                                    last_result, last_error, consecutive_failures, next_poll_at, articles_written)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 END, ?8, ?9, ?10, ?11, ?12)
+                                    last_result, last_error, consecutive_failures, next_poll_at, articles_written,
+                                    skipped_items, failing_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 END, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (name) DO UPDATE SET
                     url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
                     body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at,
                     last_success_at = COALESCE(excluded.last_success_at, feeds.last_success_at),
                     last_result = excluded.last_result, last_error = excluded.last_error,
                     consecutive_failures = excluded.consecutive_failures,
-                    next_poll_at = excluded.next_poll_at, articles_written = excluded.articles_written",
+                    next_poll_at = excluded.next_poll_at, articles_written = excluded.articles_written,
+                    skipped_items = excluded.skipped_items, failing_since = excluded.failing_since",
                 params![
                     name,
                     url.as_str(),
@@ -119,6 +165,8 @@ impl Store for Sqlite {
                     state.consecutive_failures,
                     state.next_poll_at.map(|at| at.to_rfc3339()),
                     state.articles_written,
+                    state.skipped_items,
+                    state.failing_since.map(|at| at.to_rfc3339()),
                 ],
             )
             .map(drop)
@@ -136,24 +184,97 @@ impl Store for Sqlite {
             .map_err(|source| self.error(source))
     }
 
-    fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError> {
+    fn feed_statuses(&self, since: DateTime<Utc>, max_attempts: u32) -> Result<Vec<FeedStatus>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
             .prepare(
                 "SELECT etag, last_modified, body_hash, last_poll_at, last_result, last_error,
-                        consecutive_failures, next_poll_at, articles_written, name
+                        consecutive_failures, next_poll_at, articles_written, skipped_items, failing_since,
+                        name, last_success_at,
+                        (SELECT COUNT(*) FROM articles WHERE articles.feed = feeds.name),
+                        (SELECT COUNT(*) FROM articles WHERE articles.feed = feeds.name
+                                AND julianday(articles.created_at) >= julianday(?1)),
+                        (SELECT COUNT(*) FROM filtered_items WHERE filtered_items.feed = feeds.name),
+                        (SELECT COUNT(*) FROM item_failures WHERE item_failures.feed = feeds.name
+                                AND attempts < ?2)
                  FROM feeds ORDER BY name",
             )
             .map_err(|source| self.error(source))?;
 
         statement
-            .query_map([], |row| {
+            .query_map(params![since.to_rfc3339(), max_attempts], |row| {
                 Ok(FeedStatus {
                     state: feed_state_from_row(row)?,
-                    name: row.get(9)?,
+                    name: row.get(11)?,
+                    last_success_at: time_column(row, 12)?,
+                    articles_total: row.get(13)?,
+                    articles_recent: row.get(14)?,
+                    filtered_items: row.get(15)?,
+                    pending_failures: row.get(16)?,
                 })
             })
             .and_then(Iterator::collect)
+            .map_err(|source| self.error(source))
+    }
+
+    fn article_summaries(&self, query: &ArticleQuery) -> Result<Vec<ArticleSummary>, StoreError> {
+        let connection = self.connection();
+        let search = query.search.as_deref().map(fts_query);
+        let mut statement = connection
+            .prepare(
+                "SELECT feed, title, canonical_url, published, created_at, file_name FROM articles
+                 WHERE (?1 IS NULL OR feed = ?1)
+                   AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
+                   AND (?3 IS NULL OR id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?3))
+                 ORDER BY created_at DESC, id DESC
+                 LIMIT ?4",
+            )
+            .map_err(|source| self.error(source))?;
+        statement
+            .query_map(
+                params![
+                    query.feed,
+                    query.since.map(|at| at.to_rfc3339()),
+                    search,
+                    query.limit.map_or(-1, i64::from),
+                ],
+                |row| {
+                    Ok(ArticleSummary {
+                        feed: row.get(0)?,
+                        title: row.get(1)?,
+                        url: url_column(row, 2)?,
+                        published: row
+                            .get::<_, Option<String>>(3)?
+                            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
+                        stored_at: time_column(row, 4)?.unwrap_or_default(),
+                        file_name: row.get(5)?,
+                    })
+                },
+            )
+            .and_then(Iterator::collect)
+            .map_err(|source| self.error(source))
+    }
+
+    fn record_filtered(&self, feed: &str, canonical_url: &Url, reason: &str) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT OR IGNORE INTO filtered_items (canonical_url, feed, reason, filtered_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![canonical_url.as_str(), feed, reason, Utc::now().to_rfc3339()],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    fn is_filtered(&self, canonical_url: &Url) -> Result<bool, StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT 1 FROM filtered_items WHERE canonical_url = ?1",
+                [canonical_url.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
             .map_err(|source| self.error(source))
     }
 
@@ -364,20 +485,11 @@ impl Store for Sqlite {
             .query_map([], |row| {
                 let text = |index: usize| row.get::<_, String>(index);
                 let optional = |index: usize| row.get::<_, Option<String>>(index);
-                let url_column = |index: usize| -> rusqlite::Result<Url> {
-                    Url::parse(&text(index)?).map_err(|error| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            index,
-                            rusqlite::types::Type::Text,
-                            Box::new(error),
-                        )
-                    })
-                };
                 Ok(StoredArticle {
                     id: row.get(0)?,
                     file_name: text(1)?,
                     record: ArticleRecord {
-                        canonical_url: url_column(2)?,
+                        canonical_url: url_column(row, 2)?,
                         feed: text(3)?,
                         title: text(4)?,
                         date: NaiveDate::parse_from_str(&text(5)?, "%Y-%m-%d").unwrap_or_default(),
@@ -413,23 +525,42 @@ fn record_aliases(
 }
 
 fn feed_state_from_row(row: &rusqlite::Row) -> rusqlite::Result<FeedState> {
-    let time = |index: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
-        Ok(row
-            .get::<_, Option<String>>(index)?
-            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok())
-            .map(|at| at.with_timezone(&Utc)))
-    };
     Ok(FeedState {
         etag: row.get(0)?,
         last_modified: row.get(1)?,
         body_hash: row.get(2)?,
-        last_poll_at: time(3)?,
+        last_poll_at: time_column(row, 3)?,
         last_result: row.get(4)?,
         last_error: row.get(5)?,
         consecutive_failures: row.get(6)?,
-        next_poll_at: time(7)?,
+        next_poll_at: time_column(row, 7)?,
         articles_written: row.get(8)?,
+        skipped_items: row.get(9)?,
+        failing_since: time_column(row, 10)?,
     })
+}
+
+/// An RFC 3339 text column as UTC; unreadable text counts as absent.
+fn time_column(row: &rusqlite::Row, index: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    Ok(row
+        .get::<_, Option<String>>(index)?
+        .and_then(|at| DateTime::parse_from_rfc3339(&at).ok())
+        .map(|at| at.with_timezone(&Utc)))
+}
+
+fn url_column(row: &rusqlite::Row, index: usize) -> rusqlite::Result<Url> {
+    Url::parse(&row.get::<_, String>(index)?).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
+/// Turns free text into an FTS5 query: each word quoted (so `-`, `:` or `AND` in it are plain text) and all
+/// words required.
+fn fts_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
