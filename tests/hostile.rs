@@ -125,9 +125,11 @@ fn page_the_process_died_extracting_is_marked_failed_not_rerun() {
         ),
     );
     let workspace = Workspace::new();
+    // A first run (no feeds yet) creates the database; then the state a process killed inside the extraction
+    // leaves. (`status` is read-only and never creates it.)
+    workspace.write_config(&config_with(""));
+    workspace.run(&["once"]);
     workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
-    // A first run creates the database; then the state a process killed inside the extraction leaves.
-    workspace.run(&["status"]);
     database(&workspace)
         .execute(
             "INSERT INTO extractions_in_progress (canonical_url, feed, started_at) VALUES (?1, 'f', '2026-01-01T00:00:00Z')",
