@@ -54,6 +54,8 @@ pub struct Settings {
     /// A feed failing without a break for this long is `dead`: shown so, polled at a slow rate, warned about
     /// once a day; default 7 days.
     pub dead_after: Duration,
+    /// Folders of ftr-site-config rule files, later folders winning; default none. Relative to the config.
+    pub site_rules: Vec<PathBuf>,
 }
 
 /// One `[[feeds]]` entry.
@@ -140,6 +142,7 @@ struct RawSettings {
     jitter: Option<Spanned<String>>,
     filename: Option<Spanned<String>>,
     dead_after: Option<Spanned<String>>,
+    site_rules: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +303,12 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         jitter: jitter?,
         filename: filename?,
         dead_after: dead_after?,
+        site_rules: raw
+            .site_rules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|folder| base_dir.join(folder.into_inner()))
+            .collect(),
     })
 }
 

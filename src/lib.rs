@@ -22,4 +22,6 @@ pub mod pipeline;
 pub mod record;
 pub mod schedule;
 pub mod status;
+pub mod site_rules;
 pub mod store;
+pub mod xpath;
