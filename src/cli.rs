@@ -17,7 +17,7 @@ use tidings::fetch::{FetchOutcome, Fetcher};
 use tidings::host_limits::HostLimits;
 use tidings::pipeline::{FeedOutcome, FeedReport, Pipeline, Progress};
 use tidings::store;
-use tidings::{charset, daemon};
+use tidings::{charset, daemon, site_rules};
 
 use crate::admin;
 use url::Url;
@@ -74,6 +74,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Site rules (ftr-site-config format): measure a folder's coverage, or run the rules' own tests.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Preview extraction for URLs or HTML files: fetch and extract only, no database, no files written.
     Extract {
         /// Base URL for HTML file inputs (relative links and images resolve against it).
@@ -84,6 +89,16 @@ enum Command {
         /// URLs (http/https) or paths of HTML files.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Share of a folder's rule files read without errors and of body/strip/title/author/date expressions
+    /// evaluated, with the kinds not supported.
+    Coverage {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 
@@ -133,6 +148,12 @@ pub fn main() -> anyhow::Result<ExitCode> {
             Ok(config) => admin::articles(&config, feed, since.as_deref(), search, json)?,
             Err(code) => code,
         },
+        Command::Rules {
+            command: RulesCommand::Coverage { dir },
+        } => {
+            print!("{}", site_rules::measure(&dir));
+            EXIT_OK
+        }
         Command::Extract { url, format, inputs } => {
             runtime.block_on(extract_command(url, format, &inputs))?
         }
@@ -173,16 +194,38 @@ fn check(path: &Path) -> u8 {
     match load_config(path) {
         Ok(config) => {
             let enabled = config.feeds.iter().filter(|feed| feed.enabled).count();
+            let rules_ok = check_site_rules(&config.settings.site_rules);
             println!(
-                "{}: ok ({} feeds, {} enabled)",
+                "{}: {} ({} feeds, {} enabled)",
                 path.display(),
+                if rules_ok { "ok" } else { "invalid site rules" },
                 config.feeds.len(),
                 enabled
             );
-            EXIT_OK
+            if rules_ok { EXIT_OK } else { EXIT_USAGE }
         }
         Err(code) => code,
     }
+}
+
+/// Reads every rules folder, printing each problem as `PATH:LINE: severity: why`; false when any is an error.
+fn check_site_rules(folders: &[PathBuf]) -> bool {
+    if folders.is_empty() {
+        return true;
+    }
+    let (book, problems) = site_rules::RuleBook::load(folders);
+    problems.iter().for_each(|problem| eprintln!("{problem}"));
+    let errors = problems
+        .iter()
+        .filter(|problem| problem.severity == site_rules::Severity::Error)
+        .count();
+    println!(
+        "site rules: {} files from {} folder(s), {errors} errors, {} warnings",
+        book.len(),
+        folders.len(),
+        problems.len() - errors
+    );
+    errors == 0
 }
 
 async fn once(path: &Path, only: Option<&str>) -> u8 {

@@ -8,4 +8,5 @@ mod ops_articles;
 mod ops_dead;
 mod ops_status;
 mod pipeline;
+mod site_rules;
 mod support;

@@ -47,9 +47,9 @@ impl SiteRules {
         let mut applied = Applied::default();
         let replaced = self.replace.len();
         if replaced > 0 {
-            applied
-                .explain
-                .push(format!("replace_string: {replaced} replacement(s) applied to the HTML"));
+            applied.explain.push(format!(
+                "replace_string: {replaced} replacement(s) applied to the HTML"
+            ));
         }
         let doomed = {
             let document = Document::new(html);
@@ -70,14 +70,18 @@ impl SiteRules {
             .find(|rule| !elements(&document, rule).is_empty())
         {
             applied.native_ad = true;
-            applied.explain.push(explain_rule("native_ad_clue", rule, "matched: sponsored content"));
+            applied
+                .explain
+                .push(explain_rule("native_ad_clue", rule, "matched: sponsored content"));
         }
         for rule in &self.body {
             let selected = elements(&document, rule);
             if !selected.is_empty() {
                 let count = selected.len();
                 applied.body = selected.into_iter().map(|node| document.node_id(node)).collect();
-                applied.explain.push(explain_rule("body", rule, &format!("{count} element(s)")));
+                applied
+                    .explain
+                    .push(explain_rule("body", rule, &format!("{count} element(s)")));
                 break;
             }
         }
@@ -95,7 +99,9 @@ impl SiteRules {
             ));
         }
         if let Some(prune) = self.prune {
-            applied.explain.push(format!("prune: {}", if prune { "yes" } else { "no" }));
+            applied
+                .explain
+                .push(format!("prune: {}", if prune { "yes" } else { "no" }));
         }
         applied
     }
@@ -116,7 +122,11 @@ impl SiteRules {
         for rule in &self.strip {
             let selected = elements(document, rule);
             if !selected.is_empty() {
-                explain.push(explain_rule("strip", rule, &format!("{} element(s) removed", selected.len())));
+                explain.push(explain_rule(
+                    "strip",
+                    rule,
+                    &format!("{} element(s) removed", selected.len()),
+                ));
             }
             doomed.extend(selected);
         }
@@ -142,7 +152,13 @@ impl SiteRules {
         doomed.into_iter().map(|node| document.node_id(node)).collect()
     }
 
-    fn first_text(&self, document: &Document, rules: &[Rule], name: &str, explain: &mut Vec<String>) -> Option<String> {
+    fn first_text(
+        &self,
+        document: &Document,
+        rules: &[Rule],
+        name: &str,
+        explain: &mut Vec<String>,
+    ) -> Option<String> {
         rules.iter().find_map(|rule| {
             let text = texts(document, rule).into_iter().next()?;
             explain.push(explain_rule(name, rule, &format!("{text:?}")));
@@ -164,7 +180,11 @@ impl SiteRules {
 }
 
 fn explain_rule(directive: &str, rule: &Rule, outcome: &str) -> String {
-    format!("{directive} (line {}): {} → {outcome}", rule.line, rule.xpath.as_str())
+    format!(
+        "{directive} (line {}): {} → {outcome}",
+        rule.line,
+        rule.xpath.as_str()
+    )
 }
 
 fn evaluate(document: &Document, rule: &Rule) -> Option<Value> {

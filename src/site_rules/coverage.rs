@@ -56,7 +56,11 @@ pub fn measure(folder: &Path) -> Coverage {
     coverage.files = files.len();
     coverage.files_clean = files
         .iter()
-        .filter(|path| !problems.iter().any(|p| &p.path == *path && p.severity == Severity::Error))
+        .filter(|path| {
+            !problems
+                .iter()
+                .any(|p| &p.path == *path && p.severity == Severity::Error)
+        })
         .count();
     for problem in &problems {
         if let Some(directive) = ignored_directive(problem) {

@@ -160,7 +160,10 @@ impl RuleBook {
     pub fn all(&self) -> Vec<Arc<SiteRules>> {
         let mut names: Vec<&String> = self.files.keys().collect();
         names.sort();
-        names.into_iter().map(|name| Arc::clone(&self.files[name])).collect()
+        names
+            .into_iter()
+            .map(|name| Arc::clone(&self.files[name]))
+            .collect()
     }
 
     /// The rules for the site serving `url`, if any file covers its host.
@@ -230,7 +233,10 @@ mod tests {
 
     #[test]
     fn hosts_map_to_exact_then_wildcard_files() {
-        assert_eq!(candidate_names("www.example.com"), ["example.com", ".example.com"]);
+        assert_eq!(
+            candidate_names("www.example.com"),
+            ["example.com", ".example.com"]
+        );
         assert_eq!(candidate_names("example.com"), ["example.com"]);
         assert_eq!(
             candidate_names("a.news.example.co.uk"),

@@ -132,7 +132,9 @@ impl Reader {
             "strip_id_or_class" | "strip_image_src" => {
                 let value = value.trim_matches(['"', '\'']);
                 if value.contains(['"', '\'']) || value.is_empty() {
-                    return Err(error(format!("{directive} value must be plain text without quotes")));
+                    return Err(error(format!(
+                        "{directive} value must be plain text without quotes"
+                    )));
                 }
                 let list = if directive == "strip_id_or_class" {
                     &mut rules.strip_id_or_class
@@ -163,8 +165,7 @@ impl Reader {
                 return Ok(());
             }
             "test_url" => {
-                let valid = url::Url::parse(value)
-                    .is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
+                let valid = url::Url::parse(value).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
                 if !valid {
                     return Err(error(format!("test_url {value:?} is not an http(s) URL")));
                 }
@@ -278,14 +279,26 @@ mod tests {
         assert_eq!(rules.body.len(), 1);
         assert_eq!(rules.strip_id_or_class, ["promo"]);
         assert_eq!(rules.strip_image_src, ["/pixel.gif"]);
-        assert_eq!((rules.prune, rules.tidy, rules.autodetect_on_failure), (Some(false), Some(false), Some(true)));
+        assert_eq!(
+            (rules.prune, rules.tidy, rules.autodetect_on_failure),
+            (Some(false), Some(false), Some(true))
+        );
         assert_eq!(
             rules.replace,
-            [("<br><br>".to_string(), "</p><p>".to_string()), ("data-src=".into(), "src=".into())]
+            [
+                ("<br><br>".to_string(), "</p><p>".to_string()),
+                ("data-src=".into(), "src=".into())
+            ]
         );
-        assert_eq!(rules.http_headers, [("user-agent".to_string(), "Mozilla/5.0 (X11)".to_string())]);
+        assert_eq!(
+            rules.http_headers,
+            [("user-agent".to_string(), "Mozilla/5.0 (X11)".to_string())]
+        );
         assert_eq!(rules.tests[0].contains, ["Hello", "World"]);
-        assert_eq!(rules.next_page_link.len() + rules.single_page_link.len() + rules.native_ad_clue.len(), 3);
+        assert_eq!(
+            rules.next_page_link.len() + rules.single_page_link.len() + rules.native_ad_clue.len(),
+            3
+        );
     }
 
     #[test]
@@ -307,6 +320,10 @@ mod tests {
             ]
         );
         assert_eq!(rules.replace, [("http://a".to_string(), "b".to_string())]);
-        assert!(problems[0].to_string().starts_with("x.txt:1: error: body: at character"));
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with("x.txt:1: error: body: at character")
+        );
     }
 }

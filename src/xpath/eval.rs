@@ -132,10 +132,7 @@ fn filter(document: &Document, nodes: Vec<XNode>, predicate: &Expr) -> Result<Ve
 }
 
 fn tree(index: u32) -> XNode {
-    XNode {
-        index,
-        attribute: 0,
-    }
+    XNode { index, attribute: 0 }
 }
 
 /// The nodes on `axis` from `node`, in axis order (nearest first for reverse axes).
@@ -143,17 +140,16 @@ fn axis_nodes(document: &Document, node: XNode, axis: Axis) -> Vec<XNode> {
     let entry = document.entry(node);
     let on_attribute = node.attribute > 0;
     let element = tree(node.index);
-    let ancestors = |from: Option<u32>| {
-        std::iter::successors(from, |&i| document.entries[i as usize].parent).map(tree)
-    };
+    let ancestors =
+        |from: Option<u32>| std::iter::successors(from, |&i| document.entries[i as usize].parent).map(tree);
     match axis {
-        Axis::SelfAxis => vec![node],
+        Axis::Itself => vec![node],
         Axis::Child if on_attribute => Vec::new(),
-        Axis::Child => std::iter::successors(entry.first_child, |&i| {
-            document.entries[i as usize].next_sibling
-        })
-        .map(tree)
-        .collect(),
+        Axis::Child => {
+            std::iter::successors(entry.first_child, |&i| document.entries[i as usize].next_sibling)
+                .map(tree)
+                .collect()
+        }
         Axis::Descendant | Axis::DescendantOrSelf if on_attribute => {
             if axis == Axis::DescendantOrSelf {
                 vec![node]
@@ -167,16 +163,16 @@ fn axis_nodes(document: &Document, node: XNode, axis: Axis) -> Vec<XNode> {
         Axis::Parent => entry.parent.map(tree).into_iter().collect(),
         Axis::Ancestor if on_attribute => ancestors(Some(node.index)).collect(),
         Axis::Ancestor => ancestors(entry.parent).collect(),
-        Axis::AncestorOrSelf if on_attribute => std::iter::once(node)
-            .chain(ancestors(Some(node.index)))
-            .collect(),
+        Axis::AncestorOrSelf if on_attribute => {
+            std::iter::once(node).chain(ancestors(Some(node.index))).collect()
+        }
         Axis::AncestorOrSelf => ancestors(Some(node.index)).collect(),
         Axis::FollowingSibling | Axis::PrecedingSibling if on_attribute => Vec::new(),
-        Axis::FollowingSibling => std::iter::successors(entry.next_sibling, |&i| {
-            document.entries[i as usize].next_sibling
-        })
-        .map(tree)
-        .collect(),
+        Axis::FollowingSibling => {
+            std::iter::successors(entry.next_sibling, |&i| document.entries[i as usize].next_sibling)
+                .map(tree)
+                .collect()
+        }
         Axis::PrecedingSibling => std::iter::successors(entry.previous_sibling, |&i| {
             document.entries[i as usize].previous_sibling
         })
@@ -185,7 +181,9 @@ fn axis_nodes(document: &Document, node: XNode, axis: Axis) -> Vec<XNode> {
         Axis::Following => {
             // An attribute's following nodes include its element's content.
             let from = if on_attribute { node.index + 1 } else { entry.end };
-            (from..super::index_of(document.entries.len())).map(tree).collect()
+            (from..super::index_of(document.entries.len()))
+                .map(tree)
+                .collect()
         }
         Axis::Preceding => {
             let mut above: Vec<u32> = ancestors(Some(node.index)).map(|n| n.index).collect();
@@ -298,14 +296,19 @@ pub(super) fn number_to_string(n: f64) -> String {
 /// XPath 1.0 §3.4: comparisons involving node-sets hold if they hold for any node.
 fn compare(document: &Document, op: Compare, left: &Value, right: &Value) -> bool {
     match (left, right) {
-        (Value::Nodes(_), Value::Boolean(_)) | (Value::Boolean(_), Value::Nodes(_)) => {
-            compare_atoms(document, op, &Value::Boolean(boolean(left)), &Value::Boolean(boolean(right)))
-        }
+        (Value::Nodes(_), Value::Boolean(_)) | (Value::Boolean(_), Value::Nodes(_)) => compare_atoms(
+            document,
+            op,
+            &Value::Boolean(boolean(left)),
+            &Value::Boolean(boolean(right)),
+        ),
         (Value::Nodes(a), Value::Nodes(b)) => {
             let b: Vec<String> = b.iter().map(|&n| document.string_value(n)).collect();
             a.iter().any(|&n| {
                 let a = document.string_value(n);
-                b.iter().any(|b| compare_atoms(document, op, &Value::String(a.clone()), &Value::String(b.clone())))
+                b.iter().any(|b| {
+                    compare_atoms(document, op, &Value::String(a.clone()), &Value::String(b.clone()))
+                })
             })
         }
         (Value::Nodes(nodes), other) => nodes.iter().any(|&n| {

@@ -76,9 +76,13 @@ impl Function {
         use Function as F;
         match self {
             F::Last | F::Position | F::True | F::False => count == 0,
-            F::LocalName | F::NamespaceUri | F::Name | F::String | F::StringLength | F::NormalizeSpace | F::Number => {
-                count <= 1
-            }
+            F::LocalName
+            | F::NamespaceUri
+            | F::Name
+            | F::String
+            | F::StringLength
+            | F::NormalizeSpace
+            | F::Number => count <= 1,
             F::Count | F::Id | F::Boolean | F::Not | F::Lang | F::Sum | F::Floor | F::Ceiling | F::Round => {
                 count == 1
             }
@@ -142,7 +146,11 @@ impl Function {
             F::Contains => Value::Boolean(text(0).contains(&text(1))),
             F::SubstringBefore => {
                 let (haystack, needle) = (text(0), text(1));
-                Value::String(haystack.find(&needle).map_or_else(String::new, |at| haystack[..at].to_string()))
+                Value::String(
+                    haystack
+                        .find(&needle)
+                        .map_or_else(String::new, |at| haystack[..at].to_string()),
+                )
             }
             F::SubstringAfter => {
                 let (haystack, needle) = (text(0), text(1));
@@ -195,15 +203,14 @@ impl Function {
             F::False => Value::Boolean(false),
             F::Lang => {
                 let wanted = string(document, &values[0]).to_ascii_lowercase();
-                let declared = std::iter::successors(Some(context.node.index), |&i| {
-                    document.entries[i as usize].parent
-                })
-                .find_map(|index| {
-                    let node = XNode { index, attribute: 0 };
-                    document
-                        .attribute(node, "xml:lang")
-                        .or_else(|| document.attribute(node, "lang"))
-                });
+                let declared =
+                    std::iter::successors(Some(context.node.index), |&i| document.entries[i as usize].parent)
+                        .find_map(|index| {
+                            let node = XNode { index, attribute: 0 };
+                            document
+                                .attribute(node, "xml:lang")
+                                .or_else(|| document.attribute(node, "lang"))
+                        });
                 Value::Boolean(declared.is_some_and(|lang| {
                     let lang = lang.to_ascii_lowercase();
                     lang == wanted || lang.starts_with(&format!("{wanted}-"))

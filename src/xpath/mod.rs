@@ -215,7 +215,9 @@ impl<'a> Document<'a> {
     pub fn string_value(&self, node: XNode) -> String {
         let entry = self.entry(node);
         if node.attribute > 0 {
-            return self.attribute_at(node).map_or_else(String::new, |(_, value)| value.to_string());
+            return self
+                .attribute_at(node)
+                .map_or_else(String::new, |(_, value)| value.to_string());
         }
         match entry.node {
             Node::Text(text) => text.to_string(),

@@ -20,7 +20,10 @@ pub(super) enum Expr {
     Number(f64),
     Call(Function, Vec<Expr>),
     /// A location path; `absolute` starts at the document root instead of the context node.
-    Path { absolute: bool, steps: Vec<Step> },
+    Path {
+        absolute: bool,
+        steps: Vec<Step>,
+    },
     /// A primary expression filtered by predicates and optionally continued by a relative path.
     Filter {
         primary: Box<Expr>,
@@ -69,7 +72,7 @@ pub(super) enum Axis {
     Parent,
     Preceding,
     PrecedingSibling,
-    SelfAxis,
+    Itself,
 }
 
 impl Axis {
@@ -87,7 +90,7 @@ impl Axis {
             "parent" => Axis::Parent,
             "preceding" => Axis::Preceding,
             "preceding-sibling" => Axis::PrecedingSibling,
-            "self" => Axis::SelfAxis,
+            "self" => Axis::Itself,
             _ => return None,
         })
     }
@@ -341,7 +344,37 @@ fn describe(token: &Token) -> String {
         }
         Token::Literal(text) => format!("string {text:?}"),
         Token::Number(n) => format!("number {n}"),
-        other => format!("{other:?}"),
+        Token::And => "'and'".into(),
+        Token::Or => "'or'".into(),
+        Token::Mod => "'mod'".into(),
+        Token::Div => "'div'".into(),
+        punctuation => format!("'{}'", symbol(punctuation)),
+    }
+}
+
+fn symbol(token: &Token) -> &'static str {
+    match token {
+        Token::LParen => "(",
+        Token::RParen => ")",
+        Token::LBracket => "[",
+        Token::RBracket => "]",
+        Token::Dot => ".",
+        Token::DotDot => "..",
+        Token::At => "@",
+        Token::Comma => ",",
+        Token::ColonColon => "::",
+        Token::Slash => "/",
+        Token::DoubleSlash => "//",
+        Token::Pipe => "|",
+        Token::Plus => "+",
+        Token::Minus => "-",
+        Token::Eq => "=",
+        Token::Ne => "!=",
+        Token::Lt => "<",
+        Token::Le => "<=",
+        Token::Gt => ">",
+        Token::Ge => ">=",
+        _ => "*",
     }
 }
 
@@ -512,11 +545,17 @@ impl Parser {
             } else {
                 Vec::new()
             };
-            return Ok(Expr::Path { absolute: true, steps });
+            return Ok(Expr::Path {
+                absolute: true,
+                steps,
+            });
         }
         if self.eat(&Token::DoubleSlash) {
             let steps = self.relative_path(vec![descendant_or_self()])?;
-            return Ok(Expr::Path { absolute: true, steps });
+            return Ok(Expr::Path {
+                absolute: true,
+                steps,
+            });
         }
         if self.starts_step() {
             let steps = self.relative_path(Vec::new())?;
@@ -563,7 +602,7 @@ impl Parser {
     fn step(&mut self) -> Result<Step, XPathError> {
         if self.eat(&Token::Dot) {
             return Ok(Step {
-                axis: Axis::SelfAxis,
+                axis: Axis::Itself,
                 test: NodeTest::Node,
                 predicates: Vec::new(),
             });
@@ -648,9 +687,8 @@ impl Parser {
             }
             Some(Token::FunctionName(name)) => {
                 self.position += 1;
-                let function = Function::from_name(&name).ok_or_else(|| {
-                    XPathError::unsupported(offset, format!("function {name}()"))
-                })?;
+                let function = Function::from_name(&name)
+                    .ok_or_else(|| XPathError::unsupported(offset, format!("function {name}()")))?;
                 self.expect(&Token::LParen, "'('")?;
                 let mut args = Vec::new();
                 if !self.eat(&Token::RParen) {

@@ -41,7 +41,10 @@ fn location_paths_and_predicates() {
     assert_eq!(strings("/html/body/div/h1"), ["Head"]);
     assert_eq!(strings("//DIV[@ID='main']/H1"), ["Head"]);
     assert_eq!(strings("//*[@class='lede']/b/text()"), ["bold"]);
-    assert_eq!(strings("//meta[@property=\"og:title\"]/@content"), ["Headline: the story"]);
+    assert_eq!(
+        strings("//meta[@property=\"og:title\"]/@content"),
+        ["Headline: the story"]
+    );
     assert_eq!(strings("//div[@id]/@id"), ["main"]);
 }
 
@@ -55,7 +58,10 @@ fn axes() {
     assert_eq!(strings("//h1/following::li[1]"), ["a"]);
     assert_eq!(strings("//ul/preceding::p[1]"), ["Third"]);
     assert_eq!(strings("//p[1]/self::p/descendant::b"), ["bold"]);
-    assert_eq!(strings("count(//div[@id='main']/descendant-or-self::div)"), ["Number(2.0)"]);
+    assert_eq!(
+        strings("count(//div[@id='main']/descendant-or-self::div)"),
+        ["Number(2.0)"]
+    );
     assert_eq!(strings("//div[@id='main']/comment()"), [" note "]);
     assert_eq!(strings("//a/attribute::rel"), ["next"]);
 }
@@ -78,7 +84,10 @@ fn functions_as_rule_files_use_them() {
     );
     assert_eq!(eval("substring('12345', 1.5, 2.6)"), Value::String("234".into()));
     assert_eq!(eval("translate('cab', 'abc', 'AB')"), Value::String("AB".into()));
-    assert_eq!(eval("string-length(normalize-space('  a  b '))"), Value::Number(3.0));
+    assert_eq!(
+        eval("string-length(normalize-space('  a  b '))"),
+        Value::Number(3.0)
+    );
     assert_eq!(eval("count(id('main'))"), Value::Number(1.0));
     assert_eq!(eval("name(//a/@rel)"), Value::String("rel".into()));
     assert_eq!(eval("local-name(//*[@id='main'])"), Value::String("div".into()));
@@ -86,7 +95,10 @@ fn functions_as_rule_files_use_them() {
     assert_eq!(eval("//nothing = false()"), Value::Boolean(true));
     assert_eq!(eval("7 mod 3 + 4 div 2 * -1"), Value::Number(-1.0));
     assert_eq!(eval("sum(//li[1]) = 0"), Value::Boolean(false));
-    assert_eq!(eval("round(2.5) + floor(-1.5) + ceiling(0.2)"), Value::Number(2.0));
+    assert_eq!(
+        eval("round(2.5) + floor(-1.5) + ceiling(0.2)"),
+        Value::Number(2.0)
+    );
     assert_eq!(eval("number(' 12 ')"), Value::Number(12.0));
     assert!(matches!(eval("number('1e3')"), Value::Number(n) if n.is_nan()));
 }
@@ -95,7 +107,10 @@ fn functions_as_rule_files_use_them() {
 fn star_and_operator_names_are_disambiguated() {
     assert_eq!(strings("//div[@id='main']/*[2]"), ["First bold para"]);
     assert_eq!(eval("count(//*) * 0"), Value::Number(0.0));
-    assert_eq!(strings("//div[@id = 'main']/div[@class='ad-slot' and . = 'Buy']"), ["Buy"]);
+    assert_eq!(
+        strings("//div[@id = 'main']/div[@class='ad-slot' and . = 'Buy']"),
+        ["Buy"]
+    );
     assert_eq!(eval("2*3"), Value::Number(6.0));
 }
 
