@@ -21,7 +21,7 @@ pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod schedule;
-pub mod status;
 pub mod site_rules;
+pub mod status;
 pub mod store;
 pub mod xpath;
