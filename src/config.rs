@@ -56,6 +56,9 @@ pub struct Settings {
     pub dead_after: Duration,
     /// Folders of ftr-site-config rule files, later folders winning; default none. Relative to the config.
     pub site_rules: Vec<PathBuf>,
+    /// Let every feed's content links reach internal addresses (see [`FeedConfig::allow_private_addresses`]);
+    /// default `false`.
+    pub allow_private_addresses: bool,
 }
 
 /// One `[[feeds]]` entry.
@@ -79,12 +82,20 @@ pub struct FeedConfig {
     pub content_selector: Option<scraper::Selector>,
     /// CSS selectors removed from pages before extraction.
     pub remove_selectors: Vec<scraper::Selector>,
+    /// Item links and images of this feed may reach loopback, private and other internal addresses. Default
+    /// `false`: only public addresses and the feed host's own (the SSRF guard in `fetch`).
+    pub allow_private_addresses: bool,
 }
 
 impl FeedConfig {
     /// The schedule this feed actually runs on.
     pub fn effective_schedule<'a>(&'a self, settings: &'a Settings) -> &'a CronSchedule {
         self.schedule.as_ref().unwrap_or(&settings.schedule)
+    }
+
+    /// Whether this feed's content may reach internal addresses, by its own key or `[settings]`.
+    pub fn private_addresses_allowed(&self, settings: &Settings) -> bool {
+        self.allow_private_addresses || settings.allow_private_addresses
     }
 }
 
@@ -143,6 +154,8 @@ struct RawSettings {
     filename: Option<Spanned<String>>,
     dead_after: Option<Spanned<String>>,
     site_rules: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    allow_private_addresses: bool,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +175,8 @@ struct RawFeed {
     content_selector: Option<Spanned<String>>,
     #[serde(default)]
     remove_selectors: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow_private_addresses: bool,
 }
 
 fn enabled_by_default() -> bool {
@@ -309,6 +324,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
             .into_iter()
             .map(|folder| base_dir.join(folder.into_inner()))
             .collect(),
+        allow_private_addresses: raw.allow_private_addresses,
     })
 }
 
@@ -389,6 +405,7 @@ fn validate_feeds(raw: Vec<RawFeed>, problems: &mut Problems) -> Vec<FeedConfig>
             enabled: feed.enabled,
             content_selector,
             remove_selectors,
+            allow_private_addresses: feed.allow_private_addresses,
         });
     }
     feeds

@@ -158,3 +158,103 @@ fn page_the_process_died_extracting_is_marked_failed_not_rerun() {
         .expect("count");
     assert_eq!(leftover, 0, "a finished extraction leaves no mark");
 }
+
+/// Row "item links (or a redirect from an allowed page) to 127.0.0.1, 10.x, 169.254.169.254, [::1]…": the
+/// feed is on 127.0.0.1 (its own host stays reachable); a link and a redirect to 127.0.0.2, standing in for
+/// an internal host, are never connected to, logged once with the setting that would allow them, and not
+/// retried on the next poll.
+#[test]
+fn item_link_and_redirect_to_internal_address_are_never_connected_to() {
+    let server = FixtureServer::start();
+    let internal = FixtureServer::start_on("127.0.0.2");
+    serve_story(&internal, "/secret", "Internal secret");
+    serve_story(&server, "/own", "Own host story");
+    server.route("/hop", Route::redirect(&internal.url("/secret")));
+    let internal_port = internal.url("").rsplit(':').next().unwrap_or("").to_string();
+    server.route(
+        "/feed",
+        Route::ok(
+            RSS,
+            rss(&[
+                ("Direct".into(), internal.url("/secret")),
+                ("Redirected".into(), server.url("/hop")),
+                (
+                    "Metadata".into(),
+                    "http://169.254.169.254/latest/meta-data/".into(),
+                ),
+                (
+                    "Loopback v6".into(),
+                    format!("http://[::1]:{internal_port}/secret"),
+                ),
+                ("Own host story".into(), server.url("/own")),
+            ]),
+        ),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+
+    let output = workspace.run(&["once"]);
+    let log = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "refused items are item failures:\n{log}"
+    );
+    assert_eq!(
+        internal.seen().len(),
+        0,
+        "the internal host was contacted:\n{log}"
+    );
+    assert_eq!(server.hits("/hop"), 1, "the allowed first hop is fetched");
+    assert_eq!(
+        workspace.articles().len(),
+        1,
+        "only the feed host's own page is written"
+    );
+    for url in [
+        internal.url("/secret"),
+        server.url("/hop"),
+        "http://169.254.169.254/latest/meta-data/".into(),
+    ] {
+        let refusals = log
+            .lines()
+            .filter(|line| line.contains("refused") && line.contains(&url))
+            .collect::<Vec<_>>();
+        assert_eq!(refusals.len(), 1, "one refusal line for {url}:\n{log}");
+        assert!(
+            refusals[0].contains("allow_private_addresses = true"),
+            "{}",
+            refusals[0]
+        );
+    }
+
+    // The next poll does not try them again.
+    let output = workspace.run(&["once"]);
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{log}");
+    assert!(!log.contains("refused"), "refused links are not retried:\n{log}");
+    assert_eq!(server.hits("/hop"), 1);
+    assert_eq!(internal.seen().len(), 0);
+}
+
+/// The admin can lift the guard for one feed.
+#[test]
+fn allow_private_addresses_lets_a_feed_reach_its_intranet() {
+    let server = FixtureServer::start();
+    let internal = FixtureServer::start_on("127.0.0.2");
+    serve_story(&internal, "/wiki", "Intranet wiki page");
+    server.route(
+        "/feed",
+        Route::ok(RSS, rss(&[("Intranet wiki page".into(), internal.url("/wiki"))])),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry(
+        "f",
+        &server.url("/feed"),
+        "allow_private_addresses = true",
+    )));
+    let output = workspace.run(&["once"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(internal.hits("/wiki"), 1);
+    assert_eq!(workspace.articles().len(), 1);
+}

@@ -20,16 +20,18 @@ use url::Url;
 
 mod compose;
 mod crash;
+mod page;
 
 use compose::{build_record, choose_body, feed_content_article, has_real_text};
+use page::PageFailure;
 
 pub use crash::{Crash, contained};
 
 use crate::canonical_url::canonicalize;
 use crate::config::{FeedConfig, Settings};
-use crate::extract::{self, Article, ExtractOptions};
+use crate::extract::ExtractOptions;
 use crate::feed_parse::{self, FeedItem};
-use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetcher, Validators};
 use crate::host_limits::HostLimits;
 use crate::output;
 use crate::record::{Origin, StoredArticle};
@@ -113,6 +115,8 @@ pub struct Progress {
 pub enum PipelineError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -379,14 +383,22 @@ impl Pipeline {
             content_selector: feed.content_selector.clone(),
             remove_selectors: feed.remove_selectors.clone(),
         });
+        let content = match feed.fetch_article {
+            true => Some(Arc::new(
+                self.fetcher
+                    .for_content_of(&feed.url, feed.private_addresses_allowed(&self.settings))
+                    .await?,
+            )),
+            false => None,
+        };
         let feed = Arc::new(feed.clone());
         let mut tasks = tokio::task::JoinSet::new();
         for item in items {
             let pipeline = self.clone();
-            let (feed, options) = (Arc::clone(&feed), Arc::clone(&options));
+            let (feed, options, content) = (Arc::clone(&feed), Arc::clone(&options), content.clone());
             tasks.spawn(async move {
                 let link = item.link.clone();
-                let result = contained(pipeline.process_item(&feed, item, &options))
+                let result = contained(pipeline.process_item(&feed, item, &options, content.as_deref()))
                     .await
                     .unwrap_or_else(|crash| Err(ItemError::Unusable(crash.to_string())));
                 (link, result)
@@ -399,6 +411,15 @@ impl Pipeline {
                 Ok(ItemResult::Known) => report.known += 1,
                 Ok(ItemResult::GivenUp) => report.given_up += 1,
                 Err(ItemError::Store(error)) => return Err(error.into()),
+                Err(ItemError::Refused(reason)) => {
+                    self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
+                    let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
+                    self.on_store(move |store| {
+                        store.give_up_item(&name, &canonical, &error, MAX_ITEM_ATTEMPTS)
+                    })
+                    .await?;
+                    report.item_failures.push((link, reason));
+                }
                 Err(ItemError::Unusable(reason)) => {
                     self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
                     warn!(feed = %feed.name, url = %link, error = %reason, "item not written; will retry next poll");
@@ -418,6 +439,7 @@ impl Pipeline {
         feed: &FeedConfig,
         item: FeedItem,
         options: &Arc<ExtractOptions>,
+        content: Option<&ContentFetcher>,
     ) -> Result<ItemResult, ItemError> {
         let item_url = canonicalize(&item.link);
         if self.is_known(&item_url).await? {
@@ -428,8 +450,11 @@ impl Pipeline {
             return Ok(ItemResult::GivenUp);
         }
         let feed_article = feed_content_article(&item);
-        let (article, page_url) = if feed.fetch_article {
-            match self.fetch_page(&feed.name, &item_url, &item.link, options).await {
+        let (article, page_url) = if let Some(content) = content {
+            match self
+                .fetch_page(content, &feed.name, &item_url, &item.link, options)
+                .await
+            {
                 Ok((page, final_url)) => {
                     let page_url = canonicalize(&final_url);
                     if page_url != item_url && self.is_known(&page_url).await? {
@@ -438,7 +463,17 @@ impl Pipeline {
                     }
                     (choose_body(feed, &item, page, feed_article), page_url)
                 }
-                Err(error) => match feed_article {
+                Err(PageFailure::Refused(error)) => {
+                    // Logged once: the item is then stored from the feed's content or given up, never retried.
+                    warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
+                    match feed_article {
+                        Some(article) if has_real_text(&article) => {
+                            ((article, Origin::Feed), item_url.clone())
+                        }
+                        _ => return Err(ItemError::Refused(error)),
+                    }
+                }
+                Err(PageFailure::Unavailable(error)) => match feed_article {
                     Some(article) if has_real_text(&article) => {
                         info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
                         ((article, Origin::Feed), item_url.clone())
@@ -486,56 +521,6 @@ impl Pipeline {
         self.on_store(move |store| store.add_alias(&known, &alias))
             .await?;
         Ok(())
-    }
-
-    /// Fetches and extracts the page at `url`, the link of the item known as `item_url` in `feed`.
-    async fn fetch_page(
-        &self,
-        feed: &str,
-        item_url: &Url,
-        url: &Url,
-        options: &Arc<ExtractOptions>,
-    ) -> Result<(Article, Url), String> {
-        let response = {
-            let _slot = self.in_flight.acquire().await;
-            self.fetcher
-                .get(url, None)
-                .await
-                .map_err(|error| error.to_string())?
-        };
-        let FetchOutcome::Fetched(response) = response else {
-            return Err(format!("{url}: unexpected 304 for an unconditional request"));
-        };
-        if let Some(content_type) = &response.content_type {
-            let essence = content_type
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            if !(essence.is_empty() || essence.contains("html") || essence.starts_with("text/")) {
-                return Err(format!("{}: not a web page ({essence})", response.final_url));
-            }
-        }
-        let options = Arc::clone(options);
-        let final_url = response.final_url.clone();
-        let (store, feed, item_url) = (Arc::clone(&self.store), feed.to_string(), item_url.clone());
-        let _cpu = self.extracting.acquire().await;
-        let article = tokio::task::spawn_blocking(move || {
-            // Marked in the extracting thread itself, so only a dead process leaves the mark behind.
-            if let Err(error) = store.begin_extraction(&feed, &item_url) {
-                warn!(feed = %feed, url = %item_url, error = %error, "cannot mark the extraction as in progress");
-            }
-            let decoded = crate::charset::decode(&response.body, response.content_type.as_deref());
-            let article = extract::extract(&decoded.text, &response.final_url, &options);
-            if let Err(error) = store.end_extraction(&item_url) {
-                warn!(feed = %feed, url = %item_url, error = %error, "cannot clear the extraction mark");
-            }
-            article
-        })
-        .await
-        .map_err(|error| format!("{url}: extraction failed: {error}"))?;
-        Ok((article, final_url))
     }
 
     async fn write_file(&self, stored: &StoredArticle) -> Result<PathBuf, String> {
@@ -598,6 +583,8 @@ enum ItemResult {
 
 enum ItemError {
     Store(StoreError),
+    /// The link leads to an internal address: given up at once (not retried every poll).
+    Refused(String),
     Unusable(String),
 }
 
@@ -611,6 +598,7 @@ impl From<PipelineError> for ItemError {
     fn from(error: PipelineError) -> Self {
         match error {
             PipelineError::Store(error) => ItemError::Store(error),
+            PipelineError::Fetch(error) => ItemError::Unusable(error.to_string()),
             PipelineError::Task(error) => ItemError::Unusable(error.to_string()),
         }
     }

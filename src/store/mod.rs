@@ -164,6 +164,16 @@ pub trait Store: Send + Sync {
     /// Returns the attempts so far, this one included.
     fn record_item_failure(&self, feed: &str, canonical_url: &Url, error: &str) -> Result<u32, StoreError>;
 
+    /// Records the item at `canonical_url` as failed `give_up_at` times with `error`: it is not tried again
+    /// (a link to an internal address).
+    fn give_up_item(
+        &self,
+        feed: &str,
+        canonical_url: &Url,
+        error: &str,
+        give_up_at: u32,
+    ) -> Result<(), StoreError>;
+
     /// Notes that the page of `canonical_url` (an item of `feed`) is about to be extracted.
     fn begin_extraction(&self, feed: &str, canonical_url: &Url) -> Result<(), StoreError>;
 

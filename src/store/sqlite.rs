@@ -419,6 +419,23 @@ impl Store for Sqlite {
             .map_err(|source| self.error(source))
     }
 
+    fn give_up_item(
+        &self,
+        feed: &str,
+        canonical_url: &Url,
+        error: &str,
+        give_up_at: u32,
+    ) -> Result<(), StoreError> {
+        record_given_up(
+            &self.connection(),
+            feed,
+            canonical_url.as_str(),
+            error,
+            give_up_at,
+        )
+        .map_err(|source| self.error(source))
+    }
+
     fn begin_extraction(&self, feed: &str, canonical_url: &Url) -> Result<(), StoreError> {
         self.connection()
             .execute(
@@ -449,18 +466,12 @@ impl Store for Sqlite {
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             for (feed, url) in &rows {
-                transaction.execute(
-                    "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (canonical_url) DO UPDATE SET attempts = excluded.attempts,
-                        last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at",
-                    params![
-                        url,
-                        feed,
-                        give_up_at,
-                        "the process stopped while extracting this page (crash, out of memory or kill); not retried",
-                        Utc::now().to_rfc3339()
-                    ],
+                record_given_up(
+                    &transaction,
+                    feed,
+                    url,
+                    "the process stopped while extracting this page (crash, out of memory or kill); not retried",
+                    give_up_at,
                 )?;
             }
             transaction.execute("DELETE FROM extractions_in_progress", [])?;
@@ -508,6 +519,25 @@ impl Store for Sqlite {
             .and_then(Iterator::collect)
             .map_err(|source| self.error(source))
     }
+}
+
+/// Records the item at `url` as failed `give_up_at` times, so no later poll tries it again.
+fn record_given_up(
+    connection: &Connection,
+    feed: &str,
+    url: &str,
+    error: &str,
+    give_up_at: u32,
+) -> rusqlite::Result<()> {
+    connection
+        .execute(
+            "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (canonical_url) DO UPDATE SET attempts = excluded.attempts,
+                last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at",
+            params![url, feed, give_up_at, error, Utc::now().to_rfc3339()],
+        )
+        .map(drop)
 }
 
 fn record_aliases(

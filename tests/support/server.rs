@@ -97,7 +97,12 @@ pub struct FixtureServer {
 
 impl FixtureServer {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        Self::start_on("127.0.0.1")
+    }
+
+    /// A server on another loopback address (`127.0.0.2` stands in for an internal host).
+    pub fn start_on(ip: &str) -> Self {
+        let listener = std::net::TcpListener::bind((ip, 0)).expect("bind loopback");
         listener.set_nonblocking(true).expect("nonblocking");
         let address = listener.local_addr().expect("address");
         let state: Arc<Mutex<State>> = Arc::default();

@@ -1,8 +1,14 @@
 //! HTTP: one GET, done politely and defensively. Conditional requests, bounded redirects and body size,
 //! timeouts, and errors classified so the scheduler knows whether to retry soon or back off.
 //!
-//! Knows nothing of feeds or articles: a URL in, bytes and caching facts out.
+//! Knows nothing of feeds or articles: a URL in, bytes and caching facts out. Two kinds of URL: the admin's
+//! (configured feed URLs, trusted) and the content's (item links, images), which go through the SSRF
+//! [`guard`] on every connection.
 
+mod guard;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -10,12 +16,18 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
+pub use guard::{ALLOW_SETTING, AddressPolicy, AddressRefused, is_public};
+
 use crate::host_limits::HostLimits;
 
 /// Bodies larger than this are refused: no real feed or article page comes near it, and a runaway or
 /// hostile response must not take the daemon's memory with it.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 8;
+/// Idle keep-alive connections kept per host, and for how long: enough to reuse a connection between a
+/// feed and its pages, without thousands of hosts pinning thousands of descriptors.
+const IDLE_CONNECTIONS_PER_HOST: usize = 2;
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Validators from an earlier response, sent back so an unchanged resource costs a 304.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,6 +76,9 @@ pub enum FetchError {
     },
     #[error("{url}: body larger than {limit} bytes")]
     TooLarge { url: Url, limit: usize },
+    /// A content URL (or a redirect) led to an internal address: refused, never connected to.
+    #[error("{url}: refused: {refused}")]
+    Refused { url: Url, refused: AddressRefused },
     #[error("{url}: host asked us to wait (HTTP 429) for {remaining:?} more")]
     HostCoolingDown { url: Url, remaining: Duration },
     #[error("{url}: {reason}")]
@@ -91,12 +106,40 @@ impl FetchError {
     }
 }
 
-/// The process's HTTP client plus the per-host limits every request goes through.
+/// The process's HTTP clients plus the per-host limits every request goes through.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// For the admin's own URLs.
+    trusted: reqwest::Client,
+    /// For content URLs, one client per address policy (most feeds share the public-only one).
+    guarded: Arc<Mutex<HashMap<AddressPolicy, reqwest::Client>>>,
+    user_agent: String,
     hosts: HostLimits,
     timeout: Duration,
+}
+
+/// Fetches URLs taken from one feed's content: item links, their redirects, images. Every connection goes
+/// through the feed's [`AddressPolicy`], unless the admin allowed private addresses for the feed.
+#[derive(Clone)]
+pub struct ContentFetcher {
+    fetcher: Fetcher,
+    client: reqwest::Client,
+    /// `None` when the feed (or `[settings]`) sets `allow_private_addresses = true`.
+    policy: Option<Arc<AddressPolicy>>,
+}
+
+impl ContentFetcher {
+    /// GETs a content URL unconditionally; an internal address anywhere on the way is
+    /// [`FetchError::Refused`] before any connection to it.
+    pub async fn get(&self, url: &Url) -> Result<FetchOutcome, FetchError> {
+        if let Some(policy) = &self.policy {
+            policy.check_url(url).map_err(|refused| FetchError::Refused {
+                url: url.clone(),
+                refused,
+            })?;
+        }
+        self.fetcher.get_with(&self.client, url, None).await
+    }
 }
 
 impl Fetcher {
@@ -104,24 +147,60 @@ impl Fetcher {
         // reqwest is built without a default crypto backend (ring builds far faster than aws-lc-rs); an
         // `Err` here only means another part of the process installed one first, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-            .build()
-            .map_err(|error| FetchError::Client {
-                reason: error_chain(&error),
-            })?;
         Ok(Self {
-            client,
+            trusted: build_client(user_agent, timeout, None)?,
+            guarded: Arc::default(),
+            user_agent: user_agent.to_string(),
             hosts,
             timeout,
         })
     }
 
-    /// GETs `url`, sending `validators` as `If-None-Match` / `If-Modified-Since` when given.
+    /// The fetcher for content of the feed at `feed_url`: public addresses, plus the feed host's own
+    /// internal addresses (an intranet feed may link to its own server); anything when `allow_private`.
+    pub async fn for_content_of(
+        &self,
+        feed_url: &Url,
+        allow_private: bool,
+    ) -> Result<ContentFetcher, FetchError> {
+        if allow_private {
+            return Ok(ContentFetcher {
+                fetcher: self.clone(),
+                client: self.trusted.clone(),
+                policy: None,
+            });
+        }
+        let policy = AddressPolicy {
+            also_allowed: guard::internal_addresses_of(feed_url).await,
+        };
+        let mut guarded = self.guarded.lock().unwrap_or_else(PoisonError::into_inner);
+        let client = match guarded.get(&policy) {
+            Some(client) => client.clone(),
+            None => {
+                let client = build_client(&self.user_agent, self.timeout, Some(Arc::new(policy.clone())))?;
+                guarded.insert(policy.clone(), client.clone());
+                client
+            }
+        };
+        Ok(ContentFetcher {
+            fetcher: self.clone(),
+            client,
+            policy: Some(Arc::new(policy)),
+        })
+    }
+
+    /// GETs one of the admin's own URLs, sending `validators` as `If-None-Match` / `If-Modified-Since` when
+    /// given.
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<FetchOutcome, FetchError> {
+        self.get_with(&self.trusted, url, validators).await
+    }
+
+    async fn get_with(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<FetchOutcome, FetchError> {
         let _permit = self
             .hosts
             .acquire(url)
@@ -131,7 +210,7 @@ impl Fetcher {
                 remaining: cooling.remaining,
             })?;
         let started = Instant::now();
-        let mut request = self.client.get(url.clone()).header(
+        let mut request = client.get(url.clone()).header(
             header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, \
              text/html;q=0.9, */*;q=0.8",
@@ -218,7 +297,12 @@ impl Fetcher {
 
     fn classify(&self, url: &Url, error: reqwest::Error) -> FetchError {
         let url = error.url().cloned().unwrap_or_else(|| url.clone());
-        if error.is_timeout() {
+        if let Some(refused) = find_cause::<AddressRefused>(&error) {
+            FetchError::Refused {
+                url,
+                refused: refused.clone(),
+            }
+        } else if error.is_timeout() {
             FetchError::Timeout {
                 url,
                 after: self.timeout,
@@ -240,6 +324,56 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// A client for the admin's URLs (`guard: None`) or for content URLs under `guard`: bounded redirects, and
+/// idle connections per host bounded and timed out.
+fn build_client(
+    user_agent: &str,
+    timeout: Duration,
+    guard: Option<Arc<AddressPolicy>>,
+) -> Result<reqwest::Client, FetchError> {
+    let builder = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
+        .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT);
+    let builder = match guard {
+        None => builder.redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS)),
+        // A proxy would resolve names itself, out of the guard's sight: content goes direct.
+        Some(policy) => builder
+            .no_proxy()
+            .dns_resolver(Arc::new(guard::GuardedResolver {
+                policy: Arc::clone(&policy),
+            }))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                } else if let Err(refused) = policy.check_url(attempt.url()) {
+                    attempt.error(refused)
+                } else {
+                    attempt.follow()
+                }
+            })),
+    };
+    builder.build().map_err(|error| FetchError::Client {
+        reason: error_chain(&error),
+    })
+}
+
+/// The first error of type `E` in `error`'s chain of causes.
+fn find_cause<'a, E: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a E> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<E>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
 }
 
 /// reqwest's top-level message is often just "error sending request"; the cause is further down.
