@@ -78,7 +78,7 @@ pub enum FetchError {
     TooLarge { url: Url, limit: usize },
     /// A content URL (or a redirect) led to an internal address: refused, never connected to.
     #[error("{url}: refused: {refused}")]
-    Refused { url: Url, refused: AddressRefused },
+    Refused { url: Url, refused: Box<AddressRefused> },
     #[error("{url}: host asked us to wait (HTTP 429) for {remaining:?} more")]
     HostCoolingDown { url: Url, remaining: Duration },
     #[error("{url}: {reason}")]
@@ -135,7 +135,7 @@ impl ContentFetcher {
         if let Some(policy) = &self.policy {
             policy.check_url(url).map_err(|refused| FetchError::Refused {
                 url: url.clone(),
-                refused,
+                refused: Box::new(refused),
             })?;
         }
         self.fetcher.get_with(&self.client, url, None).await
@@ -300,7 +300,7 @@ impl Fetcher {
         if let Some(refused) = find_cause::<AddressRefused>(&error) {
             FetchError::Refused {
                 url,
-                refused: refused.clone(),
+                refused: Box::new(refused.clone()),
             }
         } else if error.is_timeout() {
             FetchError::Timeout {
