@@ -34,6 +34,9 @@ pub struct Decoded {
 /// sequences while the bytes are valid in a detected one is overruled: servers that say `charset=utf-8` over
 /// EUC-KR bytes are common in the wild.
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
+    if let Some(wide) = sniff_wide(bytes, content_type) {
+        return wide;
+    }
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         return Decoded {
@@ -94,6 +97,88 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
         encoding,
         source: EncodingSource::Detected,
     }
+}
+
+/// UTF-32 (which encoding_rs does not know) and UTF-16 without a byte-order mark, recognised the way XML 1.0
+/// appendix F says: by a UTF-32 BOM, or by where the NUL bytes of the first ASCII characters fall. A label
+/// (`utf-16`, `utf-32le`, …) alone is not trusted: the bytes say which byte order they are in. Before this,
+/// UTF-16BE declared `utf-16` without a BOM panicked inside the XML reader (issue 8).
+fn sniff_wide(bytes: &[u8], content_type: Option<&str>) -> Option<Decoded> {
+    let decoded = |text: String, encoding: &'static Encoding| Decoded {
+        text,
+        encoding,
+        source: EncodingSource::ByteOrderMark,
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0x00, 0x00, 0xFE, 0xFF]) {
+        return Some(decoded(decode_utf32(rest, true), UTF_8));
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE, 0x00, 0x00]) {
+        return Some(decoded(decode_utf32(rest, false), UTF_8));
+    }
+    if Encoding::for_bom(bytes).is_some() {
+        return None;
+    }
+    // NUL positions in the first characters: which of the 4 byte lanes are zero for ASCII text.
+    let head = &bytes[..bytes.len().min(64) / 4 * 4];
+    if head.len() < 8 {
+        return None;
+    }
+    let mut zero_lanes = [0usize; 4];
+    for (index, byte) in head.iter().enumerate() {
+        if *byte == 0 {
+            zero_lanes[index % 4] += 1;
+        }
+    }
+    let rows = head.len() / 4;
+    let mostly = |lane: usize| zero_lanes[lane] * 4 >= rows * 3;
+    let rarely = |lane: usize| zero_lanes[lane] * 4 < rows;
+    let labelled_wide = content_type
+        .and_then(charset_from_content_type)
+        .is_some_and(|encoding| encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE);
+    let source = if labelled_wide {
+        EncodingSource::HttpHeader
+    } else {
+        EncodingSource::Detected
+    };
+    let (encoding, text) = if mostly(0) && mostly(1) && mostly(2) && rarely(3) {
+        (UTF_8, decode_utf32(bytes, true))
+    } else if rarely(0) && mostly(1) && mostly(2) && mostly(3) {
+        (UTF_8, decode_utf32(bytes, false))
+    } else if mostly(0) && mostly(2) && rarely(1) && rarely(3) {
+        let (text, _) = encoding_rs::UTF_16BE.decode_without_bom_handling(bytes);
+        (encoding_rs::UTF_16BE, text.into_owned())
+    } else if mostly(1) && mostly(3) && rarely(0) && rarely(2) {
+        let (text, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(bytes);
+        (encoding_rs::UTF_16LE, text.into_owned())
+    } else {
+        return None;
+    };
+    Some(Decoded {
+        text,
+        encoding,
+        source,
+    })
+}
+
+/// UTF-32 in the given byte order; invalid code points and a trailing partial unit become U+FFFD.
+fn decode_utf32(bytes: &[u8], big_endian: bool) -> String {
+    let mut chunks = bytes.chunks_exact(4);
+    let mut text: String = chunks
+        .by_ref()
+        .map(|chunk| {
+            let unit = [chunk[0], chunk[1], chunk[2], chunk[3]];
+            let value = if big_endian {
+                u32::from_be_bytes(unit)
+            } else {
+                u32::from_le_bytes(unit)
+            };
+            char::from_u32(value).unwrap_or(char::REPLACEMENT_CHARACTER)
+        })
+        .collect();
+    if !chunks.remainder().is_empty() {
+        text.push(char::REPLACEMENT_CHARACTER);
+    }
+    text
 }
 
 fn detect(bytes: &[u8]) -> &'static Encoding {
@@ -272,6 +357,20 @@ mod tests {
         assert_eq!(decoded.text, "<p>Café — naïve “quotes”</p>");
         let latin1 = decode(b"<p>Caf\xe9</p>", Some("text/html; charset=ISO-8859-1"));
         assert_eq!(latin1.text, "<p>Café</p>");
+    }
+
+    #[test]
+    fn utf32_and_utf16_without_bom_are_recognised() {
+        let text = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss>Café 뉴스</rss>";
+        let utf16be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(&utf16be, None).text, text);
+        let utf16le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(&utf16le, Some("text/xml; charset=utf-16be")).text, text);
+        let utf32be: Vec<u8> = text.chars().flat_map(|c| u32::from(c).to_be_bytes()).collect();
+        assert_eq!(decode(&utf32be, None).text, text);
+        let mut utf32le = vec![0xFF, 0xFE, 0, 0];
+        utf32le.extend(text.chars().flat_map(|c| u32::from(c).to_le_bytes()));
+        assert_eq!(decode(&utf32le, None).text, text);
     }
 
     #[test]

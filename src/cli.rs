@@ -323,12 +323,13 @@ fn draw_progress(done: usize, total: usize, progress: &Progress) {
 }
 
 fn print_summary(reports: &[FeedReport]) {
-    let rows: Vec<[String; 7]> = reports
+    let rows: Vec<[String; 8]> = reports
         .iter()
         .map(|report| {
             let (result, detail) = match &report.outcome {
                 FeedOutcome::Updated => ("ok".to_string(), String::new()),
                 FeedOutcome::NotModified => ("not modified".to_string(), String::new()),
+                FeedOutcome::Empty { reason } => ("empty".to_string(), reason.clone()),
                 FeedOutcome::Failed { error, .. } => ("FAILED".to_string(), error.clone()),
             };
             let detail = if detail.is_empty() {
@@ -344,6 +345,7 @@ fn print_summary(reports: &[FeedReport]) {
                 report.feed.clone(),
                 result,
                 report.items.to_string(),
+                report.skipped.to_string(),
                 report.written.len().to_string(),
                 report.known.to_string(),
                 report.item_failures.len().to_string(),
@@ -352,7 +354,9 @@ fn print_summary(reports: &[FeedReport]) {
         })
         .collect();
     print_table(
-        &["feed", "result", "items", "written", "known", "failed", "error"],
+        &[
+            "feed", "result", "items", "skipped", "written", "known", "failed", "error",
+        ],
         &rows,
     );
     let written: usize = reports.iter().map(|report| report.written.len()).sum();

@@ -3,6 +3,7 @@
 mod cli;
 mod daemon;
 mod extraction;
+mod feeds;
 mod hostile;
 mod ops_articles;
 mod ops_dead;

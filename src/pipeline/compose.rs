@@ -76,9 +76,7 @@ pub(super) fn build_record(
     }
     let title = preferred_title(article.title.as_deref(), item.title.as_deref())
         .unwrap_or_else(|| extract::shorten(&article.text, 80));
-    let published = article
-        .published
-        .or_else(|| item.published.map(|at| at.fixed_offset()));
+    let published = article.published.or(item.published);
     let date = published.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
     let mut tags: Vec<String> = Vec::new();
     for tag in feed.tags.iter().chain(item.categories.iter()) {

@@ -7,6 +7,7 @@
 //! A failure anywhere is contained: a feed's failure is reported and scheduled for backoff; an item's
 //! failure is recorded so the item is retried on the next poll; nothing stored or written is touched.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,6 +52,9 @@ pub enum FeedOutcome {
     Updated,
     /// 304, or a body identical to the last one: nothing parsed.
     NotModified,
+    /// Fetched and parsed, but it yields nothing: no items, or every item skipped (issue 8: a visible state,
+    /// not `ok`). `reason` says which.
+    Empty { reason: String },
     /// The feed itself could not be fetched or parsed; `status` is the HTTP status when there was one.
     Failed { error: String, status: Option<u16> },
 }
@@ -61,6 +65,7 @@ impl FeedOutcome {
         match self {
             FeedOutcome::Updated => "ok",
             FeedOutcome::NotModified => "not-modified",
+            FeedOutcome::Empty { .. } => "empty",
             FeedOutcome::Failed { .. } => "failed",
         }
     }
@@ -73,6 +78,8 @@ pub struct FeedReport {
     pub url: Url,
     pub outcome: FeedOutcome,
     pub items: usize,
+    /// Items the feed had but that could not be read (no link or id, no text).
+    pub skipped: usize,
     /// Paths of the Markdown files written.
     pub written: Vec<PathBuf>,
     /// Items skipped because their article is already stored.
@@ -93,6 +100,7 @@ impl FeedReport {
             url: feed.url.clone(),
             outcome: FeedOutcome::Updated,
             items: 0,
+            skipped: 0,
             written: Vec::new(),
             known: 0,
             given_up: 0,
@@ -257,11 +265,16 @@ impl Pipeline {
                     match parsed {
                         Ok(parsed) => {
                             if parsed.skipped_items > 0 {
-                                warn!(feed = %feed.name, url = %feed.url, skipped = parsed.skipped_items, "feed items without a usable link were skipped");
+                                warn!(feed = %feed.name, url = %feed.url, skipped = parsed.skipped_items, error = parsed.skip_reason.unwrap_or_default(), "feed items that cannot be read were skipped");
                             }
                             if parsed.repaired {
-                                warn!(feed = %feed.name, url = %feed.url, "feed is not well-formed XML; read it after repair");
+                                warn!(feed = %feed.name, url = %feed.url, "feed is not well-formed XML; read it after recovery");
                             }
+                            if let Some(reason) = parsed.empty_reason() {
+                                warn!(feed = %feed.name, url = %feed.url, error = %reason, "feed yields no items");
+                                report.outcome = FeedOutcome::Empty { reason };
+                            }
+                            report.skipped = parsed.skipped_items;
                             state.body_hash = Some(body_hash);
                             state.skipped_items = u32::try_from(parsed.skipped_items).unwrap_or(u32::MAX);
                             report.items = parsed.items.len();
@@ -351,7 +364,11 @@ impl Pipeline {
             outcome => {
                 state.consecutive_failures = 0;
                 state.failing_since = None;
-                state.last_error = None;
+                // An empty feed keeps its reason where `status` shows errors.
+                state.last_error = match outcome {
+                    FeedOutcome::Empty { reason } => Some(reason.clone()),
+                    _ => None,
+                };
                 state.last_result = Some(outcome.as_str().into());
             }
         }
@@ -392,6 +409,15 @@ impl Pipeline {
             false => None,
         };
         let feed = Arc::new(feed.clone());
+        // Items whose links are one article (the same guid twice, tracking parameters): the first in the
+        // feed's order wins, so the result never depends on which task finishes first (issue 8).
+        let mut seen = HashSet::new();
+        let (items, duplicates): (Vec<FeedItem>, Vec<FeedItem>) = items
+            .into_iter()
+            .partition(|item| seen.insert(canonicalize(&item.link)));
+        if let Some(first) = duplicates.first() {
+            warn!(feed = %feed.name, url = %first.link, duplicates = duplicates.len(), "items repeating an earlier item's article were dropped; the first in the feed wins");
+        }
         let mut tasks = tokio::task::JoinSet::new();
         for item in items {
             let pipeline = self.clone();
@@ -450,7 +476,8 @@ impl Pipeline {
             return Ok(ItemResult::GivenUp);
         }
         let feed_article = feed_content_article(&item);
-        let (article, page_url) = if let Some(content) = content {
+        // An item identified only by an opaque id has no page to fetch: its own text is the article.
+        let (article, page_url) = if let Some(content) = content.filter(|_| item.has_web_link()) {
             match self
                 .fetch_page(content, &feed.name, &item_url, &item.link, options)
                 .await
