@@ -187,7 +187,12 @@ fn backoff_grows_with_failures_and_resets_after_success() {
         );
         previous_wait = wait;
     }
-    server.route("/feed", Route::ok(RSS, rss(&[])));
+    // A feed with no items is `empty`, not `ok` (issue 8): recover with a real item.
+    serve_story(&server, "/back", "Back online");
+    server.route(
+        "/feed",
+        Route::ok(RSS, rss(&[("Back online".into(), server.url("/back"))])),
+    );
     assert_eq!(workspace.run(&["once"]).status.code(), Some(0));
     let (failures, last_poll, next_poll, error) = feed_row(&workspace, "f");
     assert_eq!((failures, error), (0, None));
