@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use tidings::config::{self, Config, ConfigError};
 use tidings::extract::{self, Article};
 use tidings::fetch::{FetchOutcome, Fetcher};
@@ -79,6 +79,13 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff, generated from this command line) to stdout: `tidings man | man -l -`.
+    Man,
     /// Preview extraction for URLs or HTML files: fetch and extract only, no database, no files written.
     Extract {
         /// Base URL for HTML file inputs (relative links and images resolve against it).
@@ -152,6 +159,16 @@ pub fn main() -> anyhow::Result<ExitCode> {
             command: RulesCommand::Coverage { dir },
         } => {
             print!("{}", site_rules::measure(&dir));
+            EXIT_OK
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "tidings", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("writing the manual page")?;
             EXIT_OK
         }
         Command::Extract { url, format, inputs } => {

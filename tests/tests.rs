@@ -6,6 +6,7 @@ mod extraction;
 mod feeds;
 mod hostile;
 mod ops_articles;
+mod ops_cli;
 mod ops_dead;
 mod ops_status;
 mod pipeline;
