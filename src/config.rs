@@ -10,10 +10,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::filter::Filter;
 use crate::schedule::CronSchedule;
 
 /// The name a file is written under unless `[settings] filename` says otherwise.
@@ -85,6 +87,8 @@ pub struct FeedConfig {
     /// Item links and images of this feed may reach loopback, private and other internal addresses. Default
     /// `false`: only public addresses and the feed host's own (the SSRF guard in `fetch`).
     pub allow_private_addresses: bool,
+    /// `[settings]` keep/block patterns followed by this feed's own.
+    pub filter: Filter,
 }
 
 impl FeedConfig {
@@ -156,6 +160,10 @@ struct RawSettings {
     site_rules: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     allow_private_addresses: bool,
+    #[serde(default)]
+    keep: Vec<Spanned<String>>,
+    #[serde(default)]
+    block: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +185,10 @@ struct RawFeed {
     remove_selectors: Vec<Spanned<String>>,
     #[serde(default)]
     allow_private_addresses: bool,
+    #[serde(default)]
+    keep: Vec<Spanned<String>>,
+    #[serde(default)]
+    block: Vec<Spanned<String>>,
 }
 
 fn enabled_by_default() -> bool {
@@ -210,8 +222,12 @@ pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     };
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let shared_filter = Patterns {
+        keep: checked_patterns(&raw.settings.keep, &mut problems),
+        block: checked_patterns(&raw.settings.block, &mut problems),
+    };
     let settings = validate_settings(raw.settings, &base_dir, &mut problems);
-    let feeds = validate_feeds(raw.feeds, &mut problems);
+    let feeds = validate_feeds(raw.feeds, &shared_filter, &mut problems);
     match settings {
         Some(settings) if problems.found.is_empty() => Ok(Config {
             path: path.to_path_buf(),
@@ -335,7 +351,13 @@ fn default_user_agent() -> String {
     )
 }
 
-fn validate_feeds(raw: Vec<RawFeed>, problems: &mut Problems) -> Vec<FeedConfig> {
+/// Compiled `keep` and `block` lists of one table.
+struct Patterns {
+    keep: Vec<Regex>,
+    block: Vec<Regex>,
+}
+
+fn validate_feeds(raw: Vec<RawFeed>, shared: &Patterns, problems: &mut Problems) -> Vec<FeedConfig> {
     let mut first_use_of_name: HashMap<String, (usize, usize)> = HashMap::new();
     let mut feeds = Vec::with_capacity(raw.len());
     for feed in raw {
@@ -386,6 +408,8 @@ fn validate_feeds(raw: Vec<RawFeed>, problems: &mut Problems) -> Vec<FeedConfig>
             .iter()
             .map(|text| checked_selector(text, problems))
             .collect();
+        let keep = checked_patterns(&feed.keep, problems);
+        let block = checked_patterns(&feed.block, problems);
         let (Some(url), Some(schedule), Some(content_selector), Some(remove_selectors)) = (
             url,
             schedule.map_or(Some(None), |parsed| parsed.map(Some)),
@@ -406,6 +430,10 @@ fn validate_feeds(raw: Vec<RawFeed>, problems: &mut Problems) -> Vec<FeedConfig>
             content_selector,
             remove_selectors,
             allow_private_addresses: feed.allow_private_addresses,
+            filter: Filter::new(
+                shared.keep.iter().cloned().chain(keep).collect(),
+                shared.block.iter().cloned().chain(block).collect(),
+            ),
         });
     }
     feeds
@@ -415,6 +443,27 @@ fn checked_schedule(text: &Spanned<String>, problems: &mut Problems) -> Option<C
     CronSchedule::parse(text.get_ref())
         .map_err(|error| problems.add(text.span(), error.to_string()))
         .ok()
+}
+
+/// Compiles `keep`/`block` patterns, reporting each invalid one at its position.
+fn checked_patterns(patterns: &[Spanned<String>], problems: &mut Problems) -> Vec<Regex> {
+    patterns
+        .iter()
+        .filter_map(|pattern| {
+            RegexBuilder::new(pattern.get_ref())
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|error| {
+                    let reason = error.to_string();
+                    let reason = reason.lines().last().unwrap_or("invalid").trim();
+                    problems.add(
+                        pattern.span(),
+                        format!("invalid regular expression {:?}: {reason}", pattern.get_ref()),
+                    )
+                })
+                .ok()
+        })
+        .collect()
 }
 
 fn checked_selector(text: &Spanned<String>, problems: &mut Problems) -> Option<scraper::Selector> {

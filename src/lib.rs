@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod extract;
 pub mod feed_parse;
 pub mod fetch;
+pub mod filter;
 pub mod host_limits;
 pub mod output;
 pub mod pipeline;

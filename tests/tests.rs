@@ -8,6 +8,7 @@ mod hostile;
 mod ops_articles;
 mod ops_cli;
 mod ops_dead;
+mod ops_filters;
 mod ops_status;
 mod pipeline;
 mod site_rules;

@@ -33,6 +33,7 @@ use crate::config::{FeedConfig, Settings};
 use crate::extract::ExtractOptions;
 use crate::feed_parse::{self, FeedItem};
 use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetcher, Validators};
+use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
 use crate::output;
 use crate::record::{Origin, StoredArticle};
@@ -86,6 +87,8 @@ pub struct FeedReport {
     pub known: usize,
     /// Items skipped because they failed [`MAX_ITEM_ATTEMPTS`] polls in a row.
     pub given_up: usize,
+    /// Items a keep/block filter rejected.
+    pub filtered: usize,
     /// Items that could not be made into an article (retried next poll), with the reason.
     pub item_failures: Vec<(Url, String)>,
     pub next_poll: DateTime<Utc>,
@@ -104,6 +107,7 @@ impl FeedReport {
             written: Vec::new(),
             known: 0,
             given_up: 0,
+            filtered: 0,
             item_failures: Vec::new(),
             next_poll: Utc::now(),
             elapsed: Duration::ZERO,
@@ -436,6 +440,7 @@ impl Pipeline {
                 Ok(ItemResult::Written(path)) => report.written.push(path),
                 Ok(ItemResult::Known) => report.known += 1,
                 Ok(ItemResult::GivenUp) => report.given_up += 1,
+                Ok(ItemResult::Filtered) => report.filtered += 1,
                 Err(ItemError::Store(error)) => return Err(error.into()),
                 Err(ItemError::Refused(reason)) => {
                     self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
@@ -474,6 +479,25 @@ impl Pipeline {
         let url = item_url.clone();
         if self.on_store(move |store| store.item_attempts(&url)).await? >= MAX_ITEM_ATTEMPTS {
             return Ok(ItemResult::GivenUp);
+        }
+        // Filters: a rejected item is recorded and never fetched again; the feed's own text decides before
+        // the page fetch when it can (issue 12).
+        let feed_texts = if feed.filter.is_empty() {
+            Vec::new()
+        } else {
+            filter_texts(&item)
+        };
+        let feed_texts: Vec<&str> = feed_texts.iter().map(String::as_str).collect();
+        let mut verdict = Verdict::Keep;
+        if !feed.filter.is_empty() {
+            let url = item_url.clone();
+            if self.on_store(move |store| store.is_filtered(&url)).await? {
+                return Ok(ItemResult::Filtered);
+            }
+            verdict = feed.filter.judge(&feed_texts, None);
+            if let Verdict::Reject(reason) = verdict {
+                return self.reject(feed, &item_url, reason).await;
+            }
         }
         let feed_article = feed_content_article(&item);
         // An item identified only by an opaque id has no page to fetch: its own text is the article.
@@ -516,6 +540,11 @@ impl Pipeline {
         };
         let record = build_record(feed, &item, article.0, article.1, page_url)
             .ok_or_else(|| ItemError::Unusable("no article text could be extracted".into()))?;
+        if verdict == Verdict::NeedBody
+            && let Verdict::Reject(reason) = feed.filter.judge(&feed_texts, Some(&record.body))
+        {
+            return self.reject(feed, &item_url, reason).await;
+        }
 
         let pattern = self.settings.filename.clone();
         let aliases = vec![item_url];
@@ -534,6 +563,20 @@ impl Pipeline {
         self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
         info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
         Ok(ItemResult::Written(path))
+    }
+
+    /// Records that a filter rejected the item at `item_url`, so later polls skip it without a request.
+    async fn reject(
+        &self,
+        feed: &FeedConfig,
+        item_url: &Url,
+        reason: String,
+    ) -> Result<ItemResult, ItemError> {
+        info!(feed = %feed.name, url = %item_url, reason = %reason, "item filtered out");
+        let (name, url) = (feed.name.clone(), item_url.clone());
+        self.on_store(move |store| store.record_filtered(&name, &url, &reason))
+            .await?;
+        Ok(ItemResult::Filtered)
     }
 
     async fn is_known(&self, url: &Url) -> Result<bool, ItemError> {
@@ -606,6 +649,18 @@ enum ItemResult {
     Known,
     /// Failed [`MAX_ITEM_ATTEMPTS`] times already; skipped without a request.
     GivenUp,
+    /// Rejected by a keep/block filter (now or on an earlier poll).
+    Filtered,
+}
+
+/// What filters match before the page is fetched: the item's title, summary text and tags.
+fn filter_texts(item: &FeedItem) -> Vec<String> {
+    item.title
+        .iter()
+        .cloned()
+        .chain(item.summary_html.as_deref().map(feed_parse::clean_text))
+        .chain(item.categories.iter().cloned())
+        .collect()
 }
 
 enum ItemError {
