@@ -1,0 +1,280 @@
+//! Load benchmark (`cargo bench --bench load [-- --feeds 100,1000,10000 --items 3]`): N feeds × M items on
+//! a loopback web (one host per feed, 127.1.x.y, ~100 KB news pages with ETags), driving the real release
+//! binary at its shipped settings through four scenarios per N:
+//!
+//! - cold `once` (every item new: fetch, extract, store, write),
+//! - all-304 `once` (nothing changed: one conditional GET per feed),
+//! - `once --feed ONE` with all N feeds configured and N × M articles stored,
+//! - `run` on a short schedule where every poll is a 304, sampled over a window.
+//!
+//! Printed per scenario: wall time, CPU time (user + system, from `wait4`), peak RSS, articles/s and
+//! CPU-ms per article; for the daemon, CPU as a share of one core, RSS range and CPU per 304 poll.
+//! All traffic stays on loopback. Options: `--feeds LIST`, `--items M`, `--schedule-secs S` (daemon
+//! schedule, default 30), `--window-secs W` (daemon measuring window, default 2 × S), `--timeout-secs T`
+//! (per `once`, default 1200), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave
+//! the work folders), `--binary PATH` (another build, e.g. a
+//! copy of an older one, to compare).
+
+mod child;
+mod site;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use child::Usage;
+use site::Site;
+
+struct Options {
+    feeds: Vec<usize>,
+    items: usize,
+    schedule_secs: u64,
+    window_secs: Option<u64>,
+    timeout: Duration,
+    settings: Vec<String>,
+    keep: bool,
+    binary: PathBuf,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        feeds: vec![100, 1_000, 10_000],
+        items: 3,
+        schedule_secs: 30,
+        window_secs: None,
+        timeout: Duration::from_secs(1200),
+        settings: Vec::new(),
+        keep: false,
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_tidings")),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} needs a value"));
+        match arg.as_str() {
+            "--feeds" => {
+                options.feeds = value("--feeds")
+                    .split(',')
+                    .map(|n| n.trim().replace('_', "").parse().expect("--feeds: numbers"))
+                    .collect();
+            }
+            "--items" => options.items = value("--items").parse().expect("--items: a number"),
+            "--schedule-secs" => options.schedule_secs = value("--schedule-secs").parse().expect("seconds"),
+            "--window-secs" => options.window_secs = Some(value("--window-secs").parse().expect("seconds")),
+            "--timeout-secs" => {
+                options.timeout = Duration::from_secs(value("--timeout-secs").parse().expect("seconds"))
+            }
+            "--set" => options.settings.push(value("--set")),
+            "--keep" => options.keep = true,
+            "--binary" => options.binary = PathBuf::from(value("--binary")),
+            // cargo bench passes --bench; a filter word would follow it. Neither means anything here.
+            _ => {}
+        }
+    }
+    options
+}
+
+fn main() {
+    let options = options();
+    raise_descriptor_limit();
+    let binary = options.binary.clone();
+    println!(
+        "load bench: binary {}, {} items per feed, daemon schedule {} s; extra settings: {:?}",
+        binary.display(),
+        options.items,
+        options.schedule_secs,
+        options.settings
+    );
+    for &feeds in &options.feeds {
+        run_size(&binary, &options, feeds);
+    }
+}
+
+/// Each feed is a host and each host a listening socket here plus connections in the child: use the
+/// hard limit, as the systemd unit's `LimitNOFILE=` does for the service.
+fn raise_descriptor_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid pointer to a local rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) } == 0 {
+        limit.rlim_cur = limit.rlim_max;
+        // SAFETY: valid pointer to a local rlimit.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raw const limit) };
+    }
+}
+
+fn run_size(binary: &Path, options: &Options, feeds: usize) {
+    let dir = tempfile::Builder::new()
+        .prefix("tidings-load-")
+        .tempdir()
+        .expect("work folder");
+    let site = Site::start(feeds, options.items);
+    let config = dir.path().join("feeds.toml");
+    std::fs::write(&config, config_text(&site, options)).expect("write feeds.toml");
+    let expected = feeds * options.items;
+    println!(
+        "\n== {feeds} feeds × {} items ({expected} articles), work folder {}",
+        options.items,
+        dir.path().display()
+    );
+    println!(
+        "{:<34} {:>8} {:>8} {:>10} {:>9} {:>9} {:>11}  exit",
+        "scenario", "wall s", "CPU s", "peak MB", "articles", "art/s", "CPU-ms/art"
+    );
+
+    let articles = dir.path().join("articles");
+    let before = site.counters.snapshot();
+    let cold = child::run(
+        binary,
+        &config,
+        &["once"],
+        &dir.path().join("cold.log"),
+        options.timeout,
+    );
+    let written = count_files(&articles);
+    print_row("cold once", &cold, Some(written));
+    let after = site.counters.snapshot();
+    if after[2] > before[2] {
+        println!(
+            "   (pages served: {}, average {:.1} KB)",
+            after[2] - before[2],
+            (after[3] - before[3]) as f64 / (after[2] - before[2]) as f64 / 1024.0
+        );
+    }
+
+    let before = site.counters.snapshot();
+    let unchanged = child::run(
+        binary,
+        &config,
+        &["once"],
+        &dir.path().join("304.log"),
+        options.timeout,
+    );
+    print_row("all-304 once", &unchanged, None);
+    let after = site.counters.snapshot();
+    println!(
+        "   (feed requests: {} answered 304, {} full; pages {})",
+        after[1] - before[1],
+        after[0] - before[0],
+        after[2] - before[2]
+    );
+
+    let one = child::run(
+        binary,
+        &config,
+        &["once", "--feed", "feed-00000"],
+        &dir.path().join("one.log"),
+        options.timeout,
+    );
+    print_row(&format!("once --feed ONE ({feeds} configured)"), &one, None);
+
+    daemon(
+        binary,
+        &config,
+        &site,
+        options,
+        feeds,
+        &dir.path().join("daemon.log"),
+    );
+    if options.keep {
+        let kept = dir.keep();
+        println!("   (kept {})", kept.display());
+    }
+}
+
+fn config_text(site: &Site, options: &Options) -> String {
+    let mut text = format!(
+        "[settings]\ndatabase = \"tidings.db\"\noutput_dir = \"articles\"\nschedule = \"*/{} * * * * *\"\n",
+        options.schedule_secs
+    );
+    for line in &options.settings {
+        text.push_str(line);
+        text.push('\n');
+    }
+    for (index, url) in site.feed_urls.iter().enumerate() {
+        let _ = write!(text, "\n[[feeds]]\nname = \"feed-{index:05}\"\nurl = \"{url}\"\n");
+    }
+    text
+}
+
+/// The daemon over an all-304 web: one schedule period to settle, then a measured window.
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by `child::reap` with wait4, which also reads its rusage"
+)]
+fn daemon(binary: &Path, config: &Path, site: &Site, options: &Options, feeds: usize, log: &Path) {
+    let period = Duration::from_secs(options.schedule_secs);
+    let window = Duration::from_secs(options.window_secs.unwrap_or(2 * options.schedule_secs));
+    let started = Instant::now();
+    let running = child::spawn(binary, config, &["run"], log);
+    std::thread::sleep(period);
+    let cpu_before = child::cpu_so_far(&running);
+    let requests_before = site.counters.snapshot();
+    let (mut low, mut high) = (f64::MAX, 0.0_f64);
+    let window_start = Instant::now();
+    while window_start.elapsed() < window {
+        std::thread::sleep(Duration::from_millis(500));
+        let rss = child::rss_now_mb(&running);
+        if rss > 0.0 {
+            low = low.min(rss);
+            high = high.max(rss);
+        }
+    }
+    let cpu = child::cpu_so_far(&running).saturating_sub(cpu_before);
+    let elapsed = window_start.elapsed();
+    let requests = site.counters.snapshot();
+    let not_modified = requests[1] - requests_before[1];
+    let full = requests[0] - requests_before[0];
+    child::signal(&running, libc::SIGTERM);
+    let total = child::reap(&running, true, started).expect("daemon exit status");
+    let share = cpu.as_secs_f64() / elapsed.as_secs_f64() * 100.0;
+    let per_poll_us = cpu.as_secs_f64() * 1e6 / not_modified.max(1) as f64;
+    println!(
+        "daemon, {}s schedule, {:.0}s window: CPU {:.1}% of a core, RSS {:.0}–{:.0} MB (peak {:.0} MB over {:.0} s), \
+         {not_modified} polls answered 304 + {full} full, {per_poll_us:.0} µs CPU per 304 poll \
+         ({:.2} CPU-s per cycle of {feeds} feeds), exit {:?}",
+        options.schedule_secs,
+        elapsed.as_secs_f64(),
+        share,
+        if high > 0.0 { low } else { 0.0 },
+        high,
+        total.peak_rss_mb,
+        total.wall.as_secs_f64(),
+        per_poll_us * feeds as f64 / 1e6,
+        total.exit_code,
+    );
+}
+
+fn print_row(name: &str, usage: &Usage, articles: Option<usize>) {
+    let (count, rate, per_article) = match articles {
+        Some(articles) => (
+            articles.to_string(),
+            format!("{:.0}", articles as f64 / usage.wall.as_secs_f64()),
+            format!("{:.2}", usage.cpu.as_secs_f64() * 1000.0 / articles.max(1) as f64),
+        ),
+        None => ("-".into(), "-".into(), "-".into()),
+    };
+    let exit = if usage.timed_out {
+        "TIMED OUT".to_string()
+    } else {
+        usage
+            .exit_code
+            .map_or_else(|| "signal".to_string(), |code| code.to_string())
+    };
+    println!(
+        "{name:<34} {:>8.1} {:>8.2} {:>10.0} {count:>9} {rate:>9} {per_article:>11}  {exit}",
+        usage.wall.as_secs_f64(),
+        usage.cpu.as_secs_f64(),
+        usage.peak_rss_mb
+    );
+}
+
+fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "md"))
+            .count()
+    })
+}
