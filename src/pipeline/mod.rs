@@ -658,7 +658,12 @@ fn filter_texts(item: &FeedItem) -> Vec<String> {
     item.title
         .iter()
         .cloned()
-        .chain(item.summary_html.as_deref().map(feed_parse::clean_text))
+        .chain(item.summary_html.as_deref().map(|html| {
+            scraper::Html::parse_fragment(html)
+                .root_element()
+                .text()
+                .collect::<String>()
+        }))
         .chain(item.categories.iter().cloned())
         .collect()
 }
