@@ -16,6 +16,7 @@ use toml::Spanned;
 use url::Url;
 
 use crate::filter::Filter;
+use crate::output::{self, Preset};
 use crate::schedule::CronSchedule;
 
 /// The name a file is written under unless `[settings] filename` says otherwise.
@@ -51,7 +52,7 @@ pub struct Settings {
     pub timeout: Duration,
     /// Largest random delay added to each feed's due time so feeds on one schedule spread out; default 5 s.
     pub jitter: Duration,
-    /// Output file name pattern with `{date}`, `{slug}` and `{feed}`; default `{date}-{slug}.md`.
+    /// Output file name template (see [`output::file_name`]), may hold folders; default `{date}-{slug}.md`.
     pub filename: String,
     /// A feed failing without a break for this long is `dead`: shown so, polled at a slow rate, warned about
     /// once a day; default 7 days.
@@ -61,6 +62,8 @@ pub struct Settings {
     /// Let every feed's content links reach internal addresses (see [`FeedConfig::allow_private_addresses`]);
     /// default `false`.
     pub allow_private_addresses: bool,
+    /// Which site builder's front matter and escaping the files get; default `seed`.
+    pub preset: Preset,
 }
 
 /// One `[[feeds]]` entry.
@@ -164,6 +167,7 @@ struct RawSettings {
     keep: Vec<Spanned<String>>,
     #[serde(default)]
     block: Vec<Spanned<String>>,
+    preset: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -279,22 +283,19 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         Some(text) => checked_schedule(&text, problems),
         None => CronSchedule::parse("*/15 * * * *").ok(),
     };
+    let preset = match raw.preset {
+        Some(word) => word
+            .get_ref()
+            .parse::<Preset>()
+            .map_err(|message| problems.add(word.span(), message))
+            .ok(),
+        None => Some(Preset::default()),
+    };
     let filename = match raw.filename {
-        Some(pattern) if !pattern.get_ref().contains("{slug}") => {
-            problems.add(
-                pattern.span(),
-                "filename must contain {slug} so that every article gets its own file".into(),
-            );
-            None
-        }
-        Some(pattern) if pattern.get_ref().contains('/') || pattern.get_ref().contains('\\') => {
-            problems.add(
-                pattern.span(),
-                "filename must not contain a path separator".into(),
-            );
-            None
-        }
-        Some(pattern) => Some(pattern.into_inner()),
+        Some(pattern) => output::check_template(pattern.get_ref(), preset.unwrap_or_default())
+            .map_err(|message| problems.add(pattern.span(), message))
+            .ok()
+            .map(|()| pattern.into_inner()),
         None => Some(DEFAULT_FILENAME_PATTERN.to_string()),
     };
     // Every check runs before any `?`, so one pass reports all problems.
@@ -341,6 +342,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
             .map(|folder| base_dir.join(folder.into_inner()))
             .collect(),
         allow_private_addresses: raw.allow_private_addresses,
+        preset: preset?,
     })
 }
 

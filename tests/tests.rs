@@ -10,6 +10,7 @@ mod ops_cli;
 mod ops_dead;
 mod ops_filters;
 mod ops_status;
+mod output;
 mod pipeline;
 mod site_rules;
 mod support;

@@ -596,8 +596,12 @@ impl Pipeline {
     async fn write_file(&self, stored: &StoredArticle) -> Result<PathBuf, String> {
         let dir = self.settings.output_dir.clone();
         let name = stored.file_name.clone();
-        let contents = output::render(&stored.record);
-        tokio::task::spawn_blocking(move || output::write_atomically(&dir, &name, &contents))
+        let contents = output::render(
+            self.settings.preset,
+            &output::Page::of(&stored.record),
+            output::is_mdx(&name),
+        );
+        tokio::task::spawn_blocking(move || output::write_atomically(&dir, &name, contents.as_bytes()))
             .await
             .map_err(|error| error.to_string())?
             .map_err(|error| error.to_string())
@@ -619,6 +623,7 @@ impl Pipeline {
     /// rename, or someone deleted it), and removes temporary files a killed process left. Returns the count.
     pub async fn restore_missing_files(&self) -> Result<usize, PipelineError> {
         let dir = self.settings.output_dir.clone();
+        let preset = self.settings.preset;
         let restored = self.on_store(move |store| {
             output::remove_stale_temp_files(&dir);
             let mut restored = 0;
@@ -626,7 +631,12 @@ impl Pipeline {
                 if article.record.body.is_empty() || dir.join(&article.file_name).exists() {
                     continue;
                 }
-                match output::write_atomically(&dir, &article.file_name, &output::render(&article.record)) {
+                let contents = output::render(
+                    preset,
+                    &output::Page::of(&article.record),
+                    output::is_mdx(&article.file_name),
+                );
+                match output::write_atomically(&dir, &article.file_name, contents.as_bytes()) {
                     Ok(_) => restored += 1,
                     Err(error) => warn!(url = %article.record.canonical_url, error = %error, "cannot restore article file"),
                 }
