@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate};
 use tidings::output::{self, Page, Preset};
 use tidings::record::{ArticleRecord, Origin};
-use tidings::store::Store;
+use tidings::store;
 use url::Url;
 
 use crate::support::workspace::front_matter;
@@ -44,16 +44,18 @@ pub fn hostile_article(url: &str) -> ArticleRecord {
 }
 
 fn golden_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/output").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/output")
+        .join(name)
 }
 
 #[test]
 fn every_preset_matches_its_golden_file_and_reads_back_strictly() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("t.db")).expect("store");
+    let store = store::open(&dir.path().join("t.db")).expect("store");
     let article = hostile_article("https://news.example/2025/09/27/hostile");
     store
-        .insert_article(&article, &[], |_| "golden.md".into())
+        .insert_article(&article, &[], &|_| "golden.md".into())
         .expect("insert")
         .expect("stored");
     let stored = store.articles().expect("articles").remove(0).record;
@@ -75,7 +77,8 @@ fn every_preset_matches_its_golden_file_and_reads_back_strictly() {
         if update {
             std::fs::write(&path, &rendered).expect("write golden");
         }
-        let golden = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        let golden =
+            std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
         assert_eq!(rendered, golden, "{name} differs from its golden file");
 
         let (yaml, body) = front_matter(&rendered);
@@ -86,13 +89,19 @@ fn every_preset_matches_its_golden_file_and_reads_back_strictly() {
             Preset::Hugo => &yaml["params"]["source"],
             _ => &yaml["source"],
         };
-        assert_eq!(source, "https://news.example/2025/09/27/hostile", "{name}: source");
+        assert_eq!(
+            source, "https://news.example/2025/09/27/hostile",
+            "{name}: source"
+        );
         let date = match preset {
             Preset::Seed => "2025-09-27",
             _ => "2025-09-27T18:30:00+09:00",
         };
         assert_eq!(yaml["date"], date, "{name}: date");
-        assert!(!rendered.contains('\u{feff}') && !rendered.contains('\u{ffff}'), "{name}: cleaned");
+        assert!(
+            !rendered.contains('\u{feff}') && !rendered.contains('\u{ffff}'),
+            "{name}: cleaned"
+        );
     }
 }
 
@@ -104,7 +113,10 @@ fn preset_specific_keys() {
     let hugo = keys(Preset::Hugo);
     assert_eq!(hugo["draft"], false);
     assert_eq!(hugo["categories"], serde_json::json!(["General: AI"]));
-    assert_eq!(hugo["images"], serde_json::json!(["https://cdn.example/cover.jpg?w=800&h=400"]));
+    assert_eq!(
+        hugo["images"],
+        serde_json::json!(["https://cdn.example/cover.jpg?w=800&h=400"])
+    );
     let jekyll = keys(Preset::Jekyll);
     assert_eq!(jekyll["layout"], "post");
     assert_eq!(jekyll["categories"], serde_json::json!(["General: AI"]));
@@ -113,6 +125,39 @@ fn preset_specific_keys() {
         assert_eq!(starter["author"]["name"], "Kim \"Ji-woo\" 김지우", "{preset}");
         assert_eq!(starter["author"]["picture"], "", "{preset}");
         assert_eq!(starter["ogImage"]["url"], starter["coverImage"], "{preset}");
-        assert!(starter["excerpt"].as_str().is_some_and(|excerpt| excerpt.ends_with("not a document end")));
+        assert!(
+            starter["excerpt"]
+                .as_str()
+                .is_some_and(|excerpt| excerpt.ends_with("not a document end"))
+        );
     }
+}
+
+#[test]
+fn preset_and_filename_are_checked_in_the_config() {
+    let parse = |settings: &str| {
+        tidings::config::parse(
+            &format!("[settings]\n{settings}\n"),
+            std::path::Path::new("feeds.toml"),
+        )
+        .map(|config| (config.settings.preset, config.settings.filename))
+        .map_err(|error| error.to_string())
+    };
+    assert_eq!(
+        parse("preset = \"hugo\"\nfilename = \"{feed}/{slug}/index.md\""),
+        Ok((Preset::Hugo, "{feed}/{slug}/index.md".into()))
+    );
+    assert_eq!(parse(""), Ok((Preset::Seed, "{date}-{slug}.md".into())));
+    let error = parse("preset = \"gatsby\"").expect_err("unknown preset");
+    assert!(
+        error.starts_with("feeds.toml:2:10: unknown preset \"gatsby\""),
+        "{error}"
+    );
+    let error = parse("preset = \"jekyll\"\nfilename = \"{slug}.md\"").expect_err("jekyll name");
+    assert!(
+        error.starts_with("feeds.toml:3:12: preset jekyll needs"),
+        "{error}"
+    );
+    let error = parse("filename = \"../{slug}.md\"").expect_err("escape");
+    assert!(error.contains("files stay inside output_dir"), "{error}");
 }

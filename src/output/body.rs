@@ -124,7 +124,10 @@ pub fn escape_mdx(body: &str) -> String {
 
 fn escape_mdx_line(line: &str, out: &mut String) {
     for word in ["import", "export"] {
-        if line.strip_prefix(word).is_some_and(|rest| rest.starts_with([' ', '\t'])) {
+        if line
+            .strip_prefix(word)
+            .is_some_and(|rest| rest.starts_with([' ', '\t']))
+        {
             // `&#105;` is `i`, `&#101;` is `e`: the line no longer starts an ES module statement.
             out.push_str(if word == "import" { "&#105;" } else { "&#101;" });
             return escape_mdx_text(&line[1..], out);

@@ -113,7 +113,10 @@ pub fn check_template(pattern: &str, preset: Preset) -> Result<(), String> {
     if pattern.contains(['\\', '\0']) || pattern.starts_with('/') {
         return Err("filename must be a relative path with / between folders".into());
     }
-    if pattern.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
+    if pattern
+        .split('/')
+        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+    {
         return Err("filename folders must not be empty, . or .. (files stay inside output_dir)".into());
     }
     let last = pattern.rsplit('/').next().unwrap_or(pattern);
@@ -121,7 +124,10 @@ pub fn check_template(pattern: &str, preset: Preset) -> Result<(), String> {
         return Err("filename must not start with a dot (site builders skip hidden files)".into());
     }
     if preset == Preset::Jekyll && !last.starts_with("{date}-") {
-        return Err("preset jekyll needs file names starting with {date}- (Jekyll's _posts/YYYY-MM-DD-title.md)".into());
+        return Err(
+            "preset jekyll needs file names starting with {date}- (Jekyll's _posts/YYYY-MM-DD-title.md)"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -129,8 +135,16 @@ pub fn check_template(pattern: &str, preset: Preset) -> Result<(), String> {
 /// The relative path of an article's file from a checked `filename` template; `attempt` > 1 adds `-2`, `-3` …
 /// to the slug (or the hash when there is no slug) to make a colliding name unique.
 pub fn file_name(pattern: &str, record: &ArticleRecord, attempt: u32) -> String {
-    let suffix = if attempt > 1 { format!("-{attempt}") } else { String::new() };
-    let unique_key = if pattern.contains("{slug}") { "{slug}" } else { "{hash}" };
+    let suffix = if attempt > 1 {
+        format!("-{attempt}")
+    } else {
+        String::new()
+    };
+    let unique_key = if pattern.contains("{slug}") {
+        "{slug}"
+    } else {
+        "{hash}"
+    };
     let value = |key: &str| match key {
         "{date}" => record.date.format("%Y-%m-%d").to_string(),
         "{slug}" => slugify(&record.title),
@@ -220,7 +234,10 @@ mod tests {
             file_name("{feed}/{year}/{month}/{slug}.md", &article, 1),
             "news/2025/09/hello-world.md"
         );
-        assert_eq!(file_name("{slug}/index.md", &article, 2), "hello-world-2/index.md");
+        assert_eq!(
+            file_name("{slug}/index.md", &article, 2),
+            "hello-world-2/index.md"
+        );
         assert_eq!(
             file_name("{category}/{hash}.mdx", &article, 2),
             "uncategorized/95bbca1f9b4bae7d-2.mdx"

@@ -23,7 +23,10 @@ pub fn resolve(output_dir: &Path, name: &str) -> Result<PathBuf, OutputError> {
     }
     let target = output_dir.join(name);
     // The deepest folder on the way that exists already decides where the rest would be created.
-    let existing = target.ancestors().skip(1).find_map(|folder| folder.canonicalize().ok());
+    let existing = target
+        .ancestors()
+        .skip(1)
+        .find_map(|folder| folder.canonicalize().ok());
     if let (Some(existing), Ok(root)) = (existing, output_dir.canonicalize())
         && !existing.starts_with(&root)
     {
@@ -146,14 +149,20 @@ mod tests {
         let outside = tempfile::tempdir().expect("outside");
         for name in ["../x.md", "/etc/x.md", "a/../../x.md", "a//b.md", ""] {
             assert!(
-                matches!(write_atomically(root.path(), name, b"x"), Err(OutputError::Outside { .. })),
+                matches!(
+                    write_atomically(root.path(), name, b"x"),
+                    Err(OutputError::Outside { .. })
+                ),
                 "{name:?}"
             );
         }
         std::os::unix::fs::symlink(outside.path(), root.path().join("link")).expect("symlink");
         for name in ["link/x.md", "link/deeper/x.md"] {
             assert!(
-                matches!(write_atomically(root.path(), name, b"x"), Err(OutputError::Outside { .. })),
+                matches!(
+                    write_atomically(root.path(), name, b"x"),
+                    Err(OutputError::Outside { .. })
+                ),
                 "{name}"
             );
         }

@@ -86,11 +86,7 @@ pub(super) trait Shape: Sync {
 
     /// The body with template syntax escaped; `mdx` when the file is `.mdx`. Plain Markdown by default.
     fn escape_body(&self, body: &str, mdx: bool) -> String {
-        if mdx {
-            escape_mdx(body)
-        } else {
-            body.to_string()
-        }
+        if mdx { escape_mdx(body) } else { body.to_string() }
     }
 }
 
