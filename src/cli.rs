@@ -12,12 +12,15 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use tidings::config::{self, Config, ConfigError};
-use tidings::extract::{self, Article};
-use tidings::fetch::{FetchOutcome, Fetcher};
+use tidings::extract::{Article, ExtractOptions};
+use tidings::fetch::{ContentFetcher, Fetcher};
 use tidings::host_limits::HostLimits;
-use tidings::pipeline::{FeedOutcome, FeedReport, Pipeline, Progress};
+use tidings::pipeline::{
+    ArticlePage, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, Progress, extract_file,
+};
 use tidings::store;
 use tidings::{charset, daemon, site_rules};
+use tokio::sync::Semaphore;
 
 use crate::admin;
 use url::Url;
@@ -93,6 +96,9 @@ enum Command {
         url: Option<Url>,
         #[arg(long, value_enum, default_value_t = Format::Markdown)]
         format: Format,
+        /// Also print the site rule file that applied, each directive that did, and the pages read.
+        #[arg(long)]
+        explain: bool,
         /// URLs (http/https) or paths of HTML files.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<String>,
@@ -106,6 +112,13 @@ enum RulesCommand {
     Coverage {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+    },
+    /// Fetch each test_url of the config's rule files and check the article contains its test_contains
+    /// texts (exit 0 all pass, 1 some failed).
+    Test {
+        /// Only these rule files (name without .txt, such as example.com).
+        #[arg(value_name = "FILE")]
+        files: Vec<String>,
     },
 }
 
@@ -171,9 +184,21 @@ pub fn main() -> anyhow::Result<ExitCode> {
                 .context("writing the manual page")?;
             EXIT_OK
         }
-        Command::Extract { url, format, inputs } => {
-            runtime.block_on(extract_command(url, format, &inputs))?
-        }
+        Command::Rules {
+            command: RulesCommand::Test { files },
+        } => match load_config(&cli.config) {
+            Ok(config) => runtime.block_on(rules_test(&config, &files))?,
+            Err(code) => code,
+        },
+        Command::Extract {
+            url,
+            format,
+            explain,
+            inputs,
+        } => match preview_rules(&cli.config) {
+            Ok(rules) => runtime.block_on(extract_command(rules, url, format, explain, &inputs))?,
+            Err(code) => code,
+        },
     };
     Ok(ExitCode::from(code))
 }
@@ -416,16 +441,73 @@ pub fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
     }
 }
 
-async fn extract_command(base: Option<Url>, format: Format, inputs: &[String]) -> anyhow::Result<u8> {
-    let fetcher = Fetcher::new(
-        &format!("tidings/{} (+preview)", env!("CARGO_PKG_VERSION")),
-        Duration::from_secs(30),
-        HostLimits::new(2, Duration::ZERO),
-    )?;
+/// The site rules `extract` applies: the config's (from `--config`, or ./feeds.toml when present), else none.
+fn preview_rules(path: &Path) -> Result<site_rules::RuleBook, u8> {
+    if path == Path::new("feeds.toml") && !path.exists() {
+        return Ok(site_rules::RuleBook::default());
+    }
+    let config = load_config(path)?;
+    let (book, problems) = site_rules::RuleBook::load(&config.settings.site_rules);
+    problems
+        .iter()
+        .filter(|problem| problem.severity == site_rules::Severity::Error)
+        .for_each(|problem| eprintln!("{problem}"));
+    Ok(book)
+}
+
+/// What previews read pages with: the site rules, and the admin's own trust (a URL typed on the command line
+/// may be on an internal address, unlike links found in feeds).
+struct Preview {
+    reader: PageReader,
+    content: ContentFetcher,
+}
+
+impl Preview {
+    async fn new(rules: site_rules::RuleBook) -> anyhow::Result<Self> {
+        let fetcher = Fetcher::new(
+            &format!("tidings/{} (+preview)", env!("CARGO_PKG_VERSION")),
+            Duration::from_secs(30),
+            HostLimits::new(2, Duration::ZERO),
+        )?;
+        let any_url = Url::parse("http://localhost/")?;
+        Ok(Self {
+            content: fetcher.for_content_of(&any_url, true).await?,
+            reader: PageReader::new(
+                Arc::new(Semaphore::new(2)),
+                Arc::new(Semaphore::new(1)),
+                Arc::new(rules),
+            ),
+        })
+    }
+
+    async fn read(&self, url: &Url) -> Result<ArticlePage, PageFailure> {
+        let options = Arc::new(ExtractOptions::default());
+        self.reader.read(&self.content, url, &options, |_| ()).await
+    }
+}
+
+async fn extract_command(
+    rules: site_rules::RuleBook,
+    base: Option<Url>,
+    format: Format,
+    explain: bool,
+    inputs: &[String],
+) -> anyhow::Result<u8> {
+    let preview = Preview::new(rules).await?;
     let mut any_failed = false;
     for input in inputs {
-        match load_input(&fetcher, base.as_ref(), input).await {
-            Ok((url, article)) => print_article(format, input, &url, &article, inputs.len() > 1),
+        match load_input(&preview, base.as_ref(), input).await {
+            Ok(page) => {
+                let explanation = explain.then(|| explanation(&page));
+                print_article(
+                    format,
+                    input,
+                    &page.final_url,
+                    &page.article,
+                    explanation.as_deref(),
+                    inputs.len() > 1,
+                );
+            }
             Err(error) => {
                 any_failed = true;
                 eprintln!("{input}: {error}");
@@ -435,32 +517,114 @@ async fn extract_command(base: Option<Url>, format: Format, inputs: &[String]) -
     Ok(if any_failed { EXIT_FEED_FAILED } else { EXIT_OK })
 }
 
-async fn load_input(fetcher: &Fetcher, base: Option<&Url>, input: &str) -> anyhow::Result<(Url, Article)> {
-    let (bytes, content_type, url) = match Url::parse(input) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => match fetcher.get(&url, None).await? {
-            FetchOutcome::Fetched(response) => (response.body, response.content_type, response.final_url),
-            FetchOutcome::NotModified { .. } => anyhow::bail!("unexpected 304"),
-        },
-        _ => {
-            let path = Path::new(input);
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let url = match base {
-                Some(base) => base.clone(),
-                None => Url::from_file_path(std::fs::canonicalize(path)?)
-                    .map_err(|()| anyhow::anyhow!("cannot make a file URL of {}", path.display()))?,
-            };
-            (bytes, None, url)
-        }
-    };
-    let decoded = charset::decode(&bytes, content_type.as_deref());
-    let article = extract::extract(&decoded.text, &url, &Default::default());
-    Ok((url, article))
+/// The `--explain` lines: the rule file (or that none applied), its directives that did, the pages read.
+fn explanation(page: &ArticlePage) -> Vec<String> {
+    let mut lines = Vec::new();
+    if page.rules.is_none() {
+        let host = page.final_url.host_str().unwrap_or("-");
+        lines.push(format!("rules: none for {host}; generic extraction"));
+    }
+    lines.extend(page.explain.iter().cloned());
+    if page.native_ad {
+        lines.push("native ad: yes".into());
+    }
+    if page.pages.len() > 1 {
+        let pages: Vec<&str> = page.pages.iter().map(Url::as_str).collect();
+        lines.push(format!("pages: {}", pages.join(" ")));
+    }
+    lines
 }
 
-fn print_article(format: Format, input: &str, url: &Url, article: &Article, many: bool) {
+async fn load_input(preview: &Preview, base: Option<&Url>, input: &str) -> anyhow::Result<ArticlePage> {
+    if let Ok(url) = Url::parse(input)
+        && matches!(url.scheme(), "http" | "https")
+    {
+        return preview
+            .read(&url)
+            .await
+            .map_err(|failure| anyhow::anyhow!("{failure}"));
+    }
+    let reader = &preview.reader;
+    let path = Path::new(input);
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let url = match base {
+        Some(base) => base.clone(),
+        None => Url::from_file_path(std::fs::canonicalize(path)?)
+            .map_err(|()| anyhow::anyhow!("cannot make a file URL of {}", path.display()))?,
+    };
+    let decoded = charset::decode(&bytes, None);
+    let (article, explain) = extract_file(reader.rules(), &decoded.text, &url, &ExtractOptions::default());
+    Ok(ArticlePage {
+        article,
+        pages: vec![url.clone()],
+        rules: reader.rules().for_url(&url).map(|rules| rules.path.clone()),
+        final_url: url,
+        explain,
+        native_ad: false,
+    })
+}
+
+/// `tidings rules test`: each test_url read under its rules, each test_contains looked for in the article.
+async fn rules_test(config: &Config, only: &[String]) -> anyhow::Result<u8> {
+    let (book, _) = site_rules::RuleBook::load(&config.settings.site_rules);
+    let preview = Preview::new(book).await?;
+    let (mut passed, mut failed) = (0, 0);
+    for rules in preview.reader.rules().all() {
+        let name = rules
+            .path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned());
+        if !only.is_empty() && !name.as_ref().is_some_and(|name| only.contains(name)) {
+            continue;
+        }
+        for test in &rules.tests {
+            let file = rules.path.display();
+            let outcome = match Url::parse(&test.url) {
+                Ok(url) => preview.read(&url).await.map_err(|failure| failure.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            let missing: Vec<&String> = match &outcome {
+                Ok(page) => test
+                    .contains
+                    .iter()
+                    .filter(|text| {
+                        !page.article.markdown.contains(text.as_str())
+                            && !page.article.text.contains(text.as_str())
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            match outcome {
+                Err(error) => {
+                    failed += 1;
+                    println!("FAIL {file}: {}: {error}", test.url);
+                }
+                Ok(_) if !missing.is_empty() => {
+                    failed += 1;
+                    println!("FAIL {file}: {}: missing {missing:?}", test.url);
+                }
+                Ok(_) => {
+                    passed += 1;
+                    println!("ok   {file}: {}", test.url);
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed > 0 { EXIT_FEED_FAILED } else { EXIT_OK })
+}
+
+fn print_article(
+    format: Format,
+    input: &str,
+    url: &Url,
+    article: &Article,
+    explain: Option<&[String]>,
+    many: bool,
+) {
     match format {
         Format::Json => {
-            let line = serde_json::json!({
+            let mut line = serde_json::json!({
                 "input": input,
                 "url": url.as_str(),
                 "title": article.title,
@@ -472,11 +636,17 @@ fn print_article(format: Format, input: &str, url: &Url, article: &Article, many
                 "markdown": article.markdown,
                 "text": article.text,
             });
+            if let Some(explain) = explain {
+                line["explain"] = serde_json::json!(explain);
+            }
             println!("{line}");
         }
         Format::Markdown | Format::Text => {
             if many {
                 println!("==> {input} <==");
+            }
+            for line in explain.unwrap_or_default() {
+                println!("explain: {line}");
             }
             let field = |name: &str, value: Option<String>| {
                 println!("{name}: {}", value.unwrap_or_else(|| "-".into()))

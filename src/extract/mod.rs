@@ -63,6 +63,17 @@ pub struct ExtractOptions {
     pub content_selector: Option<scraper::Selector>,
     /// Elements removed before anything else looks at the page.
     pub remove_selectors: Vec<scraper::Selector>,
+    /// Body elements a site rule selected (issue 13), used when `content_selector` is unset or selects
+    /// nothing; empty means content scoring.
+    pub body_nodes: Vec<ego_tree::NodeId>,
+    /// `prune: no` in the site rule: a rule-selected body is kept whole, without conditional cleaning.
+    pub keep_body_whole: bool,
+    /// Site-rule title, replacing the page's own when set.
+    pub title: Option<String>,
+    /// Site-rule author, replacing the page's own when set.
+    pub author: Option<String>,
+    /// Site-rule date text, parsed like page metadata; replaces the page's date when it parses.
+    pub date: Option<String>,
 }
 
 /// Excerpts longer than this are cut at a word boundary.
@@ -76,31 +87,58 @@ const VERY_SHORT_BODY_CHARS: usize = 250;
 /// base for relative links (a `<base href>` in the page takes precedence). Never fails: a page without an
 /// article yields empty `markdown`/`text` and whatever metadata it has.
 pub fn extract(html: &str, url: &Url, options: &ExtractOptions) -> Article {
-    let document = Html::parse_document(html);
-    let mut dom = Dom::new(&document);
-    let meta = metadata::read(&dom, url);
+    extract_document(&Html::parse_document(html), url, options)
+}
+
+/// Extracts the article from a page parsed by the caller, who may have removed nodes from it and named body
+/// nodes in `options` (site rules).
+pub fn extract_document(document: &Html, url: &Url, options: &ExtractOptions) -> Article {
+    let mut dom = Dom::new(document);
+    let mut meta = metadata::read(&dom, url);
     let base = meta.base.clone().unwrap_or_else(|| url.clone());
+    override_metadata(&mut meta, options);
 
     for selector in &options.remove_selectors {
-        for index in matching(&document, &dom, selector) {
+        for index in matching(document, &dom, selector) {
             dom.remove(index);
         }
     }
     dom.recompute();
     content::clean(&mut dom);
 
-    let chosen = options
+    let by_selector = options
         .content_selector
         .as_ref()
-        .map(|selector| outermost(&dom, matching(&document, &dom, selector)))
+        .map(|selector| outermost(&dom, matching(document, &dom, selector)))
         .filter(|roots| !roots.is_empty());
-    let from_selector = chosen.is_some();
+    let from_selector = by_selector.is_some();
+    // A per-feed selector wins over a site rule; a rule that selects nothing falls back to scoring.
+    let by_rule = Some(outermost(&dom, identified(document, &dom, &options.body_nodes)))
+        .filter(|roots| !from_selector && !roots.is_empty());
     let scores = content::score(&dom);
-    let roots = chosen.unwrap_or_else(|| content::select(&dom, &scores));
-    content::clean_conditionally(&mut dom, &scores, &roots);
-    let mut blocks = render_roots(&dom, &base, &roots, meta.title.as_deref());
+    let ruled = by_rule.and_then(|roots| {
+        if !options.keep_body_whole {
+            content::clean_conditionally(&mut dom, &scores, &roots);
+        }
+        let blocks = render_roots(&dom, &base, &roots, meta.title.as_deref());
+        if markdown::text_chars(&blocks) == 0 {
+            tracing::debug!(url = %url, "site rule body has no text; generic extraction");
+            return None;
+        }
+        Some((roots, blocks))
+    });
+    let from_rule = ruled.is_some();
+    let (roots, mut blocks) = match ruled {
+        Some(ruled) => ruled,
+        None => {
+            let roots = by_selector.unwrap_or_else(|| content::select(&dom, &scores));
+            content::clean_conditionally(&mut dom, &scores, &roots);
+            let blocks = render_roots(&dom, &base, &roots, meta.title.as_deref());
+            (roots, blocks)
+        }
+    };
 
-    if !from_selector {
+    if !from_selector && !from_rule {
         let claimed_body = meta.article_body.as_deref();
         blocks = fallback_if_poor(
             &mut dom,
@@ -193,6 +231,34 @@ fn matching(document: &Html, dom: &Dom, selector: &Selector) -> Vec<usize> {
                 .is_some_and(|e| wanted.contains(&(e as *const Element)))
         })
         .collect()
+}
+
+/// Indices of the tree nodes `ids` names (site-rule body nodes), in document order.
+fn identified(document: &Html, dom: &Dom, ids: &[ego_tree::NodeId]) -> Vec<usize> {
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    let wanted: HashSet<*const scraper::Node> = ids
+        .iter()
+        .filter_map(|&id| document.tree.get(id))
+        .map(|node| node.value() as *const scraper::Node)
+        .collect();
+    (0..dom.len())
+        .filter(|&i| wanted.contains(&(dom.nodes[i].node as *const scraper::Node)))
+        .collect()
+}
+
+/// Site-rule title, author and date replace what the page says about itself.
+fn override_metadata(meta: &mut metadata::Metadata, options: &ExtractOptions) {
+    if let Some(title) = &options.title {
+        meta.title = Some(title.clone());
+    }
+    if let Some(author) = &options.author {
+        meta.author = Some(author.clone());
+    }
+    if let Some(published) = options.date.as_deref().and_then(dates::parse_date) {
+        meta.published = Some(published);
+    }
 }
 
 /// Drops indices nested inside an earlier one (the list is in document order).

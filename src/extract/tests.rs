@@ -122,11 +122,13 @@ fn options_override_scoring() {
     let options = ExtractOptions {
         content_selector: Some(selector("#b")),
         remove_selectors: vec![selector(".junk")],
+        ..ExtractOptions::default()
     };
     assert_eq!(extract(&html, &url(), &options).text, "Short.");
     let options = ExtractOptions {
         content_selector: None,
         remove_selectors: vec![selector(".junk")],
+        ..ExtractOptions::default()
     };
     assert!(!extract(&html, &url(), &options).text.contains("Junk"));
 }

@@ -132,13 +132,23 @@ impl ContentFetcher {
     /// GETs a content URL unconditionally; an internal address anywhere on the way is
     /// [`FetchError::Refused`] before any connection to it.
     pub async fn get(&self, url: &Url) -> Result<FetchOutcome, FetchError> {
+        self.get_with_headers(url, &[]).await
+    }
+
+    /// [`ContentFetcher::get`] with extra request headers (a site rule's `http_header`), which replace the
+    /// client's own of the same name.
+    pub async fn get_with_headers(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+    ) -> Result<FetchOutcome, FetchError> {
         if let Some(policy) = &self.policy {
             policy.check_url(url).map_err(|refused| FetchError::Refused {
                 url: url.clone(),
                 refused: Box::new(refused),
             })?;
         }
-        self.fetcher.get_with(&self.client, url, None).await
+        self.fetcher.get_with(&self.client, url, None, headers).await
     }
 }
 
@@ -192,7 +202,7 @@ impl Fetcher {
     /// GETs one of the admin's own URLs, sending `validators` as `If-None-Match` / `If-Modified-Since` when
     /// given.
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<FetchOutcome, FetchError> {
-        self.get_with(&self.trusted, url, validators).await
+        self.get_with(&self.trusted, url, validators, &[]).await
     }
 
     async fn get_with(
@@ -200,6 +210,7 @@ impl Fetcher {
         client: &reqwest::Client,
         url: &Url,
         validators: Option<&Validators>,
+        headers: &[(String, String)],
     ) -> Result<FetchOutcome, FetchError> {
         let _permit = self
             .hosts
@@ -215,6 +226,9 @@ impl Fetcher {
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, \
              text/html;q=0.9, */*;q=0.8",
         );
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
         if let Some(validators) = validators {
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);

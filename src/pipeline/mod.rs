@@ -20,11 +20,15 @@ use tracing::{error, info, warn};
 use url::Url;
 
 mod compose;
+mod site_pages;
+
 mod crash;
 mod page;
 
+pub use page::PageFailure;
+pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_file};
+
 use compose::{build_record, choose_body, feed_content_article, has_real_text};
-use page::PageFailure;
 
 pub use crash::{Crash, contained};
 
@@ -38,6 +42,7 @@ use crate::host_limits::HostLimits;
 use crate::output;
 use crate::record::{Origin, StoredArticle};
 use crate::schedule::{self, PollOutcome, PollTiming};
+use crate::site_rules::{RuleBook, Severity};
 use crate::store::{FeedState, Store, StoreError};
 
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
@@ -122,6 +127,22 @@ pub struct Progress {
     pub item_failures: AtomicUsize,
 }
 
+/// Reads the rule folders, logging each problem once (warnings at debug: community folders carry hundreds
+/// of directives tidings does not act on).
+fn load_site_rules(folders: &[PathBuf]) -> Arc<RuleBook> {
+    let (book, problems) = RuleBook::load(folders);
+    for problem in &problems {
+        match problem.severity {
+            Severity::Error => warn!(error = %problem, "site rule skipped"),
+            Severity::Warning => tracing::debug!(error = %problem, "site rule ignored"),
+        }
+    }
+    if !folders.is_empty() {
+        info!(files = book.len(), problems = problems.len(), "site rules loaded");
+    }
+    Arc::new(book)
+}
+
 /// Why a poll could not even be recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -143,6 +164,8 @@ pub struct Pipeline {
     extracting: Arc<Semaphore>,
     settings: Arc<Settings>,
     progress: Arc<Progress>,
+    /// Article pages, read under the site rules of `settings.site_rules`.
+    pages: PageReader,
 }
 
 impl Pipeline {
@@ -153,15 +176,23 @@ impl Pipeline {
     ) -> Result<Self, FetchError> {
         let hosts = HostLimits::new(settings.per_host_concurrency, settings.per_host_interval);
         let fetcher = Fetcher::new(&settings.user_agent, settings.timeout, hosts)?;
+        let in_flight = Arc::new(Semaphore::new(settings.concurrency));
+        let extracting = Arc::new(Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        ));
+        let pages = PageReader::new(
+            Arc::clone(&in_flight),
+            Arc::clone(&extracting),
+            load_site_rules(&settings.site_rules),
+        );
         Ok(Self {
             fetcher,
             store,
-            in_flight: Arc::new(Semaphore::new(settings.concurrency)),
-            extracting: Arc::new(Semaphore::new(
-                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-            )),
+            in_flight,
+            extracting,
             settings: Arc::new(settings),
             progress,
+            pages,
         })
     }
 
@@ -176,8 +207,15 @@ impl Pipeline {
             && old.user_agent == settings.user_agent
             && old.timeout == settings.timeout;
         if network_unchanged {
+            // Rule files are re-read on every reload: editing them is what a reload is for.
+            let pages = PageReader::new(
+                Arc::clone(&self.in_flight),
+                Arc::clone(&self.extracting),
+                load_site_rules(&settings.site_rules),
+            );
             Ok(Self {
                 settings: Arc::new(settings),
+                pages,
                 ..self.clone()
             })
         } else {
@@ -403,6 +441,7 @@ impl Pipeline {
         let options = Arc::new(ExtractOptions {
             content_selector: feed.content_selector.clone(),
             remove_selectors: feed.remove_selectors.clone(),
+            ..ExtractOptions::default()
         });
         let content = match feed.fetch_article {
             true => Some(Arc::new(

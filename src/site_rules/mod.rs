@@ -178,6 +178,15 @@ impl RuleBook {
     }
 }
 
+/// Whether two URLs are on the same site: the same host, a leading `www.` aside (next pages stay there).
+pub fn same_site(a: &Url, b: &Url) -> bool {
+    let host = |url: &Url| {
+        url.host_str()
+            .map(|host| host.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    host(a).is_some() && host(a) == host(b)
+}
+
 /// File names to try for `host`, most specific first: the host without `www.`, then `.parent` wildcards.
 fn candidate_names(host: &str) -> Vec<String> {
     let bare = host.strip_prefix("www.").unwrap_or(host);

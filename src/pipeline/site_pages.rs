@@ -1,0 +1,332 @@
+//! Article pages under their site's rules (issue 13). Every request to a site with a rule file carries its
+//! `http_header`s; a `single_page_link` replaces the page with its print/single-page view; `next_page_link`
+//! pages are fetched and appended (at most [`MAX_PAGES`] pages, each URL once, same site only). Every page
+//! goes through the feed's SSRF-guarded [`ContentFetcher`], so politeness, size caps and the address guard
+//! apply as to any page.
+//! Pages of sites without rules take the plain path: one fetch, one [`extract::extract`].
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use scraper::Html;
+use tokio::sync::Semaphore;
+use tracing::{debug, info, warn};
+use url::Url;
+
+use super::page::PageFailure;
+use crate::extract::{self, Article, ExtractOptions};
+use crate::fetch::{ContentFetcher, FetchError, FetchOutcome};
+use crate::site_rules::{RuleBook, SiteRules, same_site};
+
+/// Pages of one multi-page article, the first included; a site whose "next" link never ends stops here.
+pub const MAX_PAGES: usize = 10;
+
+/// Where one page's extraction is, for callers that record it (the pipeline marks extractions in progress).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extraction {
+    Started,
+    Finished,
+}
+
+/// An article read from one or more pages.
+#[derive(Debug, Clone)]
+pub struct ArticlePage {
+    pub article: Article,
+    /// The first page's URL after redirects (the single-page view's, when one replaced it).
+    pub final_url: Url,
+    /// The rule file that applied, if any.
+    pub rules: Option<PathBuf>,
+    /// Every page read, in order.
+    pub pages: Vec<Url>,
+    /// One line per directive that applied, for `tidings extract --explain`.
+    pub explain: Vec<String>,
+    /// A `native_ad_clue` matched.
+    pub native_ad: bool,
+}
+
+/// Fetches article pages and extracts them under the site rules.
+#[derive(Clone)]
+pub struct PageReader {
+    in_flight: Arc<Semaphore>,
+    extracting: Arc<Semaphore>,
+    rules: Arc<RuleBook>,
+}
+
+/// One page extracted under rules: the article, and the links the rules found.
+struct PageOutcome {
+    article: Option<Article>,
+    single_page: Option<(Url, usize)>,
+    next_page: Option<(Url, usize)>,
+    explain: Vec<String>,
+    native_ad: bool,
+    body_required: bool,
+}
+
+impl PageReader {
+    /// `in_flight` bounds requests, `extracting` bounds CPU-bound extractions.
+    pub fn new(in_flight: Arc<Semaphore>, extracting: Arc<Semaphore>, rules: Arc<RuleBook>) -> Self {
+        Self {
+            in_flight,
+            extracting,
+            rules,
+        }
+    }
+
+    /// The rule book pages are read under.
+    pub fn rules(&self) -> &RuleBook {
+        &self.rules
+    }
+
+    /// Fetches `url` through `content` and extracts its article, following the site's single-page and
+    /// next-page rules. `mark` is called in the extracting thread around each page's extraction.
+    pub async fn read<M>(
+        &self,
+        content: &ContentFetcher,
+        url: &Url,
+        options: &Arc<ExtractOptions>,
+        mark: M,
+    ) -> Result<ArticlePage, PageFailure>
+    where
+        M: Fn(Extraction) + Send + Sync + Clone + 'static,
+    {
+        let rules = self.rules.for_url(url);
+        let (mut final_url, html) = self.fetch(content, url, rules.as_deref()).await?;
+        let Some(rules) = rules else {
+            let (page_url, options) = (final_url.clone(), Arc::clone(options));
+            let article = self
+                .extract_blocking(mark, move || extract::extract(&html, &page_url, &options))
+                .await?;
+            return Ok(ArticlePage {
+                article,
+                pages: vec![final_url.clone()],
+                final_url,
+                rules: None,
+                explain: Vec::new(),
+                native_ad: false,
+            });
+        };
+        let mut explain = vec![format!("rules: {}", rules.path.display())];
+        let mut visited: HashSet<Url> = [url.clone(), final_url.clone()].into();
+        let mut outcome = self
+            .extract_with(&rules, html, &final_url, options, true, mark.clone())
+            .await?;
+        if let Some((single, line)) = outcome.single_page.take() {
+            explain.push(format!("single_page_link (line {line}): {single}"));
+            let (single_final, html) = self.fetch(content, &single, Some(&rules)).await?;
+            visited.extend([single, single_final.clone()]);
+            final_url = single_final;
+            outcome = self
+                .extract_with(&rules, html, &final_url, options, false, mark.clone())
+                .await?;
+        }
+        explain.append(&mut outcome.explain);
+        if outcome.body_required {
+            return Err(PageFailure::Unavailable(format!(
+                "{final_url}: no body rule of {} selected anything and it says autodetect_on_failure: no",
+                rules.path.display()
+            )));
+        }
+        let native_ad = outcome.native_ad;
+        let mut article = outcome.article.unwrap_or_default();
+        let mut pages = vec![final_url.clone()];
+        let mut next = outcome.next_page.take();
+        while let Some((link, line)) = next.take() {
+            if pages.len() >= MAX_PAGES {
+                info!(url = %final_url, pages = pages.len(), "next_page_link: page limit reached");
+                break;
+            }
+            if !same_site(&link, &final_url) || visited.contains(&link) {
+                debug!(url = %link, "next_page_link: other site or already read; not followed");
+                break;
+            }
+            visited.insert(link.clone());
+            let (page_url, html) = match self.fetch(content, &link, Some(&rules)).await {
+                Ok(page) => page,
+                Err(error) => {
+                    warn!(url = %link, error = %error, "next page unavailable; article kept without it");
+                    break;
+                }
+            };
+            visited.insert(page_url.clone());
+            let mut following = self
+                .extract_with(&rules, html, &page_url, options, false, mark.clone())
+                .await?;
+            explain.push(format!("next_page_link (line {line}): {page_url}"));
+            if let Some(page) = following.article.take() {
+                append(&mut article, page);
+            }
+            pages.push(page_url);
+            next = following.next_page.take();
+        }
+        Ok(ArticlePage {
+            article,
+            final_url,
+            rules: Some(rules.path.clone()),
+            pages,
+            explain,
+            native_ad,
+        })
+    }
+
+    /// One GET with the site's headers; the page decoded to text with its final URL.
+    async fn fetch(
+        &self,
+        content: &ContentFetcher,
+        url: &Url,
+        rules: Option<&SiteRules>,
+    ) -> Result<(Url, String), PageFailure> {
+        let headers = rules.map_or(&[][..], |rules| &rules.http_headers[..]);
+        let response = {
+            let _slot = self.in_flight.acquire().await;
+            content
+                .get_with_headers(url, headers)
+                .await
+                .map_err(|error| match error {
+                    FetchError::Refused { .. } => PageFailure::Refused(error.to_string()),
+                    _ => PageFailure::Unavailable(error.to_string()),
+                })?
+        };
+        let FetchOutcome::Fetched(response) = response else {
+            return Err(PageFailure::Unavailable(format!(
+                "{url}: unexpected 304 for an unconditional request"
+            )));
+        };
+        if let Some(content_type) = &response.content_type {
+            let essence = content_type
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if !(essence.is_empty() || essence.contains("html") || essence.starts_with("text/")) {
+                return Err(PageFailure::Unavailable(format!(
+                    "{}: not a web page ({essence})",
+                    response.final_url
+                )));
+            }
+        }
+        let decoded = crate::charset::decode(&response.body, response.content_type.as_deref());
+        Ok((response.final_url, decoded.text))
+    }
+
+    async fn extract_with<M>(
+        &self,
+        rules: &Arc<SiteRules>,
+        html: String,
+        url: &Url,
+        options: &Arc<ExtractOptions>,
+        want_single_page: bool,
+        mark: M,
+    ) -> Result<PageOutcome, PageFailure>
+    where
+        M: Fn(Extraction) + Send + Sync + 'static,
+    {
+        let (rules, url, options) = (Arc::clone(rules), url.clone(), Arc::clone(options));
+        self.extract_blocking(mark, move || {
+            extract_page(&rules, &html, &url, &options, want_single_page)
+        })
+        .await
+    }
+
+    async fn extract_blocking<T, M>(
+        &self,
+        mark: M,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PageFailure>
+    where
+        T: Send + 'static,
+        M: Fn(Extraction) + Send + Sync + 'static,
+    {
+        let _cpu = self.extracting.acquire().await;
+        tokio::task::spawn_blocking(move || {
+            // Marked in the extracting thread itself, so only a dead process leaves the mark behind.
+            mark(Extraction::Started);
+            let result = work();
+            mark(Extraction::Finished);
+            result
+        })
+        .await
+        .map_err(|error| PageFailure::Unavailable(format!("extraction failed: {error}")))
+    }
+}
+
+/// Extracts one page under `rules` (CPU-bound; no I/O). With `want_single_page`, a single-page link that
+/// leads elsewhere on the site is returned instead of an article.
+fn extract_page(
+    rules: &SiteRules,
+    html: &str,
+    url: &Url,
+    options: &ExtractOptions,
+    want_single_page: bool,
+) -> PageOutcome {
+    let html = rules.rewrite(html);
+    let mut document = Html::parse_document(&html);
+    let single_page = rules
+        .single_page_url(&document, url)
+        .filter(|(link, _)| want_single_page && link != url && same_site(link, url));
+    if single_page.is_some() {
+        return PageOutcome {
+            article: None,
+            single_page,
+            next_page: None,
+            explain: Vec::new(),
+            native_ad: false,
+            body_required: false,
+        };
+    }
+    // Read before stripping: a strip rule may well remove the pager.
+    let next_page = rules.next_page_url(&document, url);
+    let applied = rules.apply(&mut document);
+    let options = ExtractOptions {
+        body_nodes: applied.body,
+        keep_body_whole: rules.prune == Some(false),
+        title: applied.title,
+        author: applied.author,
+        date: applied.date,
+        ..options.clone()
+    };
+    PageOutcome {
+        article: Some(extract::extract_document(&document, url, &options)),
+        single_page: None,
+        next_page,
+        explain: applied.explain,
+        native_ad: applied.native_ad,
+        body_required: applied.body_required,
+    }
+}
+
+/// Extracts an HTML file's article under the rules for `url` (no pages are fetched), for `tidings extract`.
+pub fn extract_file(
+    book: &RuleBook,
+    html: &str,
+    url: &Url,
+    options: &ExtractOptions,
+) -> (Article, Vec<String>) {
+    match book.for_url(url) {
+        None => (extract::extract(html, url, options), Vec::new()),
+        Some(rules) => {
+            let outcome = extract_page(&rules, html, url, options, false);
+            let mut explain = vec![format!("rules: {}", rules.path.display())];
+            explain.extend(outcome.explain);
+            (outcome.article.unwrap_or_default(), explain)
+        }
+    }
+}
+
+/// A following page's body appended to the article (its metadata is the first page's).
+fn append(article: &mut Article, page: Article) {
+    for (whole, part) in [
+        (&mut article.markdown, page.markdown),
+        (&mut article.text, page.text),
+    ] {
+        if part.trim().is_empty() {
+            continue;
+        }
+        whole.truncate(whole.trim_end().len());
+        if !whole.is_empty() {
+            whole.push_str("\n\n");
+        }
+        whole.push_str(&part);
+    }
+}
