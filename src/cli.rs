@@ -441,9 +441,10 @@ pub fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
     }
 }
 
-/// The site rules `extract` applies: the config's (from `--config`, or ./feeds.toml when present), else none.
+/// The site rules `extract` applies: the config's (from `--config`, or ./feeds.toml) when the file exists,
+/// else none: a preview needs no configuration.
 fn preview_rules(path: &Path) -> Result<site_rules::RuleBook, u8> {
-    if path == Path::new("feeds.toml") && !path.exists() {
+    if !path.exists() {
         return Ok(site_rules::RuleBook::default());
     }
     let config = load_config(path)?;

@@ -302,7 +302,7 @@ fn autodetect_on_failure_no_fails_the_page_instead() {
 }
 
 #[test]
-fn later_rules_folder_wins_and_extract_without_rules_says_so() {
+fn later_rules_folder_wins_and_extract_reads_rules_from_feeds_toml_when_present() {
     let server = FixtureServer::start();
     server.route(
         "/article",
@@ -317,15 +317,6 @@ fn later_rules_folder_wins_and_extract_without_rules_says_so() {
     );
 
     let bare = Workspace::new();
-    let output = bare
-        .command(&["extract", "--explain", &server.url("/article")])
-        .output()
-        .expect("run");
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "an explicit --config that is missing is an error"
-    );
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
         .args(["extract", "--explain", &server.url("/article")])
         .current_dir(bare.path())
@@ -333,6 +324,19 @@ fn later_rules_folder_wins_and_extract_without_rules_says_so() {
         .expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stdout(&output).contains("explain: rules: none for 127.0.0.1; generic extraction"));
+
+    let second = format!("{:?}", fixture("second").display().to_string());
+    bare.write_config(&format!("[settings]\nsite_rules = [{second}]\n"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .args(["extract", &server.url("/article")])
+        .current_dir(bare.path())
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&output).contains("title: From the second folder"),
+        "./feeds.toml's rules apply without --config:\n{}",
+        stdout(&output)
+    );
 }
 
 #[test]
