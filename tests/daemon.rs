@@ -206,14 +206,14 @@ fn backoff_grows_with_failures_and_resets_after_success() {
 }
 
 /// The daemon as a child process with its stderr read line by line on a thread.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
     lines: mpsc::Receiver<String>,
     log: Vec<String>,
 }
 
 impl Daemon {
-    fn start(workspace: &Workspace) -> Self {
+    pub(crate) fn start(workspace: &Workspace) -> Self {
         let mut child = workspace
             .command(&["run"])
             .stderr(Stdio::piped())
@@ -237,7 +237,7 @@ impl Daemon {
     }
 
     /// Waits (bounded) for a log line containing `needle`.
-    fn wait_for(&mut self, needle: &str) {
+    pub(crate) fn wait_for(&mut self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
@@ -254,14 +254,14 @@ impl Daemon {
         );
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
             .status();
         assert!(status.is_ok_and(|status| status.success()), "kill -{name}");
     }
 
-    fn wait_exit(&mut self) -> Option<i32> {
+    pub(crate) fn wait_exit(&mut self) -> Option<i32> {
         let deadline = Instant::now() + Duration::from_secs(40);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {

@@ -258,3 +258,37 @@ fn allow_private_addresses_lets_a_feed_reach_its_intranet() {
     assert_eq!(internal.hits("/wiki"), 1);
     assert_eq!(workspace.articles().len(), 1);
 }
+
+/// Row "`run` and `once` on one database: several polls fail with 'database is locked'": the second writer
+/// refuses at once, naming the holder; `check` and `status` still work; once the holder stops, `once` runs.
+#[test]
+fn second_writer_on_one_database_refuses_naming_the_holder() {
+    let server = FixtureServer::start();
+    serve_story(&server, "/story", "Only story");
+    server.route(
+        "/feed",
+        Route::ok(RSS, rss(&[("Only story".into(), server.url("/story"))])),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+    let mut daemon = crate::daemon::Daemon::start(&workspace);
+    daemon.wait_for("feed polled");
+
+    let output = workspace.run(&["once"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("in use by pid") && message.contains(" run"),
+        "the holder's pid and command are named:\n{message}"
+    );
+    assert!(!message.contains("database is locked"), "{message}");
+    assert_eq!(workspace.run(&["check"]).status.code(), Some(0));
+    let status = workspace.run(&["status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+    assert!(stdout(&status).contains('f'), "{}", stdout(&status));
+
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), Some(0));
+    let output = workspace.run(&["once"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

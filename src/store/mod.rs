@@ -6,6 +6,7 @@
 //! runtime run them on blocking threads. Each backend applies its own numbered `migrations/<backend>/*.sql` in
 //! order when opened, each once and each in its own transaction.
 
+pub mod lock;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,10 @@ use crate::record::{ArticleRecord, StoredArticle};
 pub enum StoreError {
     #[error("{path}: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: in use by {holder}; only one `once` or `run` may write a database at a time")]
+    InUse { path: PathBuf, holder: String },
+    #[error("{path}: cannot take the writer lock: {source}")]
+    Lock { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot create its folder: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
     #[error("{path}: migration {migration} failed: {source}")]

@@ -34,6 +34,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
 pub struct Sqlite {
     path: PathBuf,
     connection: Mutex<Connection>,
+    /// Held by a writer for as long as the database is open; `None` when opened read-only.
+    _writer: Option<super::lock::WriterLock>,
 }
 
 impl Sqlite {
@@ -45,6 +47,7 @@ impl Sqlite {
                 source,
             })?;
         }
+        let writer = super::lock::acquire(path)?;
         let sqlite = |source| StoreError::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -60,6 +63,7 @@ impl Sqlite {
         Ok(Self {
             path: path.to_path_buf(),
             connection: Mutex::new(connection),
+            _writer: Some(writer),
         })
     }
 
@@ -89,6 +93,7 @@ impl Sqlite {
             Ok(version) if version == known => Ok(Self {
                 path: path.to_path_buf(),
                 connection: Mutex::new(connection),
+                _writer: None,
             }),
             Ok(version) if version > known => Err(StoreError::TooNew {
                 path: path.to_path_buf(),
