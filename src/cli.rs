@@ -328,7 +328,9 @@ async fn once(path: &Path, only: Option<&str>) -> u8 {
                 let Some(joined) = joined else { break };
                 match joined {
                     Ok((_, Ok(report))) => {
-                        any_failed |= matches!(report.outcome, FeedOutcome::Failed { .. });
+                        // A file that could not be written is a failure of the run, though the row is stored.
+                        any_failed |= matches!(report.outcome, FeedOutcome::Failed { .. })
+                            || !report.file_failures.is_empty();
                         reports.push(report);
                     }
                     Ok((feed, Err(error))) => {
@@ -376,8 +378,9 @@ fn print_summary(reports: &[FeedReport]) {
             };
             let detail = if detail.is_empty() {
                 report
-                    .item_failures
+                    .file_failures
                     .first()
+                    .or(report.item_failures.first())
                     .map(|(_, reason)| reason.clone())
                     .unwrap_or_default()
             } else {
@@ -406,8 +409,14 @@ fn print_summary(reports: &[FeedReport]) {
         .iter()
         .filter(|report| matches!(report.outcome, FeedOutcome::Failed { .. }))
         .count();
+    let unwritten: usize = reports.iter().map(|report| report.file_failures.len()).sum();
+    let unwritten = if unwritten > 0 {
+        format!(", {unwritten} files NOT written (retried next poll)")
+    } else {
+        String::new()
+    };
     println!(
-        "{} feeds, {written} articles written, {failed} feeds failed",
+        "{} feeds, {written} articles written, {failed} feeds failed{unwritten}",
         reports.len()
     );
 }

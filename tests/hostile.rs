@@ -292,3 +292,101 @@ fn second_writer_on_one_database_refuses_naming_the_holder() {
     let output = workspace.run(&["once"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+/// (If-None-Match header of each request to `path`, in order.)
+fn conditional_headers(server: &FixtureServer, path: &str) -> Vec<Option<String>> {
+    server
+        .seen()
+        .iter()
+        .filter(|seen| seen.path == path)
+        .map(|seen| seen.headers.get("if-none-match").cloned())
+        .collect()
+}
+
+/// Row "output folder read-only or full, or deleted, while running: the row commits, the file is missing…
+/// only a restart writes it; `once` exits 0. The failure rows are never cleared and disable conditional GET":
+/// an unwritable output folder makes `once` exit 1 naming the file; then, while the daemon runs, the next
+/// poll (feed unchanged, 304) recreates the vanished folder and writes the file, keeping conditional GET.
+#[test]
+fn unwritable_then_vanished_output_folder_is_written_on_the_next_poll() {
+    let server = FixtureServer::start();
+    serve_story(&server, "/story", "Stored but unwritten");
+    server.route(
+        "/feed",
+        Route::ok(RSS, rss(&[("Stored but unwritten".into(), server.url("/story"))])).with_etag("\"v1\""),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry(
+        "f",
+        &server.url("/feed"),
+        "schedule = \"* * * * * *\"",
+    )));
+    // A file where the folder should be: unwritable even for root, like a read-only or full disk.
+    std::fs::write(workspace.output_dir(), "not a folder").expect("block the output folder");
+
+    let output = workspace.run(&["once"]);
+    let (log, summary) = (stderr(&output), stdout(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a file not written fails the run:\n{summary}\n{log}"
+    );
+    assert!(summary.contains("1 files NOT written"), "{summary}");
+    assert!(
+        log.contains("could not be written") && log.contains(&server.url("/story")),
+        "{log}"
+    );
+
+    // While the daemon runs (polling every second), the folder stays blocked, then "vanishes": a later poll
+    // writes the pending file without a restart.
+    let mut daemon = crate::daemon::Daemon::start(&workspace);
+    daemon.wait_for("could not be written");
+    std::fs::remove_file(workspace.output_dir()).expect("unblock");
+    daemon.wait_for("output folder is gone; recreating it");
+    daemon.wait_for("pending article file written");
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), Some(0));
+    let articles = workspace.articles();
+    assert_eq!(articles.len(), 1, "{articles:?}");
+    assert!(articles[0].1.contains("Stored but unwritten"));
+    assert_eq!(
+        server.hits("/story"),
+        1,
+        "the page is not fetched again: the row was stored"
+    );
+    let headers = conditional_headers(&server, "/feed");
+    assert!(
+        headers.len() >= 2
+            && headers[1..]
+                .iter()
+                .all(|header| header.as_deref() == Some("\"v1\"")),
+        "a pending file does not turn conditional GET off: {headers:?}"
+    );
+}
+
+/// The failure record of an item the feed no longer lists is cleared, so conditional GET comes back.
+#[test]
+fn failure_of_an_item_the_feed_dropped_is_cleared_and_conditional_get_returns() {
+    let server = FixtureServer::start();
+    serve_story(&server, "/kept", "Kept story");
+    let feed = |items: &[(String, String)], etag: &str| Route::ok(RSS, rss(items)).with_etag(etag);
+    let kept = ("Kept story".to_string(), server.url("/kept"));
+    let broken = ("Broken story".to_string(), server.url("/broken"));
+    server.route("/feed", feed(&[kept.clone(), broken], "\"v1\""));
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+
+    assert_eq!(workspace.run(&["once"]).status.code(), Some(0));
+    server.route("/feed", feed(&[kept], "\"v2\""));
+    assert_eq!(workspace.run(&["once"]).status.code(), Some(0));
+    assert_eq!(workspace.run(&["once"]).status.code(), Some(0));
+    assert_eq!(
+        conditional_headers(&server, "/feed"),
+        [None, None, Some("\"v2\"".to_string())],
+        "full fetch while the failed item is listed, conditional once it is dropped"
+    );
+    let failures: i64 = database(&workspace)
+        .query_row("SELECT COUNT(*) FROM item_failures", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(failures, 0);
+}

@@ -23,6 +23,7 @@ mod compose;
 mod site_pages;
 
 mod crash;
+mod files;
 mod page;
 
 pub use page::PageFailure;
@@ -40,7 +41,7 @@ use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetc
 use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
 use crate::output;
-use crate::record::{Origin, StoredArticle};
+use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming};
 use crate::site_rules::{RuleBook, Severity};
 use crate::store::{FeedState, Store, StoreError};
@@ -96,6 +97,8 @@ pub struct FeedReport {
     pub filtered: usize,
     /// Items that could not be made into an article (retried next poll), with the reason.
     pub item_failures: Vec<(Url, String)>,
+    /// Stored articles whose file could not be written (retried every poll), with the reason.
+    pub file_failures: Vec<(Url, String)>,
     pub next_poll: DateTime<Utc>,
     pub elapsed: Duration,
 }
@@ -114,6 +117,7 @@ impl FeedReport {
             given_up: 0,
             filtered: 0,
             item_failures: Vec::new(),
+            file_failures: Vec::new(),
             next_poll: Utc::now(),
             elapsed: Duration::ZERO,
         }
@@ -265,6 +269,7 @@ impl Pipeline {
         let name = feed.name.clone();
         let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
         let mut report = FeedReport::new(feed);
+        self.retry_pending_files(feed, &mut report).await?;
         // Items that failed last time are only seen again in the feed body, so while any are pending the feed
         // is fetched in full even if unchanged.
         let name = feed.name.clone();
@@ -320,6 +325,7 @@ impl Pipeline {
                             state.body_hash = Some(body_hash);
                             state.skipped_items = u32::try_from(parsed.skipped_items).unwrap_or(u32::MAX);
                             report.items = parsed.items.len();
+                            self.forget_dropped_items(feed, &parsed.items).await?;
                             self.process_items(feed, parsed.items, &mut report).await?;
                             let fresh_for = match (response.fresh_for, parsed.ttl) {
                                 (Some(a), Some(b)) => Some(a.max(b)),
@@ -480,6 +486,7 @@ impl Pipeline {
                 Ok(ItemResult::Known) => report.known += 1,
                 Ok(ItemResult::GivenUp) => report.given_up += 1,
                 Ok(ItemResult::Filtered) => report.filtered += 1,
+                Ok(ItemResult::FileFailed(error)) => report.file_failures.push((link, error)),
                 Err(ItemError::Store(error)) => return Err(error.into()),
                 Err(ItemError::Refused(reason)) => {
                     self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
@@ -598,10 +605,17 @@ impl Pipeline {
         let Some(stored) = stored else {
             return Ok(ItemResult::Known);
         };
-        let path = self.write_file(&stored).await.map_err(ItemError::Unusable)?;
-        self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
-        info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
-        Ok(ItemResult::Written(path))
+        match self.write_file(&stored).await {
+            Ok(path) => {
+                self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
+                info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
+                Ok(ItemResult::Written(path))
+            }
+            Err(error) => {
+                self.file_not_written(&stored, &error).await?;
+                Ok(ItemResult::FileFailed(error))
+            }
+        }
     }
 
     /// Records that a filter rejected the item at `item_url`, so later polls skip it without a request.
@@ -630,20 +644,6 @@ impl Pipeline {
         self.on_store(move |store| store.add_alias(&known, &alias))
             .await?;
         Ok(())
-    }
-
-    async fn write_file(&self, stored: &StoredArticle) -> Result<PathBuf, String> {
-        let dir = self.settings.output_dir.clone();
-        let name = stored.file_name.clone();
-        let contents = output::render(
-            self.settings.preset,
-            &output::Page::of(&stored.record),
-            output::is_mdx(&name),
-        );
-        tokio::task::spawn_blocking(move || output::write_atomically(&dir, &name, contents.as_bytes()))
-            .await
-            .map_err(|error| error.to_string())?
-            .map_err(|error| error.to_string())
     }
 
     /// Marks every extraction a dead process left unfinished as failed for good (so a page that crashed the
@@ -700,6 +700,8 @@ enum ItemResult {
     GivenUp,
     /// Rejected by a keep/block filter (now or on an earlier poll).
     Filtered,
+    /// Stored, but its file could not be written (recorded as pending, retried every poll).
+    FileFailed(String),
 }
 
 /// What filters match before the page is fetched: the item's title, summary text and tags.

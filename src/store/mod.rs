@@ -191,6 +191,19 @@ pub trait Store: Send + Sync {
 
     /// Every stored article, oldest first (for re-rendering missing files).
     fn articles(&self) -> Result<Vec<StoredArticle>, StoreError>;
+
+    /// Notes that `article`'s file could not be written; [`Store::pending_files`] returns it until cleared.
+    fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError>;
+
+    /// Articles of `feed` whose file is still to be written, oldest first.
+    fn pending_files(&self, feed: &str) -> Result<Vec<StoredArticle>, StoreError>;
+
+    /// The file of article `article_id` is written.
+    fn clear_pending_file(&self, article_id: i64) -> Result<(), StoreError>;
+
+    /// Forgets the item failures of `feed` whose URL is not in `current` (the feed dropped the item), so they
+    /// no longer keep the feed from conditional requests. Returns how many were forgotten.
+    fn forget_dropped_item_failures(&self, feed: &str, current: &[Url]) -> Result<usize, StoreError>;
 }
 
 /// Opens (creating if needed) the database at `path` and brings its schema up to date.

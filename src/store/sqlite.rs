@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_operations.sql",
         include_str!("../../migrations/sqlite/0003_operations.sql"),
     ),
+    (
+        "0004_pending_files.sql",
+        include_str!("../../migrations/sqlite/0004_pending_files.sql"),
+    ),
 ];
 
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
@@ -488,17 +492,74 @@ impl Store for Sqlite {
     }
 
     fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
+        self.select_articles("ORDER BY id", [])
+    }
+
+    fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT INTO pending_files (article_id, feed, last_error) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (article_id) DO UPDATE SET last_error = excluded.last_error",
+                params![article.id, article.record.feed, error],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    fn pending_files(&self, feed: &str) -> Result<Vec<StoredArticle>, StoreError> {
+        self.select_articles(
+            "WHERE id IN (SELECT article_id FROM pending_files WHERE feed = ?1) ORDER BY id",
+            [feed],
+        )
+    }
+
+    fn clear_pending_file(&self, article_id: i64) -> Result<(), StoreError> {
+        self.connection()
+            .execute("DELETE FROM pending_files WHERE article_id = ?1", [article_id])
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    fn forget_dropped_item_failures(&self, feed: &str, current: &[Url]) -> Result<usize, StoreError> {
+        let current: std::collections::HashSet<&str> = current.iter().map(Url::as_str).collect();
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(|source| self.error(source))?;
+        let forgotten = (|| {
+            let failed: Vec<String> = transaction
+                .prepare("SELECT canonical_url FROM item_failures WHERE feed = ?1")?
+                .query_map([feed], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut forgotten = 0;
+            for url in failed.iter().filter(|url| !current.contains(url.as_str())) {
+                forgotten +=
+                    transaction.execute("DELETE FROM item_failures WHERE canonical_url = ?1", [url])?;
+            }
+            Ok(forgotten)
+        })();
+        let forgotten = forgotten.map_err(|source| self.error(source))?;
+        transaction.commit().map_err(|source| self.error(source))?;
+        Ok(forgotten)
+    }
+}
+
+impl Sqlite {
+    /// Articles matching `filter` (a `WHERE`/`ORDER BY` tail over `articles`), fully read.
+    fn select_articles(
+        &self,
+        filter: &str,
+        parameters: impl rusqlite::Params,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
-            .prepare(
+            .prepare(&format!(
                 "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
                         tags, category, language, body, origin
-                 FROM articles ORDER BY id",
-            )
+                 FROM articles {filter}"
+            ))
             .map_err(|source| self.error(source))?;
 
         statement
-            .query_map([], |row| {
+            .query_map(parameters, |row| {
                 let text = |index: usize| row.get::<_, String>(index);
                 let optional = |index: usize| row.get::<_, Option<String>>(index);
                 Ok(StoredArticle {
