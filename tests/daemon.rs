@@ -156,7 +156,9 @@ fn per_host_spacing_covers_feed_and_page_requests() {
     for pair in seen.windows(2) {
         let gap = pair[1].at.duration_since(pair[0].at);
         assert!(
-            gap >= Duration::from_millis(280),
+            // Spacing is between request starts; each arrival adds its own connection set-up, which varies
+            // by tens of milliseconds on a loaded machine. Without spacing the gap would be ~0.
+            gap >= Duration::from_millis(200),
             "{} then {} only {gap:?} apart",
             pair[0].path,
             pair[1].path
