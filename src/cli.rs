@@ -2,7 +2,7 @@
 //! wires the library's stages together for each command, and turns outcomes into exit codes:
 //! 0 success, 1 some feed (or input) failed, 2 usage or configuration error.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,11 +15,12 @@ use tidings::config::{self, Config, ConfigError};
 use tidings::extract::{Article, ExtractOptions};
 use tidings::fetch::{ContentFetcher, Fetcher};
 use tidings::host_limits::HostLimits;
+use tidings::logging::{self, ProgressLine};
 use tidings::pipeline::{
     ArticlePage, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, Progress, extract_file,
 };
 use tidings::store;
-use tidings::{charset, daemon, site_rules};
+use tidings::{charset, daemon, site_rules, status};
 use tokio::sync::Semaphore;
 
 use crate::admin;
@@ -140,14 +141,24 @@ pub fn main() -> anyhow::Result<ExitCode> {
         }
     };
     let interactive_once = matches!(cli.command, Command::Once { .. }) && std::io::stderr().is_terminal();
-    init_logging(if interactive_once { "warn" } else { "info" });
+    // The config's log format applies from the first line; a config that does not load logs in text (its
+    // problems are printed by the command itself).
+    let log_format = config::load(&cli.config)
+        .map(|config| config.settings.log_format)
+        .unwrap_or_default();
+    let progress_line = ProgressLine::default();
+    logging::init(
+        log_format,
+        if interactive_once { "warn" } else { "info" },
+        &progress_line,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
     let code = match cli.command {
         Command::Check => check(&cli.config),
-        Command::Once { feed } => runtime.block_on(once(&cli.config, feed.as_deref())),
+        Command::Once { feed } => runtime.block_on(once(&cli.config, feed.as_deref(), &progress_line)),
         Command::Run => match load_config(&cli.config) {
             Ok(config) => runtime
                 .block_on(daemon::run(config))
@@ -203,24 +214,6 @@ pub fn main() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// Logs go to stderr, one line per event. On a terminal: human format with colour. Otherwise (journald, a
-/// file, a pipe): no colour, and no timestamp when journald stamps lines itself.
-fn init_logging(default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let on_terminal = std::io::stderr().is_terminal();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(on_terminal)
-        .with_target(false);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
-        builder.without_time().init();
-    } else {
-        builder.init();
-    }
-}
-
 /// Loads the config, printing every problem; `Err` carries the exit code.
 fn load_config(path: &Path) -> Result<Config, u8> {
     config::load(path).map_err(|error| {
@@ -270,7 +263,7 @@ fn check_site_rules(folders: &[PathBuf]) -> bool {
     errors == 0
 }
 
-async fn once(path: &Path, only: Option<&str>) -> u8 {
+async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> u8 {
     let config = match load_config(path) {
         Ok(config) => config,
         Err(code) => return code,
@@ -343,27 +336,24 @@ async fn once(path: &Path, only: Option<&str>) -> u8 {
                     }
                 }
             }
-            _ = ticker.tick(), if show_progress => draw_progress(reports.len(), total, &progress),
+            _ = ticker.tick(), if show_progress => draw_progress(progress_line, reports.len(), total, &progress),
         }
     }
     if show_progress {
-        draw_progress(reports.len(), total, &progress);
-        eprintln!();
+        draw_progress(progress_line, reports.len(), total, &progress);
+        progress_line.finish();
     }
     reports.sort_by(|a, b| a.feed.cmp(&b.feed));
     print_summary(&reports);
     if any_failed { EXIT_FEED_FAILED } else { EXIT_OK }
 }
 
-fn draw_progress(done: usize, total: usize, progress: &Progress) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = write!(
-        stderr,
-        "\r\x1b[2Kfeeds {done}/{total} · articles written {} · item failures {}",
+fn draw_progress(line: &ProgressLine, done: usize, total: usize, progress: &Progress) {
+    line.draw(&format!(
+        "feeds {done}/{total} · articles written {} · item failures {}",
         progress.articles_written.load(Ordering::Relaxed),
         progress.item_failures.load(Ordering::Relaxed)
-    );
-    let _ = stderr.flush();
+    ));
 }
 
 fn print_summary(reports: &[FeedReport]) {
@@ -374,7 +364,9 @@ fn print_summary(reports: &[FeedReport]) {
                 FeedOutcome::Updated => ("ok".to_string(), String::new()),
                 FeedOutcome::NotModified => ("not modified".to_string(), String::new()),
                 FeedOutcome::Empty { reason } => ("empty".to_string(), reason.clone()),
-                FeedOutcome::Failed { error, .. } => ("FAILED".to_string(), error.clone()),
+                FeedOutcome::Failed { error, .. } => {
+                    ("FAILED".to_string(), status::one_line_error(&report.url, error))
+                }
             };
             let detail = if detail.is_empty() {
                 report

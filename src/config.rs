@@ -16,6 +16,7 @@ use toml::Spanned;
 use url::Url;
 
 use crate::filter::Filter;
+use crate::logging::LogFormat;
 use crate::output::{self, Preset};
 use crate::schedule::CronSchedule;
 
@@ -57,6 +58,8 @@ pub struct Settings {
     /// A feed failing without a break for this long is `dead`: shown so, polled at a slow rate, warned about
     /// once a day; default 7 days.
     pub dead_after: Duration,
+    /// `"text"` (default: human lines, syslog-prefixed under journald) or `"json"` (one object per line).
+    pub log_format: LogFormat,
     /// Folders of ftr-site-config rule files, later folders winning; default none. Relative to the config.
     pub site_rules: Vec<PathBuf>,
     /// Let every feed's content links reach internal addresses (see [`FeedConfig::allow_private_addresses`]);
@@ -160,6 +163,7 @@ struct RawSettings {
     jitter: Option<Spanned<String>>,
     filename: Option<Spanned<String>>,
     dead_after: Option<Spanned<String>>,
+    log_format: Option<Spanned<String>>,
     site_rules: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     allow_private_addresses: bool,
@@ -314,6 +318,20 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         problems,
     );
     let jitter = checked_duration(raw.jitter, Duration::from_secs(5), Duration::ZERO, problems);
+    let log_format = match raw.log_format {
+        None => Some(LogFormat::Text),
+        Some(format) => match format.get_ref().as_str() {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            other => {
+                problems.add(
+                    format.span(),
+                    format!("log_format must be \"text\" or \"json\", not {other:?}"),
+                );
+                None
+            }
+        },
+    };
     let dead_after = checked_duration(
         raw.dead_after,
         Duration::from_secs(7 * 86_400),
@@ -335,6 +353,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         jitter: jitter?,
         filename: filename?,
         dead_after: dead_after?,
+        log_format: log_format?,
         site_rules: raw
             .site_rules
             .unwrap_or_default()

@@ -18,6 +18,7 @@ pub mod feed_parse;
 pub mod fetch;
 pub mod filter;
 pub mod host_limits;
+pub mod logging;
 pub mod output;
 pub mod pipeline;
 pub mod record;

@@ -9,6 +9,7 @@ mod ops_articles;
 mod ops_cli;
 mod ops_dead;
 mod ops_filters;
+mod ops_logs;
 mod ops_status;
 mod output;
 mod pipeline;
