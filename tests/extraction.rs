@@ -100,7 +100,8 @@ fn run_case(case: &str) -> Outcome {
     let url = expected["url"].as_str().and_then(|u| Url::parse(u).ok());
     let url = url.unwrap_or_else(|| panic!("{case}: expected.json has no valid url"));
     let text = tidings::charset::decode(&bytes, None).text;
-    let article = tidings::extract::extract(&text, &url, &Default::default());
+    let article = tidings::extract::extract(&text, &url, &Default::default())
+        .unwrap_or_else(|error| panic!("{case}: {error}"));
     Outcome {
         article,
         expected,

@@ -5,6 +5,7 @@ mod daemon;
 mod extraction;
 mod feeds;
 mod hostile;
+mod hostile_pages;
 mod ops_articles;
 mod ops_cli;
 mod ops_dead;

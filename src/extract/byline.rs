@@ -76,6 +76,10 @@ pub(super) fn candidate(dom: &Dom, index: usize, unmarked_wanted: bool) -> Optio
             .filter_map(|i| clean_author(&dom.text_content(i)))
             .collect();
         let text = if names.is_empty() {
+            // Longer than any name `clean_author` accepts: not worth building the text of a whole box.
+            if dom.stats(index).chars > 110 {
+                return None;
+            }
             dom.text_content(index)
         } else {
             names.join(", ")

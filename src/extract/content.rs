@@ -28,14 +28,18 @@ pub(super) fn clean(dom: &mut Dom) {
     dom.recompute();
     let page_chars = f64::from(dom.stats(ROOT).chars.max(1));
     let mut index = 1;
+    // The `<figcaption>` being walked through, tracked instead of looked up so deep pages stay linear.
+    let mut caption: Option<usize> = None;
     while index < dom.len() {
         let name = dom.name(index);
         let end = dom.nodes[index].end;
+        if caption.is_some_and(|c| index >= dom.nodes[c].end) {
+            caption = None;
+        }
         if dom.is_removed(index) || dom.element(index).is_none() || matches!(name, "html" | "body") {
             index += 1;
             continue;
         }
-        let caption = dom.ancestors(index).find(|&a| dom.name(a) == "figcaption");
         if let Some(caption) = caption {
             // Inside a caption, class words describe the caption itself: only hidden text and a separate
             // credit element are furniture.
@@ -59,6 +63,9 @@ pub(super) fn clean(dom: &mut Dom) {
             dom.remove(index);
             index = end;
         } else {
+            if name == "figcaption" {
+                caption = Some(index);
+            }
             index += 1;
         }
     }

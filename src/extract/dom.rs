@@ -2,7 +2,8 @@
 //!
 //! scraper's tree is pointer-linked, so summing text over subtrees again and again is quadratic. Here every
 //! node gets an index in document order and knows where its subtree ends, which makes "all descendants" a
-//! range and lets one reverse sweep compute per-node text statistics for the whole page.
+//! range and lets one reverse sweep compute per-node text statistics for the whole page. Nesting is
+//! flattened below [`MAX_DEPTH`], whatever the tree it is built from.
 
 use scraper::node::Element;
 use scraper::{Html, Node};
@@ -58,6 +59,11 @@ pub(super) struct Dom<'a> {
 /// Index of the document root; its `parent` points at itself.
 pub(super) const ROOT: usize = 0;
 
+/// Elements nested deeper than this are indexed empty, their content attached to their deepest indexed
+/// ancestor: every walk over the index (including the renderer's recursion) is bounded by this depth, and
+/// block starts still separate paragraphs. Real articles sit well above it.
+pub(super) const MAX_DEPTH: usize = 96;
+
 impl<'a> Dom<'a> {
     pub fn new(html: &'a Html) -> Self {
         let root = html.tree.root();
@@ -70,10 +76,11 @@ impl<'a> Dom<'a> {
             stats: Stats::default(),
             own_text: (0, 0),
         }];
-        // Explicit stack: real pages nest deeply enough to make recursion a stack-overflow risk.
-        let mut stack = vec![(ROOT, root.children())];
-        while let Some((index, children)) = stack.last_mut() {
-            let parent = *index;
+        // Explicit stack: real pages nest deeply enough to make recursion a stack-overflow risk. An entry
+        // is (the index children attach to, whether the entry owns that index, its depth, the children).
+        let mut stack = vec![(ROOT, true, 0usize, root.children())];
+        while let Some((index, owner, depth, children)) = stack.last_mut() {
+            let (parent, depth) = (*index, *depth);
             match children.next() {
                 Some(child) => {
                     let value = child.value();
@@ -93,11 +100,18 @@ impl<'a> Dom<'a> {
                         own_text,
                     });
                     if value.is_element() {
-                        stack.push((child_index, child.children()));
+                        // Below the limit an element stays empty and its content joins `parent`.
+                        if depth < MAX_DEPTH {
+                            stack.push((child_index, true, depth + 1, child.children()));
+                        } else {
+                            stack.push((parent, false, depth, child.children()));
+                        }
                     }
                 }
                 None => {
-                    nodes[parent].end = nodes.len();
+                    if *owner {
+                        nodes[parent].end = nodes.len();
+                    }
                     stack.pop();
                 }
             }

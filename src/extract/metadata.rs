@@ -256,7 +256,9 @@ fn scan(dom: &Dom) -> Scan {
                 .iter()
                 .any(|w| contains_ignore_case(c, w))
         });
-        if scan.dateline.is_none() && marks_date {
+        // Only short elements can be a dateline; the length check spares building the text of every
+        // wrapper that happens to say "date".
+        if scan.dateline.is_none() && marks_date && dom.stats(index).chars < 120 {
             scan.dateline = Some(dom.text_content(index)).filter(|t| t.chars().count() < 120);
         }
     }

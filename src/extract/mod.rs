@@ -1,8 +1,10 @@
 //! Extraction: one decoded HTML page → one [`Article`] (title, author, date, cover, excerpt, language, body).
 //!
-//! The boundary is [`extract`] for whole pages and [`extract_fragment`] for a feed item's own HTML;
-//! everything else in this folder is private to them:
+//! The boundary is [`extract`] for whole pages, [`extract_document`] for a page already parsed (and
+//! perhaps trimmed by site rules), and [`extract_fragment`] for a feed item's own HTML; each stays within
+//! a [`Budget`] of time and nodes or returns [`ExtractError`]. Everything else in this folder is private:
 //!
+//! - `parse`, `budget`: bounded parsing (nesting flattened, script bodies dropped, nodes and time counted);
 //! - `dom`: a flat pre-order index over the parsed tree with per-subtree text statistics;
 //! - `metadata`, `jsonld`, `dates`, `byline`: title, author, date, cover, description, language (precedence
 //!   there);
@@ -11,6 +13,7 @@
 //! - `language`: detection from body text when the page declares none.
 
 mod boilerplate;
+mod budget;
 mod byline;
 mod content;
 mod dates;
@@ -20,6 +23,7 @@ mod jsonld;
 mod language;
 mod markdown;
 mod metadata;
+mod parse;
 mod render;
 mod text;
 mod widgets;
@@ -31,8 +35,11 @@ use scraper::node::Element;
 use scraper::{Html, Selector};
 use url::Url;
 
+use budget::Meter;
 use dom::{Dom, ROOT};
 use render::{Block, Inline, Renderer};
+
+pub use budget::{Budget, ExtractError};
 
 /// What a careful human would copy from an article page.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -56,7 +63,8 @@ pub struct Article {
     pub text: String,
 }
 
-/// Per-site overrides from feeds.toml (`content_selector`, `remove_selectors`), already validated.
+/// Per-site overrides from feeds.toml (`content_selector`, `remove_selectors`), already validated, and the
+/// extraction's budget.
 #[derive(Debug, Clone, Default)]
 pub struct ExtractOptions {
     /// When set and it matches, the body is taken from the first matching element instead of scoring.
@@ -74,6 +82,8 @@ pub struct ExtractOptions {
     pub author: Option<String>,
     /// Site-rule date text, parsed like page metadata; replaces the page's date when it parses.
     pub date: Option<String>,
+    /// Time and node limits for one page.
+    pub budget: Budget,
 }
 
 /// Excerpts longer than this are cut at a word boundary.
@@ -84,15 +94,38 @@ const SHORT_BODY_CHARS: usize = 500;
 const VERY_SHORT_BODY_CHARS: usize = 250;
 
 /// Extracts the article from a whole page. `html` is already decoded; `url` is the page's final URL and the
-/// base for relative links (a `<base href>` in the page takes precedence). Never fails: a page without an
-/// article yields empty `markdown`/`text` and whatever metadata it has.
-pub fn extract(html: &str, url: &Url, options: &ExtractOptions) -> Article {
-    extract_document(&Html::parse_document(html), url, options)
+/// base for relative links (a `<base href>` in the page takes precedence). A page without an article
+/// yields empty `markdown`/`text` and whatever metadata it has; the only errors are an exceeded budget.
+pub fn extract(html: &str, url: &Url, options: &ExtractOptions) -> Result<Article, ExtractError> {
+    let meter = Meter::start(options.budget);
+    let document = parse::document(html, &meter)?;
+    extract_parsed(&document, url, options, &meter)
 }
 
-/// Extracts the article from a page parsed by the caller, who may have removed nodes from it and named body
-/// nodes in `options` (site rules).
-pub fn extract_document(document: &Html, url: &Url, options: &ExtractOptions) -> Article {
+/// Parses a page within `budget`, for callers that work on the tree before [`extract_document`] (site
+/// rules): nesting is flattened and script bodies dropped as in [`extract`].
+pub fn parse_document(html: &str, budget: &Budget) -> Result<Html, ExtractError> {
+    parse::document(html, &Meter::start(*budget))
+}
+
+/// Extracts the article from a page parsed by the caller (who may have removed nodes from it). The node
+/// budget applies to the tree as given; its nesting is flattened for the walks as [`extract`] does.
+pub fn extract_document(
+    document: &Html,
+    url: &Url,
+    options: &ExtractOptions,
+) -> Result<Article, ExtractError> {
+    let meter = Meter::start(options.budget);
+    meter.check_nodes(document.tree.nodes().len())?;
+    extract_parsed(document, url, options, &meter)
+}
+
+fn extract_parsed(
+    document: &Html,
+    url: &Url,
+    options: &ExtractOptions,
+    meter: &Meter,
+) -> Result<Article, ExtractError> {
     let mut dom = Dom::new(document);
     let mut meta = metadata::read(&dom, url);
     let base = meta.base.clone().unwrap_or_else(|| url.clone());
@@ -104,6 +137,7 @@ pub fn extract_document(document: &Html, url: &Url, options: &ExtractOptions) ->
         }
     }
     dom.recompute();
+    meter.check_time()?;
     content::clean(&mut dom);
 
     let by_selector = options
@@ -132,11 +166,13 @@ pub fn extract_document(document: &Html, url: &Url, options: &ExtractOptions) ->
         Some(ruled) => ruled,
         None => {
             let roots = by_selector.unwrap_or_else(|| content::select(&dom, &scores));
+            meter.check_time()?;
             content::clean_conditionally(&mut dom, &scores, &roots);
             let blocks = render_roots(&dom, &base, &roots, meta.title.as_deref());
             (roots, blocks)
         }
     };
+    meter.check_time()?;
 
     if !from_selector && !from_rule {
         let claimed_body = meta.article_body.as_deref();
@@ -147,14 +183,15 @@ pub fn extract_document(document: &Html, url: &Url, options: &ExtractOptions) ->
             blocks,
             meta.title.as_deref(),
             claimed_body,
-        );
+            meter,
+        )?;
     }
 
     let cover_image = meta
         .image
         .clone()
         .or_else(|| first_cover_candidate(&dom, &base, &roots));
-    finish(
+    Ok(finish(
         blocks,
         meta.title,
         meta.author,
@@ -162,7 +199,7 @@ pub fn extract_document(document: &Html, url: &Url, options: &ExtractOptions) ->
         meta.description,
         meta.language,
         cover_image,
-    )
+    ))
 }
 
 /// Cuts `text` to at most `max_chars` characters at a word boundary (a character boundary for scripts
@@ -173,18 +210,21 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
 
 /// Cleans a feed item's own HTML (`content:encoded`, Atom content) without looking for an article in it:
 /// scripts, share bars and feed footers ("The post X appeared first on Y") go, the rest is converted.
-/// Title, author and date are left to the feed.
-pub fn extract_fragment(html: &str, url: &Url) -> Article {
-    finish(fragment_blocks(html, url), None, None, None, None, None, None)
+/// Title, author and date are left to the feed. Held to the default [`Budget`].
+pub fn extract_fragment(html: &str, url: &Url) -> Result<Article, ExtractError> {
+    let meter = Meter::start(Budget::default());
+    let blocks = fragment_blocks(html, url, &meter)?;
+    Ok(finish(blocks, None, None, None, None, None, None))
 }
 
-fn fragment_blocks(html: &str, base: &Url) -> Vec<Block> {
-    let document = Html::parse_fragment(html);
+fn fragment_blocks(html: &str, base: &Url, meter: &Meter) -> Result<Vec<Block>, ExtractError> {
+    let document = parse::fragment(html, meter)?;
     let mut dom = Dom::new(&document);
     content::clean(&mut dom);
     let scores = content::score(&dom);
+    meter.check_time()?;
     content::clean_conditionally(&mut dom, &scores, &[ROOT]);
-    render_roots(&dom, base, &[ROOT], None)
+    Ok(render_roots(&dom, base, &[ROOT], None))
 }
 
 fn finish(
@@ -291,12 +331,13 @@ fn fallback_if_poor(
     blocks: Vec<Block>,
     title: Option<&str>,
     body: Option<&str>,
-) -> Vec<Block> {
+    meter: &Meter,
+) -> Result<Vec<Block>, ExtractError> {
     let found = markdown::text_chars(&blocks);
     let claimed = body.map_or(0, |b| b.chars().filter(|c| !c.is_whitespace()).count());
     let poor = found < SHORT_BODY_CHARS || found * 10 < claimed * 6;
     if !poor {
-        return blocks;
+        return Ok(blocks);
     }
     let mut best = (found, blocks);
     let containers = content::semantic_containers(dom);
@@ -308,6 +349,7 @@ fn fallback_if_poor(
         Vec::new()
     };
     for roots in [containers, paragraphs] {
+        meter.check_time()?;
         if roots.is_empty() {
             continue;
         }
@@ -319,17 +361,18 @@ fn fallback_if_poor(
         }
     }
     match body {
-        Some(body) if best.0 * 10 < claimed * 6 && claimed >= 200 => body_paragraphs(body, base),
-        _ => best.1,
+        Some(body) if best.0 * 10 < claimed * 6 && claimed >= 200 => body_paragraphs(body, base, meter),
+        _ => Ok(best.1),
     }
 }
 
 /// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).
-fn body_paragraphs(body: &str, base: &Url) -> Vec<Block> {
+fn body_paragraphs(body: &str, base: &Url, meter: &Meter) -> Result<Vec<Block>, ExtractError> {
     if body.contains("</p>") || body.contains("<br") {
-        return fragment_blocks(body, base);
+        return fragment_blocks(body, base, meter);
     }
-    body.split('\n')
+    Ok(body
+        .split('\n')
         .map(text::normalize)
         .filter(|line| !line.is_empty())
         .map(|line| {
@@ -338,7 +381,7 @@ fn body_paragraphs(body: &str, base: &Url) -> Vec<Block> {
                 text: line,
             })
         })
-        .collect()
+        .collect())
 }
 
 /// The first image in the article that is neither decorative nor a placeholder.

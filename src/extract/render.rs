@@ -141,6 +141,9 @@ impl<'d, 'a> Renderer<'d, 'a> {
             return;
         }
         match name {
+            // Loose text directly in a list (malformed markup, or nesting flattened below the index's depth
+            // limit) would be lost by the item walk: such a list renders as plain flow.
+            "ul" | "ol" if has_loose_text(dom, index) => self.container(index, out),
             "ul" | "ol" => {
                 let items: Vec<Vec<Block>> = dom
                     .children(index)
@@ -396,6 +399,11 @@ impl<'d, 'a> Renderer<'d, 'a> {
             out.push(Block::Table { rows: table_rows });
         }
     }
+}
+
+fn has_loose_text(dom: &Dom, index: usize) -> bool {
+    dom.children(index)
+        .any(|child| dom.text(child).is_some_and(|text| !text.trim().is_empty()))
 }
 
 fn push_image(inline: &mut Inline, image: &Image) {

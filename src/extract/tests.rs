@@ -2,7 +2,15 @@
 
 use url::Url;
 
-use super::{ExtractOptions, extract, extract_fragment};
+use super::{Article, ExtractOptions};
+
+fn extract(html: &str, url: &Url, options: &ExtractOptions) -> Article {
+    super::extract(html, url, options).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn extract_fragment(html: &str, url: &Url) -> Article {
+    super::extract_fragment(html, url).unwrap_or_else(|error| panic!("{error}"))
+}
 
 const PROSE: &str = "The council voted on Tuesday, after a long and heated debate, to expand the tram network into \
                      the eastern districts, a plan that officials say will cut commuting times by a third.";

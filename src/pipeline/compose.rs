@@ -2,7 +2,7 @@
 //! front-matter field takes, following the precedence documented in the README. Pure functions.
 
 use chrono::Utc;
-use tracing::info;
+use tracing::{info, warn};
 use url::Url;
 
 use crate::config::FeedConfig;
@@ -18,7 +18,13 @@ const MIN_FEED_TEXT_CHARS: usize = 200;
 /// The feed item's own content as an article body: full content when given, else the summary.
 pub(super) fn feed_content_article(item: &FeedItem) -> Option<Article> {
     let html = item.content_html.as_deref().or(item.summary_html.as_deref())?;
-    let article = extract::extract_fragment(html, &item.link);
+    let article = match extract::extract_fragment(html, &item.link) {
+        Ok(article) => article,
+        Err(error) => {
+            warn!(url = %item.link, error = %error, "the feed item's own content was not used");
+            return None;
+        }
+    };
     (!article.text.trim().is_empty()).then_some(article)
 }
 

@@ -9,13 +9,12 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use scraper::Html;
 use tokio::sync::Semaphore;
 use tracing::{debug, info, warn};
 use url::Url;
 
 use super::page::PageFailure;
-use crate::extract::{self, Article, ExtractOptions};
+use crate::extract::{self, Article, ExtractError, ExtractOptions};
 use crate::fetch::{ContentFetcher, FetchError, FetchOutcome};
 use crate::site_rules::{RuleBook, SiteRules, same_site};
 
@@ -95,7 +94,9 @@ impl PageReader {
         let Some(rules) = rules else {
             let (page_url, options) = (final_url.clone(), Arc::clone(options));
             let article = self
-                .extract_blocking(mark, move || extract::extract(&html, &page_url, &options))
+                .extract_blocking(&final_url, mark, move || {
+                    extract::extract(&html, &page_url, &options)
+                })
                 .await?;
             return Ok(ArticlePage {
                 article,
@@ -223,7 +224,8 @@ impl PageReader {
         M: Fn(Extraction) + Send + Sync + 'static,
     {
         let (rules, url, options) = (Arc::clone(rules), url.clone(), Arc::clone(options));
-        self.extract_blocking(mark, move || {
+        let page_url = url.clone();
+        self.extract_blocking(&page_url, mark, move || {
             extract_page(&rules, &html, &url, &options, want_single_page)
         })
         .await
@@ -231,8 +233,9 @@ impl PageReader {
 
     async fn extract_blocking<T, M>(
         &self,
+        url: &Url,
         mark: M,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce() -> Result<T, ExtractError> + Send + 'static,
     ) -> Result<T, PageFailure>
     where
         T: Send + 'static,
@@ -247,7 +250,8 @@ impl PageReader {
             result
         })
         .await
-        .map_err(|error| PageFailure::Unavailable(format!("extraction failed: {error}")))
+        .map_err(|error| PageFailure::Unavailable(format!("{url}: extraction failed: {error}")))?
+        .map_err(|error| PageFailure::Unavailable(format!("{url}: extraction stopped: {error}")))
     }
 }
 
@@ -259,21 +263,21 @@ fn extract_page(
     url: &Url,
     options: &ExtractOptions,
     want_single_page: bool,
-) -> PageOutcome {
+) -> Result<PageOutcome, ExtractError> {
     let html = rules.rewrite(html);
-    let mut document = Html::parse_document(&html);
+    let mut document = extract::parse_document(&html, &options.budget)?;
     let single_page = rules
         .single_page_url(&document, url)
         .filter(|(link, _)| want_single_page && link != url && same_site(link, url));
     if single_page.is_some() {
-        return PageOutcome {
+        return Ok(PageOutcome {
             article: None,
             single_page,
             next_page: None,
             explain: Vec::new(),
             native_ad: false,
             body_required: false,
-        };
+        });
     }
     // Read before stripping: a strip rule may well remove the pager.
     let next_page = rules.next_page_url(&document, url);
@@ -286,14 +290,14 @@ fn extract_page(
         date: applied.date,
         ..options.clone()
     };
-    PageOutcome {
-        article: Some(extract::extract_document(&document, url, &options)),
+    Ok(PageOutcome {
+        article: Some(extract::extract_document(&document, url, &options)?),
         single_page: None,
         next_page,
         explain: applied.explain,
         native_ad: applied.native_ad,
         body_required: applied.body_required,
-    }
+    })
 }
 
 /// Extracts an HTML file's article under the rules for `url` (no pages are fetched), for `tidings extract`.
@@ -302,14 +306,14 @@ pub fn extract_file(
     html: &str,
     url: &Url,
     options: &ExtractOptions,
-) -> (Article, Vec<String>) {
+) -> Result<(Article, Vec<String>), ExtractError> {
     match book.for_url(url) {
-        None => (extract::extract(html, url, options), Vec::new()),
+        None => Ok((extract::extract(html, url, options)?, Vec::new())),
         Some(rules) => {
-            let outcome = extract_page(&rules, html, url, options, false);
+            let outcome = extract_page(&rules, html, url, options, false)?;
             let mut explain = vec![format!("rules: {}", rules.path.display())];
             explain.extend(outcome.explain);
-            (outcome.article.unwrap_or_default(), explain)
+            Ok((outcome.article.unwrap_or_default(), explain))
         }
     }
 }
