@@ -23,7 +23,7 @@ use tidings::store;
 use tidings::{charset, daemon, site_rules, status};
 use tokio::sync::Semaphore;
 
-use crate::admin;
+use crate::{admin, republish};
 use url::Url;
 
 pub const EXIT_OK: u8 = 0;
@@ -54,6 +54,14 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         feed: Option<String>,
     },
+    /// Lift the tombstone of the article stored under URL (its file was deleted or expired) and write it again.
+    Forget {
+        #[arg(value_name = "URL")]
+        url: Url,
+    },
+    /// Re-render every stored article after a preset or filename change, without refetching: files tidings
+    /// wrote move to their new names, files it did not write are never touched, tombstones stay.
+    Rebuild,
     /// Run as a daemon: poll each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads the config.
     Run,
     /// Show each feed's result, last poll and success, next poll, articles, skipped and pending items and last
@@ -164,6 +172,14 @@ pub fn main() -> anyhow::Result<ExitCode> {
                 .block_on(daemon::run(config))
                 .map(|()| EXIT_OK)
                 .context("daemon")?,
+            Err(code) => code,
+        },
+        Command::Forget { url } => match load_config(&cli.config) {
+            Ok(config) => republish::forget(&config, &url)?,
+            Err(code) => code,
+        },
+        Command::Rebuild => match load_config(&cli.config) {
+            Ok(config) => republish::rebuild(&config)?,
             Err(code) => code,
         },
         Command::Status { json } => match load_config(&cli.config) {
@@ -297,7 +313,7 @@ async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> 
         eprintln!("{error}");
         return EXIT_FEED_FAILED;
     }
-    if let Err(error) = pipeline.restore_missing_files().await {
+    if let Err(error) = pipeline.reconcile_files().await {
         eprintln!("{error}");
         return EXIT_FEED_FAILED;
     }

@@ -67,6 +67,9 @@ pub struct Settings {
     pub allow_private_addresses: bool,
     /// Which site builder's front matter and escaping the files get; default `seed`.
     pub preset: Preset,
+    /// Retention: files of articles dated more than this many days ago are removed and tombstoned; default
+    /// none (kept forever).
+    pub max_age_days: Option<u32>,
 }
 
 /// One `[[feeds]]` entry.
@@ -172,6 +175,7 @@ struct RawSettings {
     #[serde(default)]
     block: Vec<Spanned<String>>,
     preset: Option<Spanned<String>>,
+    max_age_days: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -295,6 +299,22 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
             .ok(),
         None => Some(Preset::default()),
     };
+    let max_age_days = match raw.max_age_days {
+        Some(days) => match u32::try_from(*days.get_ref()) {
+            Ok(days @ 1..) => Some(Some(days)),
+            _ => {
+                problems.add(
+                    days.span(),
+                    format!(
+                        "max_age_days must be a whole number of days from 1, not {}",
+                        days.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+        None => Some(None),
+    };
     let filename = match raw.filename {
         Some(pattern) => output::check_template(pattern.get_ref(), preset.unwrap_or_default())
             .map_err(|message| problems.add(pattern.span(), message))
@@ -362,6 +382,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
             .collect(),
         allow_private_addresses: raw.allow_private_addresses,
         preset: preset?,
+        max_age_days: max_age_days?,
     })
 }
 

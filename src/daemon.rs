@@ -53,7 +53,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let progress = Arc::new(Progress::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
     pipeline.fail_interrupted_extractions().await?;
-    pipeline.restore_missing_files().await?;
+    pipeline.reconcile_files().await?;
     let mut scheduler = Scheduler::new(config, store.as_ref())?;
 
     let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));

@@ -2,6 +2,7 @@
 
 mod admin;
 mod cli;
+mod republish;
 
 use std::process::ExitCode;
 

@@ -13,6 +13,7 @@ mod ops_filters;
 mod ops_logs;
 mod ops_status;
 mod output;
+mod output_files;
 mod pipeline;
 mod site_rules;
 mod support;

@@ -11,29 +11,20 @@ use super::{FeedReport, Pipeline, PipelineError};
 use crate::canonical_url::canonicalize;
 use crate::config::FeedConfig;
 use crate::feed_parse::FeedItem;
-use crate::output;
 use crate::record::StoredArticle;
 
 impl Pipeline {
-    /// Writes `stored`'s file; the error is the reason, naming the path.
-    pub(super) async fn write_file(&self, stored: &StoredArticle) -> Result<PathBuf, String> {
-        let dir = self.settings.output_dir.clone();
-        let name = stored.file_name.clone();
-        let contents = output::render(
-            self.settings.preset,
-            &output::Page::of(&stored.record),
-            output::is_mdx(&name),
-        );
-        let feed = stored.record.feed.clone();
-        tokio::task::spawn_blocking(move || {
-            if !dir.is_dir() {
-                warn!(feed = %feed, path = %dir.display(), "the output folder is gone; recreating it");
-            }
-            output::write_atomically(&dir, &name, contents.as_bytes())
-        })
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(|error| error.to_string())
+    /// Writes `stored`'s file unless this output folder holds a tombstone for it (see [`super::publish`]);
+    /// `None` when not written for that reason. The error is the reason, naming the path.
+    pub(super) async fn write_file(&self, stored: &StoredArticle) -> Result<Option<PathBuf>, String> {
+        let dir = &self.settings.output_dir;
+        if !dir.is_dir() {
+            warn!(feed = %stored.record.feed, path = %dir.display(), "the output folder is gone; recreating it");
+        }
+        let stored = stored.clone();
+        self.on_publisher(move |publisher| publisher.publish(&stored, false))
+            .await
+            .map_err(|error| error.to_string())
     }
 
     /// Logs and records that `stored` is in the database but its file is not written yet.
@@ -63,12 +54,14 @@ impl Pipeline {
         let pending = self.on_store(move |store| store.pending_files(&name)).await?;
         for stored in pending {
             match self.write_file(&stored).await {
-                Ok(path) => {
+                Ok(written) => {
                     self.on_store(move |store| store.clear_pending_file(stored.id))
                         .await?;
-                    self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
-                    info!(feed = %feed.name, path = %path.display(), "pending article file written");
-                    report.written.push(path);
+                    if let Some(path) = written {
+                        self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
+                        info!(feed = %feed.name, path = %path.display(), "pending article file written");
+                        report.written.push(path);
+                    }
                 }
                 Err(reason) => {
                     self.file_not_written(&stored, &reason).await?;

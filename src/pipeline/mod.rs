@@ -25,6 +25,9 @@ mod site_pages;
 mod crash;
 mod files;
 mod page;
+mod publish;
+
+pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
 
 pub use page::PageFailure;
 pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_file};
@@ -156,6 +159,8 @@ pub enum PipelineError {
     Fetch(#[from] FetchError),
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
 }
 
 /// Shared machinery for polling feeds: HTTP client with host limits, store, global concurrency bound.
@@ -236,6 +241,17 @@ impl Pipeline {
         Ok(tokio::task::spawn_blocking(move || work(store.as_ref())).await??)
     }
 
+    /// Runs output work for this renderer (one `output_dir`) off the async threads.
+    async fn on_publisher<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Publisher) -> Result<T, PublishError> + Send + 'static,
+    ) -> Result<T, PipelineError> {
+        let (store, settings) = (Arc::clone(&self.store), Arc::clone(&self.settings));
+        let published =
+            tokio::task::spawn_blocking(move || work(&Publisher::new(&store, &settings)?)).await?;
+        Ok(published?)
+    }
+
     /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time. A panic
     /// anywhere in the poll is contained: logged with the feed and URL and recorded as a failed poll, so the
     /// feed is retried with backoff like any other failure.
@@ -266,6 +282,14 @@ impl Pipeline {
         feed: &FeedConfig,
         started: Instant,
     ) -> Result<FeedReport, PipelineError> {
+        let name = feed.name.clone();
+        // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
+        if let Err(error) = self
+            .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
+            .await
+        {
+            warn!(feed = %feed.name, error = %error, "cannot check the feed's article files");
+        }
         let name = feed.name.clone();
         let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
         let mut report = FeedReport::new(feed);
@@ -606,11 +630,13 @@ impl Pipeline {
             return Ok(ItemResult::Known);
         };
         match self.write_file(&stored).await {
-            Ok(path) => {
+            Ok(Some(path)) => {
                 self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
                 info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
                 Ok(ItemResult::Written(path))
             }
+            // Older than `max_age_days`: stored as a tombstone, never written.
+            Ok(None) => Ok(ItemResult::Known),
             Err(error) => {
                 self.file_not_written(&stored, &error).await?;
                 Ok(ItemResult::FileFailed(error))
@@ -658,38 +684,20 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Writes the file of every stored article whose file is missing (the process died between commit and
-    /// rename, or someone deleted it), and removes temporary files a killed process left. Returns the count.
-    pub async fn restore_missing_files(&self) -> Result<usize, PipelineError> {
-        let dir = self.settings.output_dir.clone();
-        let preset = self.settings.preset;
-        let restored = self.on_store(move |store| {
-            output::remove_stale_temp_files(&dir);
-            let mut restored = 0;
-            for article in store.articles()? {
-                if article.record.body.is_empty() || dir.join(&article.file_name).exists() {
-                    continue;
-                }
-                let contents = output::render(
-                    preset,
-                    &output::Page::of(&article.record),
-                    output::is_mdx(&article.file_name),
-                );
-                match output::write_atomically(&dir, &article.file_name, contents.as_bytes()) {
-                    Ok(_) => restored += 1,
-                    Err(error) => warn!(url = %article.record.canonical_url, error = %error, "cannot restore article file"),
-                }
-            }
-            Ok::<_, StoreError>(restored)
-        })
-        .await?;
-        if restored > 0 {
+    /// At start-up: writes the files of articles committed but never written (killed between commit and
+    /// rename), tombstones files the admin deleted, applies retention, and removes temporary files a killed
+    /// process left.
+    pub async fn reconcile_files(&self) -> Result<Reconciled, PipelineError> {
+        let done = self.on_publisher(|publisher| publisher.reconcile(None)).await?;
+        if !done.written.is_empty() || done.tombstoned > 0 || !done.expired.is_empty() {
             info!(
-                count = restored,
-                "restored missing article files from the database"
+                written = done.written.len(),
+                tombstoned = done.tombstoned,
+                expired = done.expired.len(),
+                "article files reconciled with the database"
             );
         }
-        Ok(restored)
+        Ok(done)
     }
 }
 
@@ -738,6 +746,7 @@ impl From<PipelineError> for ItemError {
             PipelineError::Store(error) => ItemError::Store(error),
             PipelineError::Fetch(error) => ItemError::Unusable(error.to_string()),
             PipelineError::Task(error) => ItemError::Unusable(error.to_string()),
+            PipelineError::Publish(error) => ItemError::Unusable(error.to_string()),
         }
     }
 }

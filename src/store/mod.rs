@@ -8,6 +8,9 @@
 
 pub mod lock;
 pub mod sqlite;
+mod written;
+
+pub use written::{FileState, WrittenFile, WrittenFiles};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -116,7 +119,7 @@ pub struct ArticleSummary {
     pub file_name: String,
 }
 /// The operations tidings needs from a database; every backend provides all of them with the same meaning.
-pub trait Store: Send + Sync {
+pub trait Store: WrittenFiles + Send + Sync {
     /// A trivial query: proves the database still answers (watchdog health).
     fn ping(&self) -> Result<(), StoreError>;
 

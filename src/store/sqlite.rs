@@ -14,6 +14,8 @@ use url::Url;
 use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
+mod written;
+
 /// The migrations, in order; the number in each file name is its position.
 const MIGRATIONS: &[(&str, &str)] = &[
     (
@@ -31,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_pending_files.sql",
         include_str!("../../migrations/sqlite/0004_pending_files.sql"),
+    ),
+    (
+        "0005_written_files.sql",
+        include_str!("../../migrations/sqlite/0005_written_files.sql"),
     ),
 ];
 

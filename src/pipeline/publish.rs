@@ -1,0 +1,258 @@
+//! Publishing: stored articles → files in `output_dir`, with the store's record of what this renderer (one
+//! `output_dir`) wrote. That record is what makes deletions stick: a file the admin deletes is tombstoned,
+//! not written again; `rebuild` moves only files recorded as ours; retention removes only those.
+//!
+//! Order on a new article: the row commits, a name is claimed (`writing`), the file is renamed into place,
+//! the record says `written`. A process killed in between leaves `writing` (or no record), and start-up
+//! writes the file then; a `written` file that is gone was deleted on purpose.
+//! Synchronous: callers on the async runtime run these on blocking threads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use tracing::{info, warn};
+use url::Url;
+
+use crate::canonical_url::canonicalize;
+use crate::config::Settings;
+use crate::output::{self, OutputError, Page};
+use crate::record::StoredArticle;
+use crate::store::{FileState, Store, StoreError};
+
+/// Why publishing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{url}: no stored article has this URL")]
+    NotStored { url: Url },
+}
+
+/// What a start-up or per-poll check found and did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Files written for articles that had none yet (killed between commit and rename).
+    pub written: Vec<PathBuf>,
+    /// Files the admin deleted since the last check; now tombstones.
+    pub tombstoned: usize,
+    /// Files removed by retention.
+    pub expired: Vec<PathBuf>,
+}
+
+/// What `tidings rebuild` did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// Files re-rendered under the name they had.
+    pub rewritten: usize,
+    /// Files moved to a new name (old path, new path).
+    pub moved: Vec<(PathBuf, PathBuf)>,
+    /// Articles written for the first time.
+    pub written: usize,
+    /// Tombstoned articles left alone.
+    pub tombstones: usize,
+}
+
+/// One renderer: the output folder, its settings and the store.
+pub struct Publisher<'a> {
+    store: &'a Arc<dyn Store>,
+    settings: &'a Settings,
+    /// The record's key: the output folder's real path.
+    renderer: String,
+}
+
+impl<'a> Publisher<'a> {
+    pub fn new(store: &'a Arc<dyn Store>, settings: &'a Settings) -> Result<Self, PublishError> {
+        let dir = &settings.output_dir;
+        std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let renderer = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        Ok(Self {
+            store,
+            settings,
+            renderer: renderer.to_string_lossy().into_owned(),
+        })
+    }
+
+    fn dir(&self) -> &Path {
+        &self.settings.output_dir
+    }
+
+    /// True when retention (`max_age_days`) says an article of `date` is too old to keep.
+    fn is_expired(&self, date: NaiveDate) -> bool {
+        self.settings
+            .max_age_days
+            .is_some_and(|days| Utc::now().date_naive() - date > chrono::TimeDelta::days(i64::from(days)))
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        output::resolve(self.dir(), name).is_ok_and(|path| path.symlink_metadata().is_ok())
+    }
+
+    fn write(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
+        let contents = output::render(
+            self.settings.preset,
+            &Page::of(&article.record),
+            output::is_mdx(name),
+        );
+        Ok(output::write_atomically(self.dir(), name, contents.as_bytes())?)
+    }
+
+    fn name_for(&self, article: &StoredArticle) -> impl Fn(u32) -> String {
+        let pattern = self.settings.filename.clone();
+        let record = article.record.clone();
+        move |attempt| output::file_name(&pattern, &record, attempt)
+    }
+
+    /// Writes `article`'s file unless this renderer already did or tombstoned it (or retention would remove
+    /// it at once, when `keep_old` is false). Returns the path written.
+    pub fn publish(&self, article: &StoredArticle, keep_old: bool) -> Result<Option<PathBuf>, PublishError> {
+        let claimed =
+            self.store
+                .claim_file(&self.renderer, article.id, &self.name_for(article), &|name| {
+                    !self.exists(name)
+                })?;
+        if claimed.state != FileState::Writing {
+            return Ok(None);
+        }
+        if !keep_old && self.is_expired(article.record.date) {
+            self.store
+                .set_file(&self.renderer, article.id, &claimed.path, FileState::Expired)?;
+            return Ok(None);
+        }
+        let path = self.write(article, &claimed.path)?;
+        self.store
+            .set_file(&self.renderer, article.id, &claimed.path, FileState::Written)?;
+        Ok(Some(path))
+    }
+
+    /// Tombstones files the admin deleted and applies retention, for `feed` (each poll) or every feed; at
+    /// start-up (`feed` is `None`) also writes the files of articles committed but never written.
+    pub fn reconcile(&self, feed: Option<&str>) -> Result<Reconciled, PublishError> {
+        let mut done = Reconciled::default();
+        let records = self.store.written_files(&self.renderer, feed)?;
+        for record in &records {
+            match record.state {
+                FileState::Written if !self.exists(&record.path) => {
+                    self.store.set_file(
+                        &self.renderer,
+                        record.article_id,
+                        &record.path,
+                        FileState::Deleted,
+                    )?;
+                    info!(feed = %record.feed, path = %record.path, "article file deleted by the admin; not written again (tidings forget URL undoes this)");
+                    done.tombstoned += 1;
+                }
+                FileState::Written if self.is_expired(record.date) => {
+                    output::remove_written(self.dir(), &record.path)?;
+                    self.store.set_file(
+                        &self.renderer,
+                        record.article_id,
+                        &record.path,
+                        FileState::Expired,
+                    )?;
+                    done.expired.push(self.dir().join(&record.path));
+                }
+                _ => {}
+            }
+        }
+        if feed.is_none() {
+            output::remove_stale_temp_files(self.dir());
+            let settled: std::collections::HashSet<i64> = records
+                .iter()
+                .filter(|record| record.state != FileState::Writing)
+                .map(|record| record.article_id)
+                .collect();
+            for article in self.store.articles()? {
+                // An empty body is an article whose extraction has not finished; it is written when it has.
+                if settled.contains(&article.id) || article.record.body.is_empty() {
+                    continue;
+                }
+                match self.publish(&article, false) {
+                    Ok(Some(path)) => done.written.push(path),
+                    Ok(None) => {}
+                    Err(error) => {
+                        warn!(url = %article.record.canonical_url, error = %error, "cannot write article file")
+                    }
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Re-renders every stored article with the current preset and `filename`: files recorded as ours move to
+    /// their new names (a name held by a file we did not write is skipped with `-2` …), tombstones stay.
+    pub fn rebuild(&self) -> Result<Rebuilt, PublishError> {
+        let mut done = Rebuilt::default();
+        let records: std::collections::HashMap<i64, _> = self
+            .store
+            .written_files(&self.renderer, None)?
+            .into_iter()
+            .map(|record| (record.article_id, record))
+            .collect();
+        for article in self.store.articles()? {
+            if article.record.body.is_empty() {
+                continue;
+            }
+            let Some(record) = records
+                .get(&article.id)
+                .filter(|record| record.state != FileState::Writing)
+            else {
+                if self.publish(&article, false)?.is_some() {
+                    done.written += 1;
+                }
+                continue;
+            };
+            if record.state.is_tombstone() {
+                done.tombstones += 1;
+                continue;
+            }
+            if !self.exists(&record.path) {
+                self.store
+                    .set_file(&self.renderer, article.id, &record.path, FileState::Deleted)?;
+                done.tombstones += 1;
+                continue;
+            }
+            let old = record.path.as_str();
+            let name =
+                self.store
+                    .free_file_name(&self.renderer, article.id, &self.name_for(&article), &|name| {
+                        name == old || !self.exists(name)
+                    })?;
+            let path = self.write(&article, &name)?;
+            if name == old {
+                done.rewritten += 1;
+                continue;
+            }
+            self.store
+                .set_file(&self.renderer, article.id, &name, FileState::Written)?;
+            output::remove_written(self.dir(), old)?;
+            done.moved.push((self.dir().join(old), path));
+        }
+        Ok(done)
+    }
+
+    /// Lifts the tombstone of the article stored under `url` and writes its file again (retention included).
+    pub fn forget(&self, url: &Url) -> Result<Option<PathBuf>, PublishError> {
+        let canonical = canonicalize(url);
+        let article = self
+            .store
+            .articles()?
+            .into_iter()
+            .find(|article| article.record.canonical_url == canonical)
+            .ok_or_else(|| PublishError::NotStored { url: url.clone() })?;
+        let current =
+            self.store
+                .claim_file(&self.renderer, article.id, &self.name_for(&article), &|name| {
+                    !self.exists(name)
+                })?;
+        if current.state.is_tombstone() {
+            self.store.forget_file(&self.renderer, article.id)?;
+        }
+        self.publish(&article, true)
+    }
+}

@@ -1,0 +1,151 @@
+//! The SQLite written-files record (`written_files`, migration 0004).
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::Sqlite;
+use crate::store::StoreError;
+use crate::store::written::{FileState, WrittenFile, WrittenFiles};
+
+const SELECT: &str = "SELECT w.article_id, w.path, w.state, a.feed, a.date
+                      FROM written_files w JOIN articles a ON a.id = w.article_id";
+
+fn written_file(row: &rusqlite::Row) -> rusqlite::Result<WrittenFile> {
+    Ok(WrittenFile {
+        article_id: row.get(0)?,
+        path: row.get(1)?,
+        state: FileState::parse(&row.get::<_, String>(2)?),
+        feed: row.get(3)?,
+        date: NaiveDate::parse_from_str(&row.get::<_, String>(4)?, "%Y-%m-%d").unwrap_or_default(),
+    })
+}
+
+fn free_name(
+    connection: &Connection,
+    renderer: &str,
+    article_id: i64,
+    name_for: &dyn Fn(u32) -> String,
+    is_free: &dyn Fn(&str) -> bool,
+) -> rusqlite::Result<String> {
+    let mut attempt = 1;
+    loop {
+        let candidate = name_for(attempt);
+        let held = connection
+            .query_row(
+                "SELECT 1 FROM written_files WHERE renderer = ?1 AND path = ?2 AND article_id != ?3",
+                params![renderer, candidate, article_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        // Ends: only finitely many names are held or present on disk.
+        if !held && is_free(&candidate) {
+            return Ok(candidate);
+        }
+        attempt += 1;
+    }
+}
+
+impl WrittenFiles for Sqlite {
+    fn written_files(&self, renderer: &str, feed: Option<&str>) -> Result<Vec<WrittenFile>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(&format!(
+                "{SELECT} WHERE w.renderer = ?1 AND (?2 IS NULL OR a.feed = ?2) ORDER BY w.article_id"
+            ))
+            .map_err(|source| self.error(source))?;
+        statement
+            .query_map(params![renderer, feed], written_file)
+            .and_then(Iterator::collect)
+            .map_err(|source| self.error(source))
+    }
+
+    fn claim_file(
+        &self,
+        renderer: &str,
+        article_id: i64,
+        name_for: &dyn Fn(u32) -> String,
+        is_free: &dyn Fn(&str) -> bool,
+    ) -> Result<WrittenFile, StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(|source| self.error(source))?;
+        let claimed = (|| {
+            let existing = transaction
+                .query_row(
+                    &format!("{SELECT} WHERE w.renderer = ?1 AND w.article_id = ?2"),
+                    params![renderer, article_id],
+                    written_file,
+                )
+                .optional()?;
+            if let Some(existing) = existing {
+                return Ok(existing);
+            }
+            let path = free_name(&transaction, renderer, article_id, name_for, is_free)?;
+            transaction.execute(
+                "INSERT INTO written_files (renderer, article_id, path, state, changed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    renderer,
+                    article_id,
+                    path,
+                    FileState::Writing.as_str(),
+                    Utc::now().to_rfc3339()
+                ],
+            )?;
+            transaction.query_row(
+                &format!("{SELECT} WHERE w.renderer = ?1 AND w.article_id = ?2"),
+                params![renderer, article_id],
+                written_file,
+            )
+        })()
+        .map_err(|source| self.error(source))?;
+        transaction.commit().map_err(|source| self.error(source))?;
+        Ok(claimed)
+    }
+
+    fn free_file_name(
+        &self,
+        renderer: &str,
+        article_id: i64,
+        name_for: &dyn Fn(u32) -> String,
+        is_free: &dyn Fn(&str) -> bool,
+    ) -> Result<String, StoreError> {
+        free_name(&self.connection(), renderer, article_id, name_for, is_free)
+            .map_err(|source| self.error(source))
+    }
+
+    fn set_file(
+        &self,
+        renderer: &str,
+        article_id: i64,
+        path: &str,
+        state: FileState,
+    ) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT INTO written_files (renderer, article_id, path, state, changed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (renderer, article_id) DO UPDATE SET
+                    path = excluded.path, state = excluded.state, changed_at = excluded.changed_at",
+                params![
+                    renderer,
+                    article_id,
+                    path,
+                    state.as_str(),
+                    Utc::now().to_rfc3339()
+                ],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    fn forget_file(&self, renderer: &str, article_id: i64) -> Result<bool, StoreError> {
+        self.connection()
+            .execute(
+                "DELETE FROM written_files WHERE renderer = ?1 AND article_id = ?2",
+                params![renderer, article_id],
+            )
+            .map(|deleted| deleted > 0)
+            .map_err(|source| self.error(source))
+    }
+}
