@@ -64,13 +64,14 @@ pub struct Publisher<'a> {
 }
 
 impl<'a> Publisher<'a> {
+    /// The renderer of `settings.output_dir`, keyed by its absolute path (which exists or not: a folder that
+    /// is missing now keeps its records for when it is back).
     pub fn new(store: &'a Arc<dyn Store>, settings: &'a Settings) -> Result<Self, PublishError> {
         let dir = &settings.output_dir;
-        std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+        let renderer = std::path::absolute(dir).map_err(|source| OutputError::Io {
             path: dir.clone(),
             source,
         })?;
-        let renderer = dir.canonicalize().unwrap_or_else(|_| dir.clone());
         Ok(Self {
             store,
             settings,
@@ -135,7 +136,9 @@ impl<'a> Publisher<'a> {
     pub fn reconcile(&self, feed: Option<&str>) -> Result<Reconciled, PublishError> {
         let mut done = Reconciled::default();
         let records = self.store.written_files(&self.renderer, feed)?;
-        for record in &records {
+        // A missing (unmounted, blocked) output folder says nothing about single files: no tombstones then.
+        let folder_present = self.dir().is_dir();
+        for record in records.iter().filter(|_| folder_present) {
             match record.state {
                 FileState::Written if !self.exists(&record.path) => {
                     self.store.set_file(
