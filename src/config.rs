@@ -65,6 +65,8 @@ pub struct Settings {
     /// Let every feed's content links reach internal addresses (see [`FeedConfig::allow_private_addresses`]);
     /// default `false`.
     pub allow_private_addresses: bool,
+    /// New items one poll of a feed processes at most, newest first; the rest come in later polls. Default 100.
+    pub max_items_per_poll: usize,
     /// Which site builder's front matter and escaping the files get; default `seed`.
     pub preset: Preset,
     /// Retention: files of articles dated more than this many days ago are removed and tombstoned; default
@@ -96,6 +98,8 @@ pub struct FeedConfig {
     /// Item links and images of this feed may reach loopback, private and other internal addresses. Default
     /// `false`: only public addresses and the feed host's own (the SSRF guard in `fetch`).
     pub allow_private_addresses: bool,
+    /// Overrides `[settings] max_items_per_poll` for this feed.
+    pub max_items_per_poll: Option<usize>,
     /// `[settings]` keep/block patterns followed by this feed's own.
     pub filter: Filter,
 }
@@ -170,6 +174,7 @@ struct RawSettings {
     site_rules: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     allow_private_addresses: bool,
+    max_items_per_poll: Option<Spanned<i64>>,
     #[serde(default)]
     keep: Vec<Spanned<String>>,
     #[serde(default)]
@@ -197,6 +202,7 @@ struct RawFeed {
     remove_selectors: Vec<Spanned<String>>,
     #[serde(default)]
     allow_private_addresses: bool,
+    max_items_per_poll: Option<Spanned<i64>>,
     #[serde(default)]
     keep: Vec<Spanned<String>>,
     #[serde(default)]
@@ -324,6 +330,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
     };
     // Every check runs before any `?`, so one pass reports all problems.
     let concurrency = checked_count(raw.concurrency, 8, problems);
+    let max_items_per_poll = checked_count(raw.max_items_per_poll, 100, problems);
     let per_host_concurrency = checked_count(raw.per_host_concurrency, 2, problems);
     let per_host_interval = checked_duration(
         raw.per_host_interval,
@@ -381,6 +388,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
             .map(|folder| base_dir.join(folder.into_inner()))
             .collect(),
         allow_private_addresses: raw.allow_private_addresses,
+        max_items_per_poll: max_items_per_poll?,
         preset: preset?,
         max_age_days: max_age_days?,
     })
@@ -472,6 +480,9 @@ fn validate_feeds(raw: Vec<RawFeed>, shared: &Patterns, problems: &mut Problems)
             content_selector,
             remove_selectors,
             allow_private_addresses: feed.allow_private_addresses,
+            max_items_per_poll: feed
+                .max_items_per_poll
+                .and_then(|count| checked_count(Some(count), 0, problems)),
             filter: Filter::new(
                 shared.keep.iter().cloned().chain(keep).collect(),
                 shared.block.iter().cloned().chain(block).collect(),

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::support::pages::{article_page, paragraphs, rss};
+use crate::support::pages::{article_page, paragraphs, rss, xml_escape};
 use crate::support::server::{FixtureServer, Route};
 use crate::support::workspace::{Workspace, config_with, feed_entry, stderr, stdout};
 
@@ -389,4 +389,133 @@ fn failure_of_an_item_the_feed_dropped_is_cleared_and_conditional_get_returns() 
         .query_row("SELECT COUNT(*) FROM item_failures", [], |row| row.get(0))
         .expect("count");
     assert_eq!(failures, 0);
+}
+
+/// An RSS item with its own full content, published `day` days into September 2025.
+fn content_item(title: &str, link: &str, day: u32, body_html: &str) -> String {
+    format!(
+        "<item><title>{}</title><link>{}</link><pubDate>{day:02} Sep 2025 10:00:00 +0000</pubDate><content:encoded><![CDATA[{body_html}]]></content:encoded></item>",
+        xml_escape(title),
+        xml_escape(link)
+    )
+}
+
+fn content_feed(items: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>F</title><link>http://x/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
+/// Row "a feed with 100,000 items: 100,000 files in one poll": one poll processes at most
+/// `max_items_per_poll` new items, the newest first; the backlog drains over later polls (the feed's body
+/// is unchanged, yet it is fetched in full until the backlog is gone).
+#[test]
+fn feed_with_a_flood_of_items_drains_newest_first_over_several_polls() {
+    let server = FixtureServer::start();
+    let paragraph = "<p>A full paragraph of feed content that is long enough to be published on its own as an article body, well past any teaser threshold the pipeline applies to feed content.</p>";
+    let items: String = (1..=25)
+        .map(|day| {
+            content_item(
+                &format!("Flood story {day:02}"),
+                &server.url(&format!("/s{day}")),
+                day,
+                paragraph,
+            )
+        })
+        .collect();
+    server.route(
+        "/feed",
+        Route::ok(RSS, content_feed(&items)).with_etag("\"same\""),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry(
+        "flood",
+        &server.url("/feed"),
+        "fetch_article = false\nmax_items_per_poll = 10",
+    )));
+
+    let output = workspace.run(&["once"]);
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("max_items_per_poll") && log.contains("deferred=15"),
+        "{log}"
+    );
+    let names: Vec<String> = workspace.articles().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(
+        names.iter().all(|name| name >= &"2025-09-16".to_string()),
+        "newest first: {names:?}"
+    );
+
+    assert_eq!(workspace.run(&["once"]).status.code(), Some(0));
+    assert_eq!(workspace.articles().len(), 20);
+    assert_eq!(workspace.run(&["once"]).status.code(), Some(0));
+    assert_eq!(workspace.articles().len(), 25, "the backlog drained");
+    let output = workspace.run(&["once"]);
+    assert!(
+        stdout(&output).contains("not modified"),
+        "then conditional GET again: {}",
+        stdout(&output)
+    );
+}
+
+/// Row "a 10 MB title, a 15 MB one-line body: written verbatim": title, author, tags and body are cut to
+/// their documented caps, and the cut is logged.
+#[test]
+fn huge_title_author_tags_and_body_are_cut_with_a_log() {
+    let server = FixtureServer::start();
+    let title = "Enormous ".repeat(50_000);
+    let body = format!("<p>{}</p>", "endless words ".repeat(90_000));
+    let item = content_item(&title, &server.url("/huge"), 1, &body).replace(
+        "</title>",
+        &format!(
+            "</title><author>{}</author>{}",
+            "Writer ".repeat(10_000),
+            "<category>tag</category>".repeat(1)
+                + &(0..80)
+                    .map(|n| format!("<category>{n}{}</category>", "x".repeat(500)))
+                    .collect::<String>()
+        ),
+    );
+    server.route("/feed", Route::ok(RSS, content_feed(&item)));
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry(
+        "huge",
+        &server.url("/feed"),
+        "fetch_article = false",
+    )));
+    let output = workspace.run(&["once"]);
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{log}");
+    for field in ["field=\"title\"", "field=\"body\"", "too many tags"] {
+        assert!(
+            log.contains(field),
+            "{field} cut not logged:\n{}",
+            &log[..log.len().min(3000)]
+        );
+    }
+    let articles = workspace.articles();
+    assert_eq!(articles.len(), 1);
+    let (meta, text) = crate::support::workspace::front_matter(&articles[0].1);
+    assert!(
+        meta["title"]
+            .as_str()
+            .is_some_and(|title| title.chars().count() <= 301),
+        "title not cut"
+    );
+    assert!(
+        meta["tags"].as_array().is_some_and(|tags| tags.len() <= 50),
+        "tags not cut"
+    );
+    assert!(
+        text.chars().count() <= 1_000_100,
+        "body not cut: {} chars",
+        text.chars().count()
+    );
+    assert!(
+        articles[0].1.len() < 1_200_000,
+        "file is {} bytes",
+        articles[0].1.len()
+    );
 }

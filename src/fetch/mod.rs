@@ -23,6 +23,10 @@ use crate::host_limits::HostLimits;
 /// Bodies larger than this are refused: no real feed or article page comes near it, and a runaway or
 /// hostile response must not take the daemon's memory with it.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Article pages (content URLs) larger than this are refused. Extraction briefly needs up to ~70× a page's
+/// size (a page of tiny elements: 16 MB measured at ~1 GB), so this bounds one extraction slot at ~350 MB;
+/// slots are one per core. Real article pages are far below it.
+pub const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 8;
 /// Idle keep-alive connections kept per host, and for how long: enough to reuse a connection between a
 /// feed and its pages, without thousands of hosts pinning thousands of descriptors.
@@ -74,6 +78,10 @@ pub enum FetchError {
         /// `Retry-After`, when the server sent one with a 429 or 503.
         retry_after: Option<Duration>,
     },
+    /// This process ran out of file descriptors (EMFILE/ENFILE): a local condition, so the item is retried
+    /// rather than replaced by the feed's teaser.
+    #[error("{url}: out of file descriptors: {reason}")]
+    OutOfDescriptors { url: Url, reason: String },
     #[error("{url}: body larger than {limit} bytes")]
     TooLarge { url: Url, limit: usize },
     /// A content URL (or a redirect) led to an internal address: refused, never connected to.
@@ -148,7 +156,9 @@ impl ContentFetcher {
                 refused: Box::new(refused),
             })?;
         }
-        self.fetcher.get_with(&self.client, url, None, headers).await
+        self.fetcher
+            .get_with(&self.client, url, None, headers, MAX_PAGE_BYTES)
+            .await
     }
 }
 
@@ -202,7 +212,8 @@ impl Fetcher {
     /// GETs one of the admin's own URLs, sending `validators` as `If-None-Match` / `If-Modified-Since` when
     /// given.
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<FetchOutcome, FetchError> {
-        self.get_with(&self.trusted, url, validators, &[]).await
+        self.get_with(&self.trusted, url, validators, &[], MAX_BODY_BYTES)
+            .await
     }
 
     async fn get_with(
@@ -211,6 +222,7 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
         headers: &[(String, String)],
+        limit: usize,
     ) -> Result<FetchOutcome, FetchError> {
         let _permit = self
             .hosts
@@ -267,11 +279,11 @@ impl Fetcher {
         }
         if response
             .content_length()
-            .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+            .is_some_and(|length| length > limit as u64)
         {
             return Err(FetchError::TooLarge {
                 url: url.clone(),
-                limit: MAX_BODY_BYTES,
+                limit,
             });
         }
         let mut body = Vec::new();
@@ -280,10 +292,10 @@ impl Fetcher {
             .await
             .map_err(|error| self.classify(url, error))?
         {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
+            if body.len() + chunk.len() > limit {
                 return Err(FetchError::TooLarge {
                     url: url.clone(),
-                    limit: MAX_BODY_BYTES,
+                    limit,
                 });
             }
             body.extend_from_slice(&chunk);
@@ -315,6 +327,14 @@ impl Fetcher {
             FetchError::Refused {
                 url,
                 refused: Box::new(refused.clone()),
+            }
+        } else if find_cause::<std::io::Error>(&error)
+            .and_then(std::io::Error::raw_os_error)
+            .is_some_and(is_descriptor_exhaustion)
+        {
+            FetchError::OutOfDescriptors {
+                url,
+                reason: error_chain(&error),
             }
         } else if error.is_timeout() {
             FetchError::Timeout {
@@ -374,6 +394,11 @@ fn build_client(
     builder.build().map_err(|error| FetchError::Client {
         reason: error_chain(&error),
     })
+}
+
+/// EMFILE (24: this process) or ENFILE (23: the whole system) out of file descriptors.
+fn is_descriptor_exhaustion(code: i32) -> bool {
+    matches!(code, 23 | 24)
 }
 
 /// The first error of type `E` in `error`'s chain of causes.

@@ -95,7 +95,7 @@ pub(super) fn build_record(
         .clone()
         .or(article.author)
         .or_else(|| (!item.authors.is_empty()).then(|| item.authors.join(", ")));
-    Some(ArticleRecord {
+    let mut record = ArticleRecord {
         canonical_url,
         feed: feed.name.clone(),
         title,
@@ -111,7 +111,9 @@ pub(super) fn build_record(
         language: article.language,
         body: article.markdown,
         origin,
-    })
+    };
+    super::caps::cap_record(&mut record);
+    Some(record)
 }
 
 /// The page's headline, unless it is the feed's title plus a site-name suffix the page did not declare

@@ -19,6 +19,7 @@ use tokio::sync::Semaphore;
 use tracing::{error, info, warn};
 use url::Url;
 
+mod caps;
 mod compose;
 mod site_pages;
 
@@ -350,7 +351,14 @@ impl Pipeline {
                             state.skipped_items = u32::try_from(parsed.skipped_items).unwrap_or(u32::MAX);
                             report.items = parsed.items.len();
                             self.forget_dropped_items(feed, &parsed.items).await?;
-                            self.process_items(feed, parsed.items, &mut report).await?;
+                            let (items, deferred) = self.newest_new_items(feed, parsed.items).await?;
+                            if deferred > 0 {
+                                // The deferred items are only seen again in the body: fetch it in full next time.
+                                state.etag = None;
+                                state.last_modified = None;
+                                state.body_hash = None;
+                            }
+                            self.process_items(feed, items, &mut report).await?;
                             let fresh_for = match (response.fresh_for, parsed.ttl) {
                                 (Some(a), Some(b)) => Some(a.max(b)),
                                 (a, b) => a.or(b),
@@ -594,6 +602,7 @@ impl Pipeline {
                         _ => return Err(ItemError::Refused(error)),
                     }
                 }
+                Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
                 Err(PageFailure::Unavailable(error)) => match feed_article {
                     Some(article) if has_real_text(&article) => {
                         info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");

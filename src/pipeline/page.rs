@@ -9,13 +9,16 @@ use url::Url;
 use super::Pipeline;
 use super::site_pages::Extraction;
 use crate::extract::{Article, ExtractOptions};
-use crate::fetch::ContentFetcher;
+use crate::fetch::{ContentFetcher, FetchError};
 
 /// Why an item's page gave no article.
 #[derive(Debug)]
 pub enum PageFailure {
     /// The link (or a redirect) leads to an internal address: never connected to, not retried.
     Refused(String),
+    /// This process ran out of file descriptors: the item is retried next poll, never downgraded to the
+    /// feed's teaser.
+    Exhausted(String),
     /// HTTP error, timeout, not a web page, extraction failed: the feed's own full content may stand in.
     Unavailable(String),
 }
@@ -23,7 +26,19 @@ pub enum PageFailure {
 impl std::fmt::Display for PageFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PageFailure::Refused(reason) | PageFailure::Unavailable(reason) => f.write_str(reason),
+            PageFailure::Refused(reason)
+            | PageFailure::Exhausted(reason)
+            | PageFailure::Unavailable(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl From<FetchError> for PageFailure {
+    fn from(error: FetchError) -> Self {
+        match error {
+            FetchError::Refused { .. } => PageFailure::Refused(error.to_string()),
+            FetchError::OutOfDescriptors { .. } => PageFailure::Exhausted(error.to_string()),
+            _ => PageFailure::Unavailable(error.to_string()),
         }
     }
 }

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::page::PageFailure;
 use crate::extract::{self, Article, ExtractError, ExtractOptions};
-use crate::fetch::{ContentFetcher, FetchError, FetchOutcome};
+use crate::fetch::{ContentFetcher, FetchOutcome};
 use crate::site_rules::{RuleBook, SiteRules, same_site};
 
 /// Pages of one multi-page article, the first included; a site whose "next" link never ends stops here.
@@ -183,10 +183,7 @@ impl PageReader {
             content
                 .get_with_headers(url, headers)
                 .await
-                .map_err(|error| match error {
-                    FetchError::Refused { .. } => PageFailure::Refused(error.to_string()),
-                    _ => PageFailure::Unavailable(error.to_string()),
-                })?
+                .map_err(PageFailure::from)?
         };
         let FetchOutcome::Fetched(response) = response else {
             return Err(PageFailure::Unavailable(format!(
