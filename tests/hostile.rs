@@ -472,7 +472,7 @@ fn huge_title_author_tags_and_body_are_cut_with_a_log() {
         &format!(
             "</title><author>{}</author>{}",
             "Writer ".repeat(10_000),
-            "<category>tag</category>".repeat(1)
+            "<category>tag</category>".to_string()
                 + &(0..80)
                     .map(|n| format!("<category>{n}{}</category>", "x".repeat(500)))
                     .collect::<String>()

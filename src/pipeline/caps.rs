@@ -50,7 +50,7 @@ impl Pipeline {
             return Ok((new_items, 0));
         }
         // Undated items sort last; among equals the feed's own order is kept (the sort is stable).
-        new_items.sort_by(|a, b| b.published.cmp(&a.published));
+        new_items.sort_by_key(|item| std::cmp::Reverse(item.published));
         let deferred = new_items.split_off(cap).len();
         warn!(
             feed = %feed.name,
