@@ -106,8 +106,17 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Pars
         (json::read(text, url).map_err(not_a_feed)?, None, false)
     } else {
         let (root, repaired) = tree::read(text).ok_or_else(|| not_a_feed("no XML element found".into()))?;
-        let feed = dialect::read(&root, url).map_err(not_a_feed)?;
-        (feed.entries, feed.ttl_minutes, repaired)
+        match dialect::read(&root, url) {
+            Ok(feed) => (feed.entries, feed.ttl_minutes, repaired),
+            // Junk before the feed (a PHP warning, an HTML preamble): read from the first feed root instead.
+            Err(reason) => match after_preamble(text).and_then(tree::read) {
+                Some((root, _)) => match dialect::read(&root, url) {
+                    Ok(feed) => (feed.entries, feed.ttl_minutes, true),
+                    Err(_) => return Err(not_a_feed(reason)),
+                },
+                None => return Err(not_a_feed(reason)),
+            },
+        }
     };
 
     let mut parsed = ParsedFeed {
@@ -127,6 +136,17 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Pars
         }
     }
     Ok(parsed)
+}
+
+/// The text from the first element that opens a feed, when something else comes before it.
+fn after_preamble(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    ["<rss", "<feed", "<rdf:rdf", "<channel"]
+        .iter()
+        .filter_map(|root| lower.find(root))
+        .min()
+        .filter(|at| *at > 0)
+        .map(|at| &text[at..])
 }
 
 #[cfg(test)]
@@ -201,6 +221,16 @@ mod tests {
         let parsed =
             parse(truncated.as_bytes(), None, &base()).expect("truncated feed keeps its whole items");
         assert_eq!(parsed.items[0].link.as_str(), "https://a.example/1");
+    }
+
+    #[test]
+    fn junk_before_the_feed_is_skipped() {
+        let feed = format!(
+            "<br />\n<b>Warning</b>: something in <b>x.php</b><br />\n{}",
+            rss("<item><title>A</title><link>https://a.example/1</link></item>")
+        );
+        let parsed = parse(feed.as_bytes(), None, &base()).expect("feed after a PHP warning");
+        assert_eq!(parsed.items.len(), 1);
     }
 
     #[test]

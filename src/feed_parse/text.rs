@@ -5,7 +5,7 @@
 //! decoded here, and a repaired double encoding is never decoded a third time. HTML in a title is rendered
 //! to its text; literal `<…>` in a plain-text title (`Vec<T> explained`) is kept. Control characters go.
 
-use super::tree::{escape_into, resolve_reference};
+use super::tree::{decode_references, escape_into, resolve_reference};
 
 /// How a piece of feed text is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,28 +85,6 @@ fn repair_double_encoding(raw: &str) -> String {
             None => out.push_str("&amp;"),
         }
         rest = tail;
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Decodes `&name;`/`&#n;`/`&#xh;` references left in text; unknown ones stay literal.
-fn decode_references(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + 1..];
-        match tail.find(';').filter(|end| *end <= 32 && *end > 0) {
-            Some(end) if !tail[..end].contains(char::is_whitespace) => {
-                out.push_str(&resolve_reference(&tail[..end]));
-                rest = &tail[end + 1..];
-            }
-            _ => {
-                out.push('&');
-                rest = tail;
-            }
-        }
     }
     out.push_str(rest);
     out

@@ -374,7 +374,7 @@ fn open_element(start: &BytesStart<'_>, stack: &[Open]) -> Open {
     let mut prefixes = Vec::new();
     for attribute in start.html_attributes().flatten() {
         let key = attribute.key.as_ref().to_ascii_lowercase();
-        let value = decode_attribute(&attribute.value);
+        let value = decode_references(&attribute.value);
         if key == "xmlns" {
             prefixes.push((String::new(), Ns::from_uri(&value)));
         } else if let Some(prefix) = key.strip_prefix("xmlns:") {
@@ -408,20 +408,20 @@ fn open_element(start: &BytesStart<'_>, stack: &[Open]) -> Open {
     }
 }
 
-/// An attribute value with its references resolved the same lenient way as text.
-fn decode_attribute(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
+/// Decodes `&name;`/`&#n;`/`&#xh;` references in `text` (an attribute value, or title text that still holds
+/// references); a bare `&` or an unknown name stays as written.
+pub(super) fn decode_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let tail = &rest[at + 1..];
-        match tail.find(';').filter(|end| *end <= 32) {
-            Some(end) => {
-                let resolved = resolve_reference(&tail[..end]);
-                out.push_str(&resolved);
+        match tail.find(';').filter(|end| *end <= 32 && *end > 0) {
+            Some(end) if !tail[..end].contains(char::is_whitespace) => {
+                out.push_str(&resolve_reference(&tail[..end]));
                 rest = &tail[end + 1..];
             }
-            None => {
+            _ => {
                 out.push('&');
                 rest = tail;
             }
