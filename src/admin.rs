@@ -1,13 +1,22 @@
-//! The admin's read-only commands: `status` and `articles`. Each opens the database read-only (never creating
-//! or migrating it), asks the library for a report, and prints it as a table or as JSON.
+//! The admin's commands: `status` and `articles` open the database read-only (never creating or migrating
+//! it), ask the library for a report, and print it as a table or as JSON; `add` finds a feed and appends it
+//! to the config file.
 
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
 
 use chrono::{DateTime, Local, NaiveDate, SecondsFormat, Utc};
 use tidings::config::{self, Config};
+use tidings::fetch::Fetcher;
+use tidings::host_limits::HostLimits;
 use tidings::pipeline::MAX_ITEM_ATTEMPTS;
 use tidings::status::{self, FeedResult};
 use tidings::store::{self, ArticleQuery, Store, StoreError};
+use tidings::{discover, feeds_file, opml, output};
+use url::Url;
 
 use crate::cli::{EXIT_FEED_FAILED, EXIT_OK, EXIT_USAGE, print_table};
 
@@ -180,4 +189,170 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
 fn local_time(at: Option<DateTime<Utc>>) -> String {
     at.map(|at| at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| "-".into())
+}
+
+/// `tidings add URL [--name N] [--dry-run]`: finds the feed (URL may be a web page), shows its title and
+/// newest items, and appends a `[[feeds]]` table to the config file, leaving the rest of it untouched.
+pub async fn add(config: &Config, url: &str, name: Option<String>, dry_run: bool) -> anyhow::Result<u8> {
+    let url = match Url::parse(url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+        _ => {
+            eprintln!("{url:?}: give an http or https URL");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let fetcher = Fetcher::new(
+        &config.settings.user_agent,
+        config.settings.timeout,
+        HostLimits::new(2, Duration::ZERO),
+    )?;
+    let found = match discover::discover(&fetcher, &url).await {
+        Ok(found) => found,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(EXIT_FEED_FAILED);
+        }
+    };
+    println!("feed:  {}", found.url);
+    println!("title: {}", found.title.as_deref().unwrap_or("-"));
+    let mut items: Vec<_> = found.feed.items.iter().collect();
+    items.sort_by_key(|item| std::cmp::Reverse(item.published));
+    println!("items: {}", items.len());
+    for item in items.iter().take(5) {
+        let day = item.published.map_or_else(
+            || "          ".to_string(),
+            |at| at.format("%Y-%m-%d").to_string(),
+        );
+        println!("  {day}  {}", item.title.as_deref().unwrap_or(item.link.as_str()));
+    }
+    let name = name.unwrap_or_else(|| {
+        found
+            .title
+            .as_deref()
+            .map(output::slugify)
+            .filter(|slug| !slug.is_empty())
+            .unwrap_or_else(|| found.url.host_str().unwrap_or("feed").to_string())
+    });
+    let source = std::fs::read_to_string(&config.path)
+        .with_context(|| format!("cannot read {}", config.path.display()))?;
+    let updated = match feeds_file::append_feed(&source, &name, &found.url, None) {
+        Ok(updated) => updated,
+        Err(error) => {
+            eprintln!("{}: {error}", config.path.display());
+            return Ok(EXIT_USAGE);
+        }
+    };
+    if let Err(error) = config::parse(&updated, &config.path) {
+        eprintln!(
+            "{}: the new table would not be valid: {error}",
+            config.path.display()
+        );
+        return Ok(EXIT_USAGE);
+    }
+    if dry_run {
+        println!(
+            "would append to {}:\n{}",
+            config.path.display(),
+            &updated[source.len()..].trim()
+        );
+        return Ok(EXIT_OK);
+    }
+    write_config_file(config, &updated)?;
+    println!("added feed {name:?} to {}", config.path.display());
+    Ok(EXIT_OK)
+}
+
+/// `tidings import-opml FILE`: appends a `[[feeds]]` table per subscription not already configured (same URL
+/// or name), with the enclosing outlines as its category.
+pub fn import_opml(config: &Config, file: &Path) -> anyhow::Result<u8> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let subscriptions = match opml::read(&text) {
+        Ok(subscriptions) => subscriptions,
+        Err(error) => {
+            eprintln!("{}: {error}", file.display());
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let source = std::fs::read_to_string(&config.path)
+        .with_context(|| format!("cannot read {}", config.path.display()))?;
+    let mut updated = source.clone();
+    let (mut added, mut skipped) = (0, 0);
+    for subscription in subscriptions {
+        let existing = feeds_file::existing_feeds(&updated)?;
+        let url = match Url::parse(&subscription.url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+            _ => {
+                eprintln!("skipped {:?}: not an http or https URL", subscription.url);
+                skipped += 1;
+                continue;
+            }
+        };
+        if existing.iter().any(|(_, known)| *known == url.as_str()) {
+            skipped += 1;
+            continue;
+        }
+        let base = Some(output::slugify(&subscription.title))
+            .filter(|slug| !slug.is_empty())
+            .unwrap_or_else(|| url.host_str().unwrap_or("feed").to_string());
+        let name = (1..)
+            .map(|attempt| {
+                if attempt == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{attempt}")
+                }
+            })
+            .find(|name| !existing.iter().any(|(known, _)| known == name))
+            .unwrap_or(base);
+        updated = feeds_file::append_feed(&updated, &name, &url, subscription.category.as_deref())?;
+        added += 1;
+    }
+    if let Err(error) = config::parse(&updated, &config.path) {
+        eprintln!(
+            "{}: the imported feeds would not be valid: {error}",
+            config.path.display()
+        );
+        return Ok(EXIT_USAGE);
+    }
+    if added > 0 {
+        write_config_file(config, &updated)?;
+    }
+    println!(
+        "imported {added} feeds into {}, skipped {skipped} already present or unusable",
+        config.path.display()
+    );
+    Ok(EXIT_OK)
+}
+
+/// `tidings export-opml`: every configured feed as OPML 2.0 on stdout.
+pub fn export_opml(config: &Config) -> u8 {
+    let subscriptions: Vec<opml::Subscription> = config
+        .feeds
+        .iter()
+        .map(|feed| opml::Subscription {
+            title: feed.name.clone(),
+            url: feed.url.to_string(),
+            category: feed.category.clone(),
+        })
+        .collect();
+    print!(
+        "{}",
+        opml::write("tidings feeds", &subscriptions, &Utc::now().to_rfc2822())
+    );
+    EXIT_OK
+}
+
+/// Replaces the config file atomically (a reader sees the old file or the new one).
+fn write_config_file(config: &Config, text: &str) -> anyhow::Result<()> {
+    let folder = config
+        .path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty());
+    let file_name = config
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "feeds.toml".into());
+    output::write_atomically(folder.unwrap_or(Path::new(".")), &file_name, text.as_bytes())?;
+    Ok(())
 }

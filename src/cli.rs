@@ -91,6 +91,25 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Add a feed: URL may be the feed or a web page linking it; shows its title and newest items, then
+    /// appends a [[feeds]] table to the config file (comments and layout kept).
+    Add {
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The feed's name (default: from its title).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Show what would be added; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Add the feeds of an OPML file (nested outlines become categories; feeds already configured skipped).
+    ImportOpml {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print every configured feed as OPML 2.0.
+    ExportOpml,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         #[arg(value_enum)]
@@ -201,6 +220,18 @@ pub fn main() -> anyhow::Result<ExitCode> {
             print!("{}", site_rules::measure(&dir));
             EXIT_OK
         }
+        Command::Add { url, name, dry_run } => match load_config(&cli.config) {
+            Ok(config) => runtime.block_on(admin::add(&config, &url, name, dry_run))?,
+            Err(code) => code,
+        },
+        Command::ImportOpml { file } => match load_config(&cli.config) {
+            Ok(config) => admin::import_opml(&config, &file)?,
+            Err(code) => code,
+        },
+        Command::ExportOpml => match load_config(&cli.config) {
+            Ok(config) => admin::export_opml(&config),
+            Err(code) => code,
+        },
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "tidings", &mut std::io::stdout());
             EXIT_OK
