@@ -602,7 +602,8 @@ async fn load_input(preview: &Preview, base: Option<&Url>, input: &str) -> anyho
             .map_err(|()| anyhow::anyhow!("cannot make a file URL of {}", path.display()))?,
     };
     let decoded = charset::decode(&bytes, None);
-    let (article, explain) = extract_file(reader.rules(), &decoded.text, &url, &ExtractOptions::default())?;
+    let (article, explain) = extract_file(reader.rules(), &decoded.text, &url, &ExtractOptions::default())
+        .map_err(|failure| anyhow::anyhow!("{failure}"))?;
     Ok(ArticlePage {
         article,
         pages: vec![url.clone()],

@@ -299,6 +299,38 @@ fn autodetect_on_failure_no_fails_the_page_instead() {
         "{}",
         stderr(&output)
     );
+
+    let file = fixture("directives").join("article.html").display().to_string();
+    let output = workspace.run(&["extract", "--url", "http://127.0.0.1/article", &file]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a file under the same rules fails alike"
+    );
+}
+
+#[test]
+fn html_file_inputs_get_the_rules_of_their_url() {
+    let workspace = workspace_with_rules(&[fixture("directives")]);
+    let file = fixture("directives").join("article.html").display().to_string();
+    let output = workspace.run(&[
+        "extract",
+        "--explain",
+        "--format",
+        "json",
+        "--url",
+        "http://127.0.0.1/a",
+        &file,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let shown: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one json object");
+    assert_eq!(shown["title"], "The Rule-Chosen Headline");
+    let explain = shown["explain"].as_array().expect("explain lines");
+    assert!(
+        explain
+            .iter()
+            .any(|line| line.as_str().is_some_and(|l| l.starts_with("body (line 6)")))
+    );
 }
 
 #[test]

@@ -123,10 +123,7 @@ impl PageReader {
         }
         explain.append(&mut outcome.explain);
         if outcome.body_required {
-            return Err(PageFailure::Unavailable(format!(
-                "{final_url}: no body rule of {} selected anything and it says autodetect_on_failure: no",
-                rules.path.display()
-            )));
+            return Err(body_required(&final_url, &rules));
         }
         let native_ad = outcome.native_ad;
         let mut article = outcome.article.unwrap_or_default();
@@ -298,21 +295,32 @@ fn extract_page(
 }
 
 /// Extracts an HTML file's article under the rules for `url` (no pages are fetched), for `tidings extract`.
+/// Fails only as a page would: no body rule selected anything and the file says `autodetect_on_failure: no`.
 pub fn extract_file(
     book: &RuleBook,
     html: &str,
     url: &Url,
     options: &ExtractOptions,
-) -> Result<(Article, Vec<String>), ExtractError> {
-    match book.for_url(url) {
-        None => Ok((extract::extract(html, url, options)?, Vec::new())),
-        Some(rules) => {
-            let outcome = extract_page(&rules, html, url, options, false)?;
-            let mut explain = vec![format!("rules: {}", rules.path.display())];
-            explain.extend(outcome.explain);
-            Ok((outcome.article.unwrap_or_default(), explain))
-        }
+) -> Result<(Article, Vec<String>), PageFailure> {
+    let stopped =
+        |error: ExtractError| PageFailure::Unavailable(format!("{url}: extraction stopped: {error}"));
+    let Some(rules) = book.for_url(url) else {
+        return Ok((extract::extract(html, url, options).map_err(stopped)?, Vec::new()));
+    };
+    let outcome = extract_page(&rules, html, url, options, false).map_err(stopped)?;
+    if outcome.body_required {
+        return Err(body_required(url, &rules));
     }
+    let mut explain = vec![format!("rules: {}", rules.path.display())];
+    explain.extend(outcome.explain);
+    Ok((outcome.article.unwrap_or_default(), explain))
+}
+
+fn body_required(url: &Url, rules: &SiteRules) -> PageFailure {
+    PageFailure::Unavailable(format!(
+        "{url}: no body rule of {} selected anything and it says autodetect_on_failure: no",
+        rules.path.display()
+    ))
 }
 
 /// A following page's body appended to the article (its metadata is the first page's).
