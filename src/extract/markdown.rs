@@ -15,7 +15,11 @@ pub(super) fn tidy(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
             && title.is_some_and(
                 |t| matches!(&block, Block::Heading(_, i) | Block::Paragraph(i) if same_words(&i.text, t)),
             );
-        if repeats_title || kept.last() == Some(&block) {
+        // A short line repeated at once is a duplicated label or caption; a long paragraph repeated is what
+        // the page says (a refrain, a quoted passage).
+        let repeated_line =
+            kept.last() == Some(&block) && block_text(&block).chars().count() <= REPEATABLE_CHARS;
+        if repeats_title || repeated_line {
             continue;
         }
         kept.push(block);
@@ -114,6 +118,9 @@ fn tidy_block(block: Block) -> Option<Block> {
         other => Some(other),
     }
 }
+
+/// Blocks this short or shorter are dropped when they repeat the previous block.
+const REPEATABLE_CHARS: usize = 100;
 
 /// How many blocks at the start may be byline or dateline furniture.
 const LEADING_BLOCKS: usize = 3;

@@ -20,8 +20,10 @@ pub(super) struct Inline {
 impl Inline {
     fn push_text(&mut self, raw: &str) {
         let mut piece = String::new();
-        let continues_word = self.text.is_empty() || self.text.ends_with([' ', '\n']);
-        if raw.starts_with(char::is_whitespace) && !continues_word {
+        // A leading space is kept even at the start of a run: inside a link or emphasis it separates the
+        // words from the text before ("journal<a> Nature</a>"); `finish` trims it where it starts a block.
+        let after_space = self.text.ends_with([' ', '\n']);
+        if raw.starts_with(char::is_whitespace) && !after_space {
             piece.push(' ');
         }
         push_collapsed(&mut piece, raw);
