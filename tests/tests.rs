@@ -1,5 +1,6 @@
 //! The integration test binary: one module per area, sharing the loopback server and workspace support.
 
+mod builders;
 mod cli;
 mod daemon;
 mod extraction;
