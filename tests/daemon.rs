@@ -14,7 +14,7 @@ use crate::support::workspace::{Workspace, config_with, feed_entry, stderr, stdo
 
 const RSS: &str = "application/rss+xml";
 
-fn serve_story(server: &FixtureServer, path: &str, title: &str) {
+pub(crate) fn serve_story(server: &FixtureServer, path: &str, title: &str) {
     let paragraphs = paragraphs(title);
     let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
     server.route(

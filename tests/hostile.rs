@@ -5,24 +5,12 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::support::pages::{article_page, paragraphs, rss, xml_escape};
+use crate::daemon::serve_story;
+use crate::support::pages::{rss, xml_escape};
 use crate::support::server::{FixtureServer, Route};
 use crate::support::workspace::{Workspace, config_with, feed_entry, stderr, stdout};
 
 const RSS: &str = "application/rss+xml";
-const HTML: &str = "text/html; charset=utf-8";
-
-fn serve_story(server: &FixtureServer, path: &str, title: &str) {
-    let paragraphs = paragraphs(title);
-    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
-    server.route(
-        path,
-        Route::ok(
-            HTML,
-            article_page(title, "Ann", "2025-09-27T10:00:00Z", &paragraphs),
-        ),
-    );
-}
 
 fn database(workspace: &Workspace) -> rusqlite::Connection {
     rusqlite::Connection::open(workspace.path().join("tidings.db")).expect("open db")
