@@ -56,7 +56,7 @@ impl<'a> Page<'a> {
     }
 }
 
-/// The front matter of `page` for `preset`, as ordered keys (also what the manifest lists).
+/// The front matter of `page` for `preset`, as ordered keys.
 pub fn front_matter(preset: Preset, page: &Page) -> yaml::Mapping {
     preset.shape().front_matter(page)
 }

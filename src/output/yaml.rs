@@ -56,40 +56,11 @@ impl Mapping {
         self
     }
 
-    /// The text value of `key`, if it is one.
-    pub fn get_text(&self, key: &str) -> Option<&str> {
-        self.entries.iter().find_map(|(name, value)| match value {
-            Value::Text(text) if *name == key => Some(text.as_str()),
-            _ => None,
-        })
-    }
-
     /// The mapping as YAML lines (no `---` markers).
     pub fn to_yaml(&self) -> String {
         let mut out = String::with_capacity(256);
         self.write(&mut out, 0);
         out
-    }
-
-    /// The mapping as JSON, with the same cleaned texts the YAML holds (for the manifest).
-    pub fn to_json(&self) -> serde_json::Value {
-        let object = self
-            .entries
-            .iter()
-            .map(|(key, value)| {
-                let value = match value {
-                    Value::Text(text) => serde_json::Value::String(clean_text(text)),
-                    Value::Bool(flag) => serde_json::Value::Bool(*flag),
-                    Value::List(items) => items
-                        .iter()
-                        .map(|item| serde_json::Value::String(clean_text(item)))
-                        .collect(),
-                    Value::Map(mapping) => mapping.to_json(),
-                };
-                ((*key).to_string(), value)
-            })
-            .collect();
-        serde_json::Value::Object(object)
     }
 
     fn write(&self, out: &mut String, indent: usize) {
@@ -193,11 +164,6 @@ mod tests {
         assert_eq!(
             front.to_yaml(),
             "title: \"T\"\ndraft: false\ntags: []\ncategories:\n  - \"A\"\n  - \"B\"\nauthor:\n  name: \"Jane\"\n  picture: \"\"\nparams: {}\n"
-        );
-        assert_eq!(
-            front.to_json(),
-            serde_json::json!({"title": "T", "draft": false, "tags": [], "categories": ["A", "B"],
-                "author": {"name": "Jane", "picture": ""}, "params": {}})
         );
     }
 }
