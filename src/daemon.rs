@@ -5,7 +5,8 @@
 //! Scheduling rules: a feed is never polled twice at once; ticks missed while it ran are skipped, not
 //! queued; the next due time comes from the database, so a restart neither skips a poll nor repeats one.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -21,7 +22,7 @@ use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
 use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, Progress};
 use crate::schedule;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, FeedState, Store, StoreError};
 
 /// How long in-flight polls may run after SIGTERM before they are cut at their next await point. Below
 /// systemd's default stop timeout, so we exit on our own terms. Database commits and file renames run to
@@ -69,16 +70,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     ]);
     info!(
         config = %scheduler.config.path.display(),
-        feeds = scheduler.config.feeds.iter().filter(|feed| feed.enabled).count(),
+        feeds = scheduler.enabled,
         "daemon ready"
     );
 
     let mut running: JoinSet<(String, Result<FeedReport, PipelineError>)> = JoinSet::new();
     loop {
         heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
-        for feed in scheduler.due_feeds(Utc::now()) {
+        for feed in scheduler.start_due(Utc::now()) {
             let pipeline = pipeline.clone();
-            scheduler.running.insert(feed.name.clone());
             running.spawn(async move {
                 let result = pipeline.poll_feed(&feed).await;
                 (feed.name, result)
@@ -175,9 +175,19 @@ fn reload(current: &Config) -> Option<Config> {
 }
 
 /// Which feed is due when, and which are running. Pure bookkeeping plus reads of stored due times.
+///
+/// Due times live in a min-heap, so each feed event (a poll starts, a poll finishes, the next wake-up is
+/// computed) costs O(log feeds) instead of a scan of every feed: at 10,000 feeds a scan after each finished
+/// poll made the scheduler quadratic per tick. A changed due time pushes a new heap entry; the old one is
+/// recognised as stale when it surfaces (its time no longer matches `next_due`) and dropped.
 struct Scheduler {
     config: Config,
+    /// Position of each feed in `config.feeds`, by name.
+    index: HashMap<String, usize>,
+    /// Enabled feeds in `config`.
+    enabled: usize,
     next_due: HashMap<String, DateTime<Utc>>,
+    heap: BinaryHeap<Reverse<(DateTime<Utc>, String)>>,
     running: HashSet<String>,
     failing: HashSet<String>,
 }
@@ -186,53 +196,109 @@ impl Scheduler {
     fn new(config: Config, store: &dyn Store) -> Result<Self, StoreError> {
         let mut scheduler = Self {
             config,
+            index: HashMap::new(),
+            enabled: 0,
             next_due: HashMap::new(),
+            heap: BinaryHeap::new(),
             running: HashSet::new(),
             failing: HashSet::new(),
         };
-        for feed in scheduler.config.feeds.clone() {
-            scheduler.load_due_time(&feed, store)?;
+        scheduler.reindex();
+        for position in 0..scheduler.config.feeds.len() {
+            let state = store.feed_state(&scheduler.config.feeds[position].name)?;
+            scheduler.load_due_time(position, &state);
         }
         Ok(scheduler)
     }
 
+    fn reindex(&mut self) {
+        self.index = self
+            .config
+            .feeds
+            .iter()
+            .enumerate()
+            .map(|(position, feed)| (feed.name.clone(), position))
+            .collect();
+        self.enabled = self.config.feeds.iter().filter(|feed| feed.enabled).count();
+    }
+
+    fn feed(&self, name: &str) -> Option<&FeedConfig> {
+        self.index.get(name).and_then(|position| self.config.feeds.get(*position))
+    }
+
     /// A feed's stored due time; a feed never polled is due now (plus its jitter). A due time in the past
     /// (the daemon was down) means one poll now, not one per missed tick.
-    fn load_due_time(&mut self, feed: &FeedConfig, store: &dyn Store) -> Result<(), StoreError> {
-        let state = store.feed_state(&feed.name)?;
+    fn load_due_time(&mut self, position: usize, state: &FeedState) {
+        let feed = &self.config.feeds[position];
+        let name = feed.name.clone();
         if state.consecutive_failures > 0 {
-            self.failing.insert(feed.name.clone());
+            self.failing.insert(name.clone());
         }
         let due = state.next_poll_at.unwrap_or_else(|| {
             let jitter = schedule::feed_jitter(&feed.name, self.config.settings.jitter);
             Utc::now() + chrono::TimeDelta::from_std(jitter).unwrap_or_default()
         });
-        self.next_due.insert(feed.name.clone(), due);
-        Ok(())
+        self.set_due(name, due);
     }
 
-    fn due_feeds(&self, now: DateTime<Utc>) -> Vec<FeedConfig> {
-        self.config
-            .feeds
-            .iter()
-            .filter(|feed| feed.enabled && !self.running.contains(&feed.name))
-            .filter(|feed| self.next_due.get(&feed.name).is_some_and(|due| *due <= now))
-            .cloned()
-            .collect()
+    /// Records `name`'s next due time; enabled feeds not running enter the heap.
+    fn set_due(&mut self, name: String, due: DateTime<Utc>) {
+        let waiting = !self.running.contains(&name) && self.feed(&name).is_some_and(|feed| feed.enabled);
+        if waiting {
+            self.heap.push(Reverse((due, name.clone())));
+        }
+        self.next_due.insert(name, due);
     }
 
-    fn time_until_next_due(&self, now: DateTime<Utc>) -> Duration {
-        self.config
-            .feeds
-            .iter()
-            .filter(|feed| feed.enabled && !self.running.contains(&feed.name))
-            .filter_map(|feed| self.next_due.get(&feed.name))
-            .min()
-            .map_or(MAX_SLEEP, |due| (*due - now).to_std().unwrap_or(Duration::ZERO))
+    /// Drops heap entries that no longer describe a waiting feed (removed, disabled, rescheduled, running).
+    fn discard_stale(&mut self) {
+        while let Some(Reverse((due, name))) = self.heap.peek() {
+            let current = !self.running.contains(name)
+                && self.next_due.get(name) == Some(due)
+                && self.feed(name).is_some_and(|feed| feed.enabled);
+            if current {
+                return;
+            }
+            self.heap.pop();
+        }
+    }
+
+    /// Takes every feed due at `now` off the heap and marks it running.
+    fn start_due(&mut self, now: DateTime<Utc>) -> Vec<FeedConfig> {
+        let mut due = Vec::new();
+        loop {
+            self.discard_stale();
+            match self.heap.peek() {
+                Some(Reverse((at, _))) if *at <= now => {}
+                _ => return due,
+            }
+            let Some(Reverse((_, name))) = self.heap.pop() else {
+                return due;
+            };
+            if let Some(feed) = self.feed(&name).cloned() {
+                self.running.insert(name);
+                due.push(feed);
+            }
+        }
+    }
+
+    /// The earliest waiting feed, if any.
+    fn next_waiting(&mut self) -> Option<(DateTime<Utc>, String)> {
+        self.discard_stale();
+        self.heap.peek().map(|Reverse(entry)| entry.clone())
+    }
+
+    fn time_until_next_due(&mut self, now: DateTime<Utc>) -> Duration {
+        self.next_waiting()
+            .map_or(MAX_SLEEP, |(due, _)| (due - now).to_std().unwrap_or(Duration::ZERO))
     }
 
     fn finished(&mut self, name: &str, result: Result<FeedReport, PipelineError>, store: &dyn Store) {
         self.running.remove(name);
+        // A feed removed by a reload while it ran is forgotten.
+        if !self.index.contains_key(name) {
+            return;
+        }
         match result {
             Ok(report) => {
                 if matches!(report.outcome, FeedOutcome::Failed { .. }) {
@@ -240,9 +306,7 @@ impl Scheduler {
                 } else {
                     self.failing.remove(name);
                 }
-                if self.next_due.contains_key(name) {
-                    self.next_due.insert(name.to_string(), report.next_poll);
-                }
+                self.set_due(name.to_string(), report.next_poll);
             }
             Err(error) => {
                 // The poll could not even be recorded (database trouble): try again after a backoff.
@@ -250,10 +314,10 @@ impl Scheduler {
                 self.failing.insert(name.to_string());
                 let retry =
                     Utc::now() + chrono::TimeDelta::from_std(schedule::BACKOFF_BASE).unwrap_or_default();
-                if let Some(feed) = self.config.feeds.iter().find(|feed| feed.name == name) {
+                if let Some(feed) = self.feed(name) {
                     save_next_poll(store, feed, retry);
                 }
-                self.next_due.insert(name.to_string(), retry);
+                self.set_due(name.to_string(), retry);
             }
         }
     }
@@ -261,43 +325,48 @@ impl Scheduler {
     /// Switches to a reloaded config: removed feeds are forgotten (a running poll finishes), added feeds load
     /// their stored due time, feeds whose URL or schedule changed are due at their new schedule's next tick.
     fn apply(&mut self, config: Config, store: &dyn Store) {
-        let old_feeds = std::mem::take(&mut self.config.feeds);
+        let old_feeds: HashMap<String, FeedConfig> = std::mem::take(&mut self.config.feeds)
+            .into_iter()
+            .map(|feed| (feed.name.clone(), feed))
+            .collect();
         self.config = config;
-        self.next_due
-            .retain(|name, _| self.config.feeds.iter().any(|feed| feed.name == *name));
-        for feed in self.config.feeds.clone() {
-            let old = old_feeds.iter().find(|old| old.name == feed.name);
-            let changed = old.is_some_and(|old| {
-                old.url != feed.url
-                    || old.effective_schedule(&self.config.settings).as_str()
-                        != feed.effective_schedule(&self.config.settings).as_str()
-            });
-            if old.is_none() {
-                if let Err(error) = self.load_due_time(&feed, store) {
-                    error!(feed = %feed.name, error = %error, "cannot read feed state");
+        self.reindex();
+        let index = &self.index;
+        self.next_due.retain(|name, _| index.contains_key(name));
+        self.failing.retain(|name| index.contains_key(name));
+        for position in 0..self.config.feeds.len() {
+            let feed = self.config.feeds[position].clone();
+            let Some(old) = old_feeds.get(&feed.name) else {
+                match store.feed_state(&feed.name) {
+                    Ok(state) => self.load_due_time(position, &state),
+                    Err(error) => error!(feed = %feed.name, error = %error, "cannot read feed state"),
                 }
-            } else if changed {
-                let next = feed
-                    .effective_schedule(&self.config.settings)
-                    .next_after(Utc::now())
-                    .unwrap_or_else(Utc::now);
-                self.next_due.insert(feed.name.clone(), next);
+                continue;
+            };
+            let schedule = feed.effective_schedule(&self.config.settings);
+            let changed = old.url != feed.url
+                || old.effective_schedule(&self.config.settings).as_str() != schedule.as_str();
+            if changed {
+                let next = schedule.next_after(Utc::now()).unwrap_or_else(Utc::now);
                 save_next_poll(store, &feed, next);
+                self.set_due(feed.name, next);
+            } else if feed.enabled && !old.enabled {
+                // A feed enabled again has no heap entry yet; its stored due time still applies.
+                if let Some(due) = self.next_due.get(&feed.name).copied() {
+                    self.set_due(feed.name, due);
+                }
             }
         }
     }
 
-    fn status_line(&self, progress: &Progress) -> String {
-        let enabled = self.config.feeds.iter().filter(|feed| feed.enabled).count();
+    fn status_line(&mut self, progress: &Progress) -> String {
         let next = self
-            .next_due
-            .iter()
-            .filter(|(name, _)| !self.running.contains(*name))
-            .min_by_key(|(_, due)| **due)
-            .map(|(name, due)| format!("; next: {name} at {}", due.format("%H:%M:%S UTC")))
+            .next_waiting()
+            .map(|(due, name)| format!("; next: {name} at {}", due.format("%H:%M:%S UTC")))
             .unwrap_or_default();
         format!(
-            "{enabled} feeds, {} polling, {} failing; {} articles written since start{next}",
+            "{} feeds, {} polling, {} failing; {} articles written since start{next}",
+            self.enabled,
             self.running.len(),
             self.failing.len(),
             progress.articles_written.load(Ordering::Relaxed)
