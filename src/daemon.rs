@@ -223,7 +223,9 @@ impl Scheduler {
     }
 
     fn feed(&self, name: &str) -> Option<&FeedConfig> {
-        self.index.get(name).and_then(|position| self.config.feeds.get(*position))
+        self.index
+            .get(name)
+            .and_then(|position| self.config.feeds.get(*position))
     }
 
     /// A feed's stored due time; a feed never polled is due now (plus its jitter). A due time in the past
@@ -289,8 +291,9 @@ impl Scheduler {
     }
 
     fn time_until_next_due(&mut self, now: DateTime<Utc>) -> Duration {
-        self.next_waiting()
-            .map_or(MAX_SLEEP, |(due, _)| (due - now).to_std().unwrap_or(Duration::ZERO))
+        self.next_waiting().map_or(MAX_SLEEP, |(due, _)| {
+            (due - now).to_std().unwrap_or(Duration::ZERO)
+        })
     }
 
     fn finished(&mut self, name: &str, result: Result<FeedReport, PipelineError>, store: &dyn Store) {

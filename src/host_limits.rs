@@ -40,9 +40,34 @@ pub struct CoolingDown {
     pub remaining: Duration,
 }
 
-/// Held while a request to a host is in flight.
+/// A host's turn: held from before a request to it until the request ends. Taking the turn waits out the
+/// host's concurrency and spacing without holding anything else, so a caller can then wait for its own
+/// limits (a global request slot, room for a page) only once the host is ready.
 pub struct HostPermit {
     _permit: OwnedSemaphorePermit,
+    slot: Arc<HostSlot>,
+    interval: Duration,
+}
+
+impl HostPermit {
+    /// Marks the request as starting now. If another request to the host started while this one waited
+    /// for other limits, waits out the spacing again first, so starts stay `interval` apart.
+    pub async fn begin(&self) {
+        loop {
+            let wait_until = {
+                let mut timing = lock(&self.slot.timing);
+                let now = Instant::now();
+                match timing.next_start {
+                    Some(next) if next > now => next,
+                    _ => {
+                        timing.next_start = Some(now + self.interval);
+                        return;
+                    }
+                }
+            };
+            tokio::time::sleep_until(wait_until).await;
+        }
+    }
 }
 
 impl HostLimits {
@@ -54,8 +79,9 @@ impl HostLimits {
         }
     }
 
-    /// Waits for a free slot and the host's spacing, then returns a permit to hold during the request.
-    /// Fails at once when the host is cooling down, so no task sits on a slot for minutes.
+    /// Waits for a free slot and the host's spacing, then returns the host's turn; the request's start is
+    /// recorded by [`HostPermit::begin`]. Fails at once when the host is cooling down, so no task sits on a
+    /// slot for minutes.
     pub async fn acquire(&self, url: &Url) -> Result<HostPermit, CoolingDown> {
         let slot = self.slot(url);
         let permit = Arc::clone(&slot.in_flight)
@@ -65,19 +91,21 @@ impl HostLimits {
                 remaining: Duration::ZERO,
             })?;
         let start_at = {
-            let mut timing = lock(&slot.timing);
+            let timing = lock(&slot.timing);
             let now = Instant::now();
             if let Some(until) = timing.cool_down_until.filter(|until| *until > now) {
                 return Err(CoolingDown {
                     remaining: until - now,
                 });
             }
-            let start_at = timing.next_start.map_or(now, |next| next.max(now));
-            timing.next_start = Some(start_at + self.interval);
-            start_at
+            timing.next_start.map_or(now, |next| next.max(now))
         };
         tokio::time::sleep_until(start_at).await;
-        Ok(HostPermit { _permit: permit })
+        Ok(HostPermit {
+            _permit: permit,
+            slot,
+            interval: self.interval,
+        })
     }
 
     /// Records a 429/503 from the host: no request to it starts for `retry_after` (capped at a day).
@@ -126,15 +154,34 @@ mod tests {
     async fn starts_are_spaced_per_host_and_hosts_are_independent() {
         let limits = HostLimits::new(4, Duration::from_secs(2));
         let begin = Instant::now();
-        let _a = limits.acquire(&url("http://a.test/1")).await.ok();
-        let _b = limits.acquire(&url("http://a.test/2")).await.ok();
+        let a = limits.acquire(&url("http://a.test/1")).await.ok();
+        a.as_ref().expect("a's turn").begin().await;
+        let b = limits.acquire(&url("http://a.test/2")).await.ok();
+        b.as_ref().expect("b's turn").begin().await;
         assert_eq!(Instant::now() - begin, Duration::from_secs(2));
-        let _c = limits.acquire(&url("http://b.test/1")).await.ok();
+        let c = limits.acquire(&url("http://b.test/1")).await.ok();
+        c.as_ref().expect("c's turn").begin().await;
         assert_eq!(
             Instant::now() - begin,
             Duration::from_secs(2),
             "another host must not wait"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn turns_taken_together_still_start_spaced() {
+        let limits = HostLimits::new(2, Duration::from_secs(2));
+        let begin = Instant::now();
+        let a = limits.acquire(&url("http://a.test/1")).await.expect("a's turn");
+        let b = limits.acquire(&url("http://a.test/2")).await.expect("b's turn");
+        assert_eq!(
+            Instant::now(),
+            begin,
+            "neither has started, so neither waits for a turn"
+        );
+        a.begin().await;
+        b.begin().await;
+        assert_eq!(Instant::now() - begin, Duration::from_secs(2));
     }
 
     #[tokio::test(start_paused = true)]

@@ -18,7 +18,7 @@ use url::Url;
 
 pub use guard::{ALLOW_SETTING, AddressPolicy, AddressRefused, is_public};
 
-use crate::host_limits::HostLimits;
+use crate::host_limits::{HostLimits, HostPermit};
 
 /// Bodies larger than this are refused: no real feed or article page comes near it, and a runaway or
 /// hostile response must not take the daemon's memory with it.
@@ -137,28 +137,36 @@ pub struct ContentFetcher {
 }
 
 impl ContentFetcher {
-    /// GETs a content URL unconditionally; an internal address anywhere on the way is
-    /// [`FetchError::Refused`] before any connection to it.
-    pub async fn get(&self, url: &Url) -> Result<FetchOutcome, FetchError> {
-        self.get_with_headers(url, &[]).await
+    /// Waits for `url`'s host to be ready for a request (see [`Fetcher::turn`]); refuses an internal
+    /// address at once.
+    pub async fn turn(&self, url: &Url) -> Result<HostPermit, FetchError> {
+        self.check(url)?;
+        self.fetcher.turn(url).await
     }
 
-    /// [`ContentFetcher::get`] with extra request headers (a site rule's `http_header`), which replace the
-    /// client's own of the same name.
-    pub async fn get_with_headers(
+    /// GETs a content URL unconditionally in a turn taken with [`turn`](Self::turn), with extra request
+    /// headers (a site rule's `http_header`), which replace the client's own of the same name. An internal
+    /// address anywhere on the way is [`FetchError::Refused`] before any connection to it.
+    pub async fn get_in_turn(
         &self,
+        turn: HostPermit,
         url: &Url,
         headers: &[(String, String)],
     ) -> Result<FetchOutcome, FetchError> {
+        self.check(url)?;
+        self.fetcher
+            .get_with(&self.client, turn, url, None, headers, MAX_PAGE_BYTES)
+            .await
+    }
+
+    fn check(&self, url: &Url) -> Result<(), FetchError> {
         if let Some(policy) = &self.policy {
             policy.check_url(url).map_err(|refused| FetchError::Refused {
                 url: url.clone(),
                 refused: Box::new(refused),
             })?;
         }
-        self.fetcher
-            .get_with(&self.client, url, None, headers, MAX_PAGE_BYTES)
-            .await
+        Ok(())
     }
 }
 
@@ -212,26 +220,44 @@ impl Fetcher {
     /// GETs one of the admin's own URLs, sending `validators` as `If-None-Match` / `If-Modified-Since` when
     /// given.
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<FetchOutcome, FetchError> {
-        self.get_with(&self.trusted, url, validators, &[], MAX_BODY_BYTES)
+        let turn = self.turn(url).await?;
+        self.get_in_turn(turn, url, validators).await
+    }
+
+    /// Waits until `url`'s host may take another request: its concurrency and spacing (politeness), or
+    /// [`FetchError::HostCoolingDown`] at once after a 429. Nothing else is held meanwhile, so callers take
+    /// their own slots after this and a host's spacing never idles a global slot.
+    pub async fn turn(&self, url: &Url) -> Result<HostPermit, FetchError> {
+        self.hosts
+            .acquire(url)
+            .await
+            .map_err(|cooling| FetchError::HostCoolingDown {
+                url: url.clone(),
+                remaining: cooling.remaining,
+            })
+    }
+
+    /// [`get`](Self::get) in a turn taken with [`turn`](Self::turn).
+    pub async fn get_in_turn(
+        &self,
+        turn: HostPermit,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<FetchOutcome, FetchError> {
+        self.get_with(&self.trusted, turn, url, validators, &[], MAX_BODY_BYTES)
             .await
     }
 
     async fn get_with(
         &self,
         client: &reqwest::Client,
+        turn: HostPermit,
         url: &Url,
         validators: Option<&Validators>,
         headers: &[(String, String)],
         limit: usize,
     ) -> Result<FetchOutcome, FetchError> {
-        let _permit = self
-            .hosts
-            .acquire(url)
-            .await
-            .map_err(|cooling| FetchError::HostCoolingDown {
-                url: url.clone(),
-                remaining: cooling.remaining,
-            })?;
+        turn.begin().await;
         let started = Instant::now();
         let mut request = client.get(url.clone()).header(
             header::ACCEPT,

@@ -25,6 +25,7 @@ mod site_pages;
 
 mod crash;
 mod files;
+mod flow;
 mod page;
 mod publish;
 
@@ -170,8 +171,8 @@ pub struct Pipeline {
     fetcher: Fetcher,
     store: Arc<dyn Store>,
     in_flight: Arc<Semaphore>,
-    /// Extraction is CPU-bound and a huge page briefly needs ~20× its size in memory: one per core at most.
-    extracting: Arc<Semaphore>,
+    /// Feeds being polled at once ([`flow::MAX_POLLS`]).
+    polls: Arc<Semaphore>,
     settings: Arc<Settings>,
     progress: Arc<Progress>,
     /// Article pages, read under the site rules of `settings.site_rules`.
@@ -187,19 +188,20 @@ impl Pipeline {
         let hosts = HostLimits::new(settings.per_host_concurrency, settings.per_host_interval);
         let fetcher = Fetcher::new(&settings.user_agent, settings.timeout, hosts)?;
         let in_flight = Arc::new(Semaphore::new(settings.concurrency));
+        // Extraction is CPU-bound and a huge page briefly needs ~20× its size in memory: one per core at most.
         let extracting = Arc::new(Semaphore::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
         ));
         let pages = PageReader::new(
             Arc::clone(&in_flight),
-            Arc::clone(&extracting),
+            extracting,
             load_site_rules(&settings.site_rules),
         );
         Ok(Self {
             fetcher,
             store,
             in_flight,
-            extracting,
+            polls: Arc::new(Semaphore::new(flow::MAX_POLLS)),
             settings: Arc::new(settings),
             progress,
             pages,
@@ -218,11 +220,7 @@ impl Pipeline {
             && old.timeout == settings.timeout;
         if network_unchanged {
             // Rule files are re-read on every reload: editing them is what a reload is for.
-            let pages = PageReader::new(
-                Arc::clone(&self.in_flight),
-                Arc::clone(&self.extracting),
-                load_site_rules(&settings.site_rules),
-            );
+            let pages = self.pages.with_rules(load_site_rules(&settings.site_rules));
             Ok(Self {
                 settings: Arc::new(settings),
                 pages,
@@ -257,6 +255,8 @@ impl Pipeline {
     /// anywhere in the poll is contained: logged with the feed and URL and recorded as a failed poll, so the
     /// feed is retried with backoff like any other failure.
     pub async fn poll_feed(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
+        // Waiting here holds nothing but the feed's config, however many feeds are due.
+        let _poll = self.polls.acquire().await;
         let started = Instant::now();
         match contained(self.poll_feed_uncontained(feed, started)).await {
             Ok(result) => result,
@@ -309,9 +309,14 @@ impl Pipeline {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
         });
-        let fetched = {
-            let _slot = self.in_flight.acquire().await;
-            self.fetcher.get(&feed.url, validators.as_ref()).await
+        let fetched = match self.fetcher.turn(&feed.url).await {
+            Ok(turn) => {
+                let _slot = self.in_flight.acquire().await;
+                self.fetcher
+                    .get_in_turn(turn, &feed.url, validators.as_ref())
+                    .await
+            }
+            Err(error) => Err(error),
         };
         let timing = match fetched {
             Ok(FetchOutcome::NotModified { fresh_for }) => {
@@ -499,19 +504,25 @@ impl Pipeline {
         if let Some(first) = duplicates.first() {
             warn!(feed = %feed.name, url = %first.link, duplicates = duplicates.len(), "items repeating an earlier item's article were dropped; the first in the feed wins");
         }
+        // A bounded queue: at most ITEMS_PER_POLL items in progress, the next one started as one finishes.
+        let mut items = items.into_iter();
         let mut tasks = tokio::task::JoinSet::new();
-        for item in items {
-            let pipeline = self.clone();
-            let (feed, options, content) = (Arc::clone(&feed), Arc::clone(&options), content.clone());
-            tasks.spawn(async move {
-                let link = item.link.clone();
-                let result = contained(pipeline.process_item(&feed, item, &options, content.as_deref()))
-                    .await
-                    .unwrap_or_else(|crash| Err(ItemError::Unusable(crash.to_string())));
-                (link, result)
-            });
-        }
-        while let Some(joined) = tasks.join_next().await {
+        loop {
+            while tasks.len() < flow::ITEMS_PER_POLL {
+                let Some(item) = items.next() else { break };
+                let pipeline = self.clone();
+                let (feed, options, content) = (Arc::clone(&feed), Arc::clone(&options), content.clone());
+                tasks.spawn(async move {
+                    let link = item.link.clone();
+                    let result = contained(pipeline.process_item(&feed, item, &options, content.as_deref()))
+                        .await
+                        .unwrap_or_else(|crash| Err(ItemError::Unusable(crash.to_string())));
+                    (link, result)
+                });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
             let (link, result) = joined?;
             match result {
                 Ok(ItemResult::Written(path)) => report.written.push(path),

@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use tracing::{debug, info, warn};
 use url::Url;
 
+use super::flow::{PageQueue, PageSlot};
 use super::page::PageFailure;
 use crate::extract::{self, Article, ExtractError, ExtractOptions};
 use crate::fetch::{ContentFetcher, FetchOutcome};
@@ -49,6 +50,8 @@ pub struct ArticlePage {
 pub struct PageReader {
     in_flight: Arc<Semaphore>,
     extracting: Arc<Semaphore>,
+    /// Pages between download and the end of their extraction, bounded by bytes (flow control).
+    queue: PageQueue,
     rules: Arc<RuleBook>,
 }
 
@@ -68,7 +71,16 @@ impl PageReader {
         Self {
             in_flight,
             extracting,
+            queue: PageQueue::new(),
             rules,
+        }
+    }
+
+    /// The same reader (its request, extraction and page-queue bounds shared) under another rule book.
+    pub fn with_rules(&self, rules: Arc<RuleBook>) -> Self {
+        Self {
+            rules,
+            ..self.clone()
         }
     }
 
@@ -90,7 +102,7 @@ impl PageReader {
         M: Fn(Extraction) + Send + Sync + Clone + 'static,
     {
         let rules = self.rules.for_url(url);
-        let (mut final_url, html) = self.fetch(content, url, rules.as_deref()).await?;
+        let (mut final_url, html, queued) = self.fetch(content, url, rules.as_deref()).await?;
         let Some(rules) = rules else {
             let (page_url, options) = (final_url.clone(), Arc::clone(options));
             let article = self
@@ -98,6 +110,7 @@ impl PageReader {
                     extract::extract(&html, &page_url, &options)
                 })
                 .await?;
+            drop(queued);
             return Ok(ArticlePage {
                 article,
                 pages: vec![final_url.clone()],
@@ -112,14 +125,16 @@ impl PageReader {
         let mut outcome = self
             .extract_with(&rules, html, &final_url, options, true, mark.clone())
             .await?;
+        drop(queued);
         if let Some((single, line)) = outcome.single_page.take() {
             explain.push(format!("single_page_link (line {line}): {single}"));
-            let (single_final, html) = self.fetch(content, &single, Some(&rules)).await?;
+            let (single_final, html, queued) = self.fetch(content, &single, Some(&rules)).await?;
             visited.extend([single, single_final.clone()]);
             final_url = single_final;
             outcome = self
                 .extract_with(&rules, html, &final_url, options, false, mark.clone())
                 .await?;
+            drop(queued);
         }
         explain.append(&mut outcome.explain);
         if outcome.body_required {
@@ -139,7 +154,7 @@ impl PageReader {
                 break;
             }
             visited.insert(link.clone());
-            let (page_url, html) = match self.fetch(content, &link, Some(&rules)).await {
+            let (page_url, html, queued) = match self.fetch(content, &link, Some(&rules)).await {
                 Ok(page) => page,
                 Err(error) => {
                     warn!(url = %link, error = %error, "next page unavailable; article kept without it");
@@ -150,6 +165,7 @@ impl PageReader {
             let mut following = self
                 .extract_with(&rules, html, &page_url, options, false, mark.clone())
                 .await?;
+            drop(queued);
             explain.push(format!("next_page_link (line {line}): {page_url}"));
             if let Some(page) = following.article.take() {
                 append(&mut article, page);
@@ -167,18 +183,23 @@ impl PageReader {
         })
     }
 
-    /// One GET with the site's headers; the page decoded to text with its final URL.
+    /// One GET with the site's headers; the page decoded to text with its final URL, and its place in the
+    /// page queue, to hold until its extraction ends. Waits in flow order, each wait holding only what came
+    /// before: the host's turn (politeness), room in the page queue (memory), a request slot (concurrency).
+    /// So a page is downloaded only when it can be extracted soon, and never waits in memory unaccounted.
     async fn fetch(
         &self,
         content: &ContentFetcher,
         url: &Url,
         rules: Option<&SiteRules>,
-    ) -> Result<(Url, String), PageFailure> {
+    ) -> Result<(Url, String, PageSlot), PageFailure> {
         let headers = rules.map_or(&[][..], |rules| &rules.http_headers[..]);
+        let turn = content.turn(url).await.map_err(PageFailure::from)?;
+        let mut queued = self.queue.reserve().await;
         let response = {
             let _slot = self.in_flight.acquire().await;
             content
-                .get_with_headers(url, headers)
+                .get_in_turn(turn, url, headers)
                 .await
                 .map_err(PageFailure::from)?
         };
@@ -201,8 +222,9 @@ impl PageReader {
                 )));
             }
         }
+        queued.charge(response.body.len()).await;
         let decoded = crate::charset::decode(&response.body, response.content_type.as_deref());
-        Ok((response.final_url, decoded.text))
+        Ok((response.final_url, decoded.text, queued))
     }
 
     async fn extract_with<M>(
