@@ -419,3 +419,60 @@ fn notify(states: &[NotifyState]) {
         warn!(error = %error, "sd_notify failed");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scheduler(dir: &std::path::Path) -> Scheduler {
+        let path = dir.join("feeds.toml");
+        let mut text = String::from("[settings]\njitter = \"0s\"\n");
+        for (name, enabled) in [("a", true), ("b", true), ("c", true), ("off", false)] {
+            text.push_str(&format!(
+                "[[feeds]]\nname = \"{name}\"\nurl = \"http://127.0.0.1:9/{name}\"\nenabled = {enabled}\n"
+            ));
+        }
+        std::fs::write(&path, text).expect("write config");
+        let config = config::load(&path).expect("valid config");
+        let store = store::open(&dir.join("tidings.db")).expect("open store");
+        Scheduler::new(config, store.as_ref()).expect("scheduler")
+    }
+
+    fn names(feeds: &[FeedConfig]) -> Vec<&str> {
+        feeds.iter().map(|feed| feed.name.as_str()).collect()
+    }
+
+    #[test]
+    fn feeds_leave_the_heap_in_due_order_and_superseded_times_are_ignored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut scheduler = scheduler(dir.path());
+        let now = Utc::now() + chrono::TimeDelta::seconds(1);
+        // Rescheduling leaves the first (due now) entries behind in the heap; they must not fire.
+        scheduler.set_due("a".into(), now + chrono::TimeDelta::seconds(10));
+        scheduler.set_due("b".into(), now + chrono::TimeDelta::seconds(5));
+        scheduler.set_due("c".into(), now + chrono::TimeDelta::seconds(20));
+        assert!(scheduler.start_due(now).is_empty());
+        assert_eq!(scheduler.time_until_next_due(now), Duration::from_secs(5));
+
+        let later = now + chrono::TimeDelta::seconds(6);
+        assert_eq!(names(&scheduler.start_due(later)), ["b"]);
+        assert!(
+            scheduler.start_due(later).is_empty(),
+            "a running feed is not started twice"
+        );
+        assert_eq!(scheduler.time_until_next_due(later), Duration::from_secs(4));
+
+        let much_later = now + chrono::TimeDelta::seconds(60);
+        assert_eq!(
+            names(&scheduler.start_due(much_later)),
+            ["a", "c"],
+            "the disabled feed never runs"
+        );
+        assert_eq!(scheduler.time_until_next_due(much_later), MAX_SLEEP);
+        assert!(
+            scheduler
+                .status_line(&Progress::default())
+                .starts_with("3 feeds, 3 polling")
+        );
+    }
+}
