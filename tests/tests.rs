@@ -5,6 +5,7 @@ mod cli;
 mod daemon;
 mod extraction;
 mod feeds;
+mod gray_matter;
 mod hostile;
 mod hostile_pages;
 mod ops_add;
