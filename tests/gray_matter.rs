@@ -164,7 +164,9 @@ fn seed_astro_and_nextjs_files_of_hostile_items_parse_in_gray_matter() {
         let mut titles = Vec::new();
         for (path, data, content) in read_with_gray_matter(&node_modules, &files) {
             let at = format!("{preset} {}", path.display());
-            let title = data["title"].as_str().unwrap_or_else(|| panic!("{at}: no title in {data}"));
+            let title = data["title"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{at}: no title in {data}"));
             let index = ITEMS
                 .iter()
                 .position(|item| item.expected == title)
@@ -214,12 +216,15 @@ fn golden_files_of_seed_astro_and_nextjs_parse_in_gray_matter() {
     for (path, data, content) in read_with_gray_matter(&node_modules, &files) {
         let at = path.display();
         assert_eq!(
-            data["title"],
-            "Yes: \"{{< tweet 1 >}}\" & {% include x.html %} {props.a} <Chart/> # no",
+            data["title"], "Yes: \"{{< tweet 1 >}}\" & {% include x.html %} {props.a} <Chart/> # no",
             "{at}"
         );
         let seed = path.ends_with("seed.md");
-        let date = if seed { "2025-09-27" } else { "2025-09-27T18:30:00+09:00" };
+        let date = if seed {
+            "2025-09-27"
+        } else {
+            "2025-09-27T18:30:00+09:00"
+        };
         assert_eq!(data["date"], date, "{at}");
         assert_eq!(data["source"], "https://news.example/2025/09/27/hostile", "{at}");
         assert_eq!(data["tags"], json!(["AI", "no", "{{ x }}"]), "{at}");
