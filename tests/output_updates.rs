@@ -1,7 +1,7 @@
 //! `on_update`: an article whose feed item says it changed is left alone (`keep`, the default) or rewritten
 //! in place with an `updated` field (`rewrite`), through the real binary against a loopback site.
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{SecondsFormat, TimeDelta, Utc};
 
 use crate::support::pages::{article_page, paragraphs};
 use crate::support::server::{FixtureServer, Route};
@@ -34,6 +34,11 @@ fn serve(server: &FixtureServer, updated: &str, topic: &str) {
         ),
     );
     server.route("/feed", Route::ok("application/atom+xml", atom(server, updated)));
+}
+
+/// An `updated` time newer than anything stored so far (feed times have whole seconds, ours fractions).
+fn after_now() -> String {
+    (Utc::now() + TimeDelta::seconds(1)).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn once(workspace: &Workspace) {
@@ -72,7 +77,7 @@ fn changed_item_is_kept_by_default_and_rewritten_in_place_with_rewrite() {
     let page_hits = server.hits("/story");
 
     // The publisher edits the story and says so in the feed.
-    let updated = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let updated = after_now();
     serve(&server, &updated, "ferry");
     once(&keep);
     once(&rewrite);
@@ -90,7 +95,11 @@ fn changed_item_is_kept_by_default_and_rewritten_in_place_with_rewrite() {
     );
     assert!(body.contains("The ferry story began"), "{body}");
     assert!(!body.contains("The bridge story began"), "{body}");
-    assert_eq!(server.hits("/story"), page_hits + 1, "only rewrite reads the page again");
+    assert_eq!(
+        server.hits("/story"),
+        page_hits + 1,
+        "only rewrite reads the page again"
+    );
     let stored: String = rusqlite::Connection::open(rewrite.path().join("tidings.db"))
         .expect("db")
         .query_row("SELECT body FROM articles", [], |row| row.get(0))
@@ -113,10 +122,14 @@ fn newer_updated_time_with_the_same_text_leaves_the_file_alone() {
     let rewrite = workspace_with(&server, "on_update = \"rewrite\"\n");
     once(&rewrite);
     let first = rewrite.articles();
-    let updated = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let updated = after_now();
     serve(&server, &updated, "bridge");
     once(&rewrite);
-    assert_eq!(rewrite.articles(), first, "same text: no rewrite, no updated field");
+    assert_eq!(
+        rewrite.articles(),
+        first,
+        "same text: no rewrite, no updated field"
+    );
     let hits = server.hits("/story");
     once(&rewrite);
     assert_eq!(server.hits("/story"), hits, "the checked time is remembered");

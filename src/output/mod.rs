@@ -49,7 +49,9 @@ impl std::str::FromStr for OnUpdate {
         match text {
             "keep" => Ok(OnUpdate::Keep),
             "rewrite" => Ok(OnUpdate::Rewrite),
-            other => Err(format!("on_update must be \"keep\" or \"rewrite\", not {other:?}")),
+            other => Err(format!(
+                "on_update must be \"keep\" or \"rewrite\", not {other:?}"
+            )),
         }
     }
 }

@@ -598,9 +598,7 @@ impl Pipeline {
                 return self.reject(feed, &item_url, reason).await;
             }
         }
-        let (article, origin, page_url) = self
-            .read_item(feed, &item, &item_url, options, content)
-            .await?;
+        let (article, origin, page_url) = self.read_item(feed, &item, &item_url, options, content).await?;
         if page_url != item_url && self.is_known(&page_url).await? {
             self.remember_alias(&page_url, &item_url).await?;
             return Ok(ItemResult::Known);
@@ -666,9 +664,7 @@ impl Pipeline {
                     // Logged once: the item is then stored from the feed's content or given up, never retried.
                     warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
                     match feed_article {
-                        Some(article) if has_real_text(&article) => {
-                            (article, Origin::Feed, item_url.clone())
-                        }
+                        Some(article) if has_real_text(&article) => (article, Origin::Feed, item_url.clone()),
                         _ => return Err(ItemError::Refused(error)),
                     }
                 }

@@ -72,10 +72,8 @@ impl Pipeline {
             .await;
         match written {
             Ok(path) => {
-                self.on_store(move |store| {
-                    store.record_item_update(id, updated, Some(&rewritten.record))
-                })
-                .await?;
+                self.on_store(move |store| store.record_item_update(id, updated, Some(&rewritten.record)))
+                    .await?;
                 match path {
                     Some(path) => {
                         info!(feed = %feed.name, url = %item_url, path = %path.display(), updated = %updated, "article rewritten: its feed item changed");
