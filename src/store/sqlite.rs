@@ -766,22 +766,43 @@ mod tests {
                 .expect("new");
             ids.push(stored.id);
         }
-        store.set_file("out", ids[0], "0.md", FileState::Written).expect("written");
-        store.set_file("out", ids[1], "1.md", FileState::Deleted).expect("tombstone");
-        store.set_file("out", ids[2], "2.md", FileState::Writing).expect("claimed");
-        store.set_file("other", ids[3], "3.md", FileState::Written).expect("other renderer");
+        store
+            .set_file("out", ids[0], "0.md", FileState::Written)
+            .expect("written");
+        store
+            .set_file("out", ids[1], "1.md", FileState::Deleted)
+            .expect("tombstone");
+        store
+            .set_file("out", ids[2], "2.md", FileState::Writing)
+            .expect("claimed");
+        store
+            .set_file("other", ids[3], "3.md", FileState::Written)
+            .expect("other renderer");
 
         let first = store.unwritten_articles("out", 0, 1).expect("page");
         assert_eq!(first.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[2]]);
         let second = store.unwritten_articles("out", ids[2], 1).expect("page");
         assert_eq!(second.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[3]]);
-        assert!(store.unwritten_articles("out", ids[3], 1).expect("page").is_empty());
+        assert!(
+            store
+                .unwritten_articles("out", ids[3], 1)
+                .expect("page")
+                .is_empty()
+        );
 
-        let all: Vec<i64> = store.articles_after(ids[1], 2).expect("page").iter().map(|a| a.id).collect();
+        let all: Vec<i64> = store
+            .articles_after(ids[1], 2)
+            .expect("page")
+            .iter()
+            .map(|a| a.id)
+            .collect();
         assert_eq!(all, [ids[2], ids[3]]);
 
         let by_alias = Url::parse("https://alias.example/3").expect("alias");
-        assert_eq!(store.article_by_url(&by_alias).expect("lookup").map(|a| a.id), Some(ids[3]));
+        assert_eq!(
+            store.article_by_url(&by_alias).expect("lookup").map(|a| a.id),
+            Some(ids[3])
+        );
         let unknown = Url::parse("https://news.example/none").expect("url");
         assert!(store.article_by_url(&unknown).expect("lookup").is_none());
     }
