@@ -201,8 +201,12 @@ pub trait Store: WrittenFiles + Send + Sync {
     /// is not run again, and returned as `(feed, canonical URL)` for the log.
     fn fail_interrupted_extractions(&self, give_up_at: u32) -> Result<Vec<(String, String)>, StoreError>;
 
-    /// Every stored article, oldest first (for re-rendering missing files).
-    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError>;
+    /// Up to `limit` stored articles with ids above `after_id`, in id order: callers page through every
+    /// article (rebuild) without holding all bodies in memory at once.
+    fn articles_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredArticle>, StoreError>;
+
+    /// The article stored under `canonical_url`, directly or as one of its aliases.
+    fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError>;
 
     /// The article stored under `canonical_url` (or one of its aliases), with the time its text is known as
     /// of (for `on_update = "rewrite"`).
