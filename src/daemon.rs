@@ -20,7 +20,7 @@ use tracing::{error, info, warn};
 
 use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
-use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, Progress};
+use crate::pipeline::{Changes, Debouncer, FeedOutcome, FeedReport, Pipeline, PipelineError, Progress};
 use crate::schedule;
 use crate::store::{self, FeedState, Store, StoreError};
 
@@ -54,7 +54,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let progress = Arc::new(Progress::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
     pipeline.fail_interrupted_extractions().await?;
-    pipeline.reconcile_files().await?;
+    let reconciled = pipeline.reconcile_files().await?;
+    let debouncer = Debouncer::start();
+    debouncer.changed(&pipeline, Changes::of_reconciled(&reconciled));
     let mut scheduler = Scheduler::new(config, store.as_ref())?;
 
     let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
@@ -89,7 +91,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             _ = tokio::time::sleep(sleep) => {}
             Some(joined) = running.join_next() => {
                 match joined {
-                    Ok((name, result)) => scheduler.finished(&name, result, store.as_ref()),
+                    Ok((name, result)) => {
+                        if let Ok(report) = &result {
+                            debouncer.changed(&pipeline, Changes::of_report(report));
+                        }
+                        scheduler.finished(&name, result, store.as_ref());
+                    }
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
                 notify(&[NotifyState::Status(&scheduler.status_line(&progress))]);
@@ -133,6 +140,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while let Some(joined) = running.join_next().await {
             if let Ok((name, result)) = joined {
+                if let Ok(report) = &result {
+                    debouncer.changed(&pipeline, Changes::of_report(report));
+                }
                 scheduler.finished(&name, result, store.as_ref());
             }
         }
@@ -145,6 +155,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         );
         running.shutdown().await;
     }
+    debouncer.finish(SHUTDOWN_GRACE).await;
     stop_watchdog.cancel();
     let _ = watchdog.await;
     // Blocking writers finish even when their task is cancelled; let them settle, then sweep temp files.

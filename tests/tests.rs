@@ -18,6 +18,7 @@ mod ops_opml;
 mod ops_status;
 mod output;
 mod output_files;
+mod output_hooks;
 mod output_updates;
 mod pipeline;
 mod site_rules;
