@@ -40,6 +40,7 @@ cases! {
     es_news_promo_last_paragraph,
     fr_news_lire_aussi_entities,
     ghost_casper_selfhosting,
+    health_section_h1_site_og_title,
     interview_squarespace_blocks,
     ja_news_regional_rail_no_author,
     ja_tech_blog_code_filenames,
