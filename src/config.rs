@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::filter::Filter;
 use crate::logging::LogFormat;
-use crate::output::{self, Preset};
+use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 
 /// The name a file is written under unless `[settings] filename` says otherwise.
@@ -72,6 +72,8 @@ pub struct Settings {
     /// Retention: files of articles dated more than this many days ago are removed and tombstoned; default
     /// none (kept forever).
     pub max_age_days: Option<u32>,
+    /// Whether a written article is rewritten when its feed item's `updated` moves on; default keep.
+    pub on_update: OnUpdate,
     /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
     pub listen: Option<std::net::SocketAddr>,
 }
@@ -183,6 +185,7 @@ struct RawSettings {
     block: Vec<Spanned<String>>,
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
+    on_update: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
 }
 
@@ -385,6 +388,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         Duration::from_secs(1),
         problems,
     );
+    let on_update = checked_word(raw.on_update, problems);
     Some(Settings {
         database: resolve(raw.database, "tidings.db"),
         output_dir: resolve(raw.output_dir, "articles"),
@@ -411,8 +415,24 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         max_items_per_poll: max_items_per_poll?,
         preset: preset?,
         max_age_days: max_age_days?,
+        on_update: on_update?,
         listen: listen?,
     })
+}
+
+/// A word of one of tidings' small vocabularies (`on_update`), or its default when absent.
+fn checked_word<T: std::str::FromStr<Err = String> + Default>(
+    value: Option<Spanned<String>>,
+    problems: &mut Problems,
+) -> Option<T> {
+    match value {
+        None => Some(T::default()),
+        Some(word) => word
+            .get_ref()
+            .parse()
+            .map_err(|message| problems.add(word.span(), message))
+            .ok(),
+    }
 }
 
 fn default_user_agent() -> String {

@@ -1,7 +1,6 @@
 //! End to end with the real site builders: the hostile article rendered by preset hugo and jekyll builds with
 //! zero errors, and the template syntax it quotes appears as text in the built HTML. Needs `hugo` and
-//! `jekyll` (Debian packages); without them each test prints a SKIPPED line, unless TIDINGS_REQUIRE_EXTERNAL=1
-//! (set by .ci/run, which installs them) makes that a failure.
+//! `jekyll` (Debian packages); without them each test is skipped (see tests/support/external.rs).
 
 use std::path::Path;
 use std::process::Command;

@@ -93,11 +93,14 @@ fn value(value: &PrometheusValue) -> f64 {
     }
 }
 
+/// Label (name, value) pairs a sample must have.
+type Labels<'a> = &'a [(&'a str, &'a str)];
+
 /// The value of family `name`'s sample whose labels include every pair of `labels`.
 fn sample(
     exposition: &MetricsExposition<PrometheusType, PrometheusValue>,
     name: &str,
-    labels: &[(&str, &str)],
+    labels: Labels,
 ) -> f64 {
     let family = exposition
         .families
@@ -155,7 +158,7 @@ fn metrics_parse_as_prometheus_text_and_match_what_the_daemon_did() {
     // The feed name comes back exactly, escapes resolved: quote, backslash and line feed survived.
     let hostile = ("feed", HOSTILE_NAME);
     let broken = ("feed", "broken");
-    let expected: [(&str, &[(&str, &str)], f64); 14] = [
+    let expected: [(&str, Labels, f64); 14] = [
         ("tidings_feed_polls_total", &[hostile, ("result", "ok")], 1.0),
         ("tidings_feed_polls_total", &[hostile, ("result", "failed")], 0.0),
         ("tidings_feed_articles_written_total", &[hostile], 2.0),

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use url::Url;
 
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod written;
@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_drop_dead_warned_at.sql",
         include_str!("../../migrations/sqlite/0006_drop_dead_warned_at.sql"),
+    ),
+    (
+        "0007_article_updates.sql",
+        include_str!("../../migrations/sqlite/0007_article_updates.sql"),
     ),
 ];
 
@@ -394,6 +398,7 @@ impl Store for Sqlite {
                 id,
                 file_name,
                 record: record.clone(),
+                updated: None,
             }))
         })();
         let stored = stored.map_err(|source| self.error(source))?;
@@ -511,8 +516,79 @@ impl Store for Sqlite {
         Ok(interrupted)
     }
 
-    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
-        self.select_articles("ORDER BY id", [])
+    fn articles_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredArticle>, StoreError> {
+        self.select_articles("WHERE id > ?1 ORDER BY id LIMIT ?2", params![after_id, limit])
+    }
+
+    fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError> {
+        let found = self.select_articles(
+            "WHERE id = (SELECT article_id FROM article_urls WHERE url = ?1)
+                OR canonical_url = ?1
+             LIMIT 1",
+            [canonical_url.as_str()],
+        )?;
+        Ok(found.into_iter().next())
+    }
+
+    fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError> {
+        let found = self
+            .connection()
+            .query_row(
+                "SELECT a.id, coalesce(a.item_updated, a.created_at) FROM article_urls u
+                 JOIN articles a ON a.id = u.article_id WHERE u.url = ?1",
+                [canonical_url.as_str()],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|source| self.error(source))?;
+        let Some((id, checked)) = found else {
+            return Ok(None);
+        };
+        Ok(self
+            .select_articles("WHERE id = ?1", [id])?
+            .pop()
+            .map(|article| KnownArticle {
+                article,
+                text_as_of: DateTime::parse_from_rfc3339(&checked).ok(),
+            }))
+    }
+
+    fn record_item_update(
+        &self,
+        id: i64,
+        item_updated: DateTime<FixedOffset>,
+        rewritten: Option<&ArticleRecord>,
+    ) -> Result<(), StoreError> {
+        let connection = self.connection();
+        let updated = match rewritten {
+            None => connection.execute(
+                "UPDATE articles SET item_updated = ?2 WHERE id = ?1",
+                params![id, item_updated.to_rfc3339()],
+            ),
+            // URL, feed and file name stay: the article is the same one, its file keeps its name.
+            Some(record) => connection.execute(
+                "UPDATE articles SET item_updated = ?2, updated = ?2, title = ?3, date = ?4, published = ?5,
+                        excerpt = ?6, cover_image = ?7, author = ?8, tags = ?9, category = ?10, language = ?11,
+                        body = ?12, origin = ?13
+                 WHERE id = ?1",
+                params![
+                    id,
+                    item_updated.to_rfc3339(),
+                    record.title,
+                    record.date.format("%Y-%m-%d").to_string(),
+                    record.published.map(|at| at.to_rfc3339()),
+                    record.excerpt,
+                    record.cover_image.as_ref().map(Url::as_str),
+                    record.author,
+                    serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
+                    record.category,
+                    record.language,
+                    record.body,
+                    record.origin.as_str(),
+                ],
+            ),
+        };
+        updated.map(drop).map_err(|source| self.error(source))
     }
 
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
@@ -573,7 +649,7 @@ impl Sqlite {
         let mut statement = connection
             .prepare(&format!(
                 "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
-                        tags, category, language, body, origin
+                        tags, category, language, body, origin, updated
                  FROM articles {filter}"
             ))
             .map_err(|source| self.error(source))?;
@@ -600,6 +676,7 @@ impl Sqlite {
                         body: text(13)?,
                         origin: Origin::parse(&text(14)?),
                     },
+                    updated: optional(15)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                 })
             })
             .and_then(Iterator::collect)
@@ -725,6 +802,7 @@ fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{FileState, WrittenFiles};
 
     #[test]
     fn every_migration_file_is_listed_in_order() {
@@ -776,6 +854,65 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn start_up_reads_only_unsettled_articles_page_by_page_and_finds_articles_by_alias() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Sqlite::open(&dir.path().join("t.db")).expect("open");
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let mut record = crate::output::tests::record("t");
+            record.canonical_url = Url::parse(&format!("https://news.example/{n}")).expect("url");
+            if n == 4 {
+                record.body.clear();
+            }
+            let alias = Url::parse(&format!("https://alias.example/{n}")).expect("alias");
+            let stored = store
+                .insert_article(&record, &[alias], &|_| format!("{n}.md"))
+                .expect("insert")
+                .expect("new");
+            ids.push(stored.id);
+        }
+        store
+            .set_file("out", ids[0], "0.md", FileState::Written)
+            .expect("written");
+        store
+            .set_file("out", ids[1], "1.md", FileState::Deleted)
+            .expect("tombstone");
+        store
+            .set_file("out", ids[2], "2.md", FileState::Writing)
+            .expect("claimed");
+        store
+            .set_file("other", ids[3], "3.md", FileState::Written)
+            .expect("other renderer");
+
+        let first = store.unwritten_articles("out", 0, 1).expect("page");
+        assert_eq!(first.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[2]]);
+        let second = store.unwritten_articles("out", ids[2], 1).expect("page");
+        assert_eq!(second.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[3]]);
+        assert!(
+            store
+                .unwritten_articles("out", ids[3], 1)
+                .expect("page")
+                .is_empty()
+        );
+
+        let all: Vec<i64> = store
+            .articles_after(ids[1], 2)
+            .expect("page")
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(all, [ids[2], ids[3]]);
+
+        let by_alias = Url::parse("https://alias.example/3").expect("alias");
+        assert_eq!(
+            store.article_by_url(&by_alias).expect("lookup").map(|a| a.id),
+            Some(ids[3])
+        );
+        let unknown = Url::parse("https://news.example/none").expect("url");
+        assert!(store.article_by_url(&unknown).expect("lookup").is_none());
     }
 
     #[test]
