@@ -52,6 +52,7 @@ use crate::output;
 use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming};
 use crate::site_rules::{RuleBook, Severity};
+use crate::status::without_url;
 use crate::store::{FeedState, Store, StoreError};
 
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
@@ -380,7 +381,7 @@ impl Pipeline {
                         }
                         Err(error) => {
                             report.outcome = FeedOutcome::Failed {
-                                error: error.to_string(),
+                                error: without_url(&feed.url, &error.to_string()),
                                 status: None,
                             };
                             PollOutcome::Failed {
@@ -393,7 +394,7 @@ impl Pipeline {
             }
             Err(error) => {
                 report.outcome = FeedOutcome::Failed {
-                    error: error.to_string(),
+                    error: without_url(&feed.url, &error.to_string()),
                     status: error.status(),
                 };
                 PollOutcome::Failed {
@@ -558,7 +559,7 @@ impl Pipeline {
                 }
                 Err(ItemError::Unusable(reason)) => {
                     self.metrics.item_failed();
-                    warn!(feed = %feed.name, url = %link, error = %reason, "item not written; will retry next poll");
+                    warn!(feed = %feed.name, url = %link, error = %without_url(&link, &reason), "item not written; will retry next poll");
                     let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
                     self.on_store(move |store| store.record_item_failure(&name, &canonical, &error))
                         .await?;
@@ -685,7 +686,7 @@ impl Pipeline {
                 }
                 Err(PageFailure::Refused(error)) => {
                     // Logged once: the item is then stored from the feed's content or given up, never retried.
-                    warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
+                    warn!(feed = %feed.name, url = %item.link, error = %without_url(&item.link, &error), allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
                     match feed_article {
                         Some(article) if has_real_text(&article) => {
                             self.metrics.fell_back(Fallback::PageUnavailable);
@@ -697,7 +698,7 @@ impl Pipeline {
                 Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
                 Err(PageFailure::Unavailable(error)) => match feed_article {
                     Some(article) if has_real_text(&article) => {
-                        info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
+                        info!(feed = %feed.name, url = %item.link, error = %without_url(&item.link, &error), "page unavailable; using the feed's own content");
                         self.metrics.fell_back(Fallback::PageUnavailable);
                         (article, Origin::Feed, item_url.clone())
                     }
