@@ -28,6 +28,7 @@ macro_rules! cases {
 
 cases! {
     blog_blogger_br_separated,
+    blog_comment_form_name_label,
     blog_entities_cafe_title,
     blog_generatepress_stray_undefined,
     blog_jekyll_disqus_code,
@@ -56,6 +57,7 @@ cases! {
     medium_post_hashed_classes,
     minimal_loose_text_script_link,
     news_amp_match_report_table,
+    news_author_box_job_title,
     news_bbc_like_text_blocks_org_author,
     news_cookie_consent_walls,
     news_figures_credits_noscript,
