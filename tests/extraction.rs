@@ -64,6 +64,7 @@ cases! {
     news_member_pitch_lookalike,
     news_nextjs_span_divs,
     news_nyt_like_companion_columns,
+    news_player_settings_reply_threads,
     news_regional_paywall_after_complete,
     news_related_inline_readmore,
     news_short_brief_minimal,
