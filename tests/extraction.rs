@@ -31,6 +31,7 @@ cases! {
     blog_comment_form_name_label,
     blog_entities_cafe_title,
     blog_generatepress_stray_undefined,
+    blog_hidden_panel_larger_than_post,
     blog_jekyll_disqus_code,
     blog_wix_emoji_marathon,
     blog_wordpress_astra_comments,
