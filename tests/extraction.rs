@@ -62,6 +62,7 @@ cases! {
     news_bbc_like_text_blocks_org_author,
     news_cookie_consent_walls,
     news_figures_credits_noscript,
+    news_inline_gallery_other_stories,
     news_member_pitch_lookalike,
     news_nextjs_span_divs,
     news_nyt_like_companion_columns,
