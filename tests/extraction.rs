@@ -60,6 +60,7 @@ cases! {
     news_amp_match_report_table,
     news_author_box_job_title,
     news_bbc_like_text_blocks_org_author,
+    news_cookie_bar_sibling_inline_span_link,
     news_cookie_consent_walls,
     news_figures_credits_noscript,
     news_inline_gallery_other_stories,
