@@ -37,6 +37,7 @@ cases! {
     blog_wordpress_astra_comments,
     blog_wordpress_comments_longer_than_article,
     blog_wordpress_divi_comments,
+    de_news_placeholder_jsonld_date_visible_time,
     de_news_soft_hyphens_consent,
     docs_engineering_blog_prism_tables,
     es_news_promo_last_paragraph,
