@@ -1,13 +1,15 @@
 //! `images = "download"`: copies of an article's cover and in-article images, fetched through the feed's
 //! guarded content fetcher (SSRF rules, per-host politeness, the page size cap), kept only when the response
 //! says it is a raster image and its bytes agree. A failed image keeps its remote URL; the article is recorded
-//! as pending and the image is tried again on the feed's next polls, never holding the article back.
+//! as pending and the image is tried again on the feed's next polls, never holding the article back; one that
+//! can never be copied (an internal address, too large, not a raster image) is logged and left remote.
 
+use tracing::warn;
 use url::Url;
 
 use super::Pipeline;
 use crate::config::FeedConfig;
-use crate::fetch::{ContentFetcher, FetchOutcome};
+use crate::fetch::{ContentFetcher, FetchError, FetchOutcome};
 use crate::output::images::{
     body_image_urls, existing_copy, image_extension, image_file_name, image_folder, join, sniffed_extension,
 };
@@ -55,22 +57,25 @@ impl Pipeline {
         };
         let folder = image_folder(name, &settings.images_dir);
         for url in urls {
-            let fetched = self.fetch_image(&content, &url).await;
-            let saved = match fetched {
+            let saved = match self.fetch_image(&content, &url).await {
                 Ok((bytes, extension)) => {
                     let (dir, file) = (dir.clone(), join(&folder, &image_file_name(&url, extension)));
                     tokio::task::spawn_blocking(move || crate::output::write_atomically(&dir, &file, &bytes))
                         .await
                         .map_err(|error| error.to_string())
                         .and_then(|written| written.map(drop).map_err(|error| error.to_string()))
+                        .map_err(Failure::Retry)
                 }
-                Err(reason) => Err(reason),
+                Err(failure) => Err(failure),
             };
             match saved {
                 Ok(()) => copied.new += 1,
-                Err(reason) => {
-                    tracing::warn!(feed = %feed.name, url = %url, article = %stored.record.canonical_url, error = %reason, "image not copied; the remote URL stays until a later poll copies it");
+                Err(Failure::Retry(reason)) => {
+                    warn!(feed = %feed.name, url = %url, article = %stored.record.canonical_url, error = %reason, "image not copied; the remote URL stays until a later poll copies it");
                     copied.failed.push((url, reason));
+                }
+                Err(Failure::Never(reason)) => {
+                    warn!(feed = %feed.name, url = %url, article = %stored.record.canonical_url, error = %reason, "image never copied; the remote URL stays");
                 }
             }
         }
@@ -83,20 +88,41 @@ impl Pipeline {
         &self,
         content: &ContentFetcher,
         url: &Url,
-    ) -> Result<(Vec<u8>, &'static str), String> {
-        let turn = content.turn(url).await.map_err(|error| error.to_string())?;
+    ) -> Result<(Vec<u8>, &'static str), Failure> {
+        let turn = content.turn(url).await.map_err(Failure::of)?;
         let _slot = self.in_flight.enter().await;
         let response = match content.get_in_turn(turn, url, &[]).await {
             Ok(FetchOutcome::Fetched(response)) => response,
-            Ok(FetchOutcome::NotModified { .. }) => return Err("unexpected 304 Not Modified".into()),
-            Err(error) => return Err(error.to_string()),
+            Ok(FetchOutcome::NotModified { .. }) => {
+                return Err(Failure::Retry("unexpected 304 Not Modified".into()));
+            }
+            Err(error) => return Err(Failure::of(error)),
         };
         let declared = response.content_type.as_deref().unwrap_or("none");
         let extension = image_extension(declared)
-            .ok_or_else(|| format!("not an image kept (content type {declared})"))?;
+            .ok_or_else(|| Failure::Never(format!("not an image kept (content type {declared})")))?;
         if sniffed_extension(&response.body) != Some(extension) {
-            return Err(format!("the bytes are not the {declared} the server declared"));
+            return Err(Failure::Never(format!(
+                "the bytes are not the {declared} the server declared"
+            )));
         }
         Ok((response.body, extension))
+    }
+}
+
+/// Why an image was not copied, and whether a later poll should try again.
+enum Failure {
+    /// Maybe later: not found yet, a timeout, a server error, a full disk.
+    Retry(String),
+    /// Not worth another request: an internal address, too large, not a raster image.
+    Never(String),
+}
+
+impl Failure {
+    fn of(error: FetchError) -> Self {
+        match error {
+            FetchError::Refused { .. } | FetchError::TooLarge { .. } => Failure::Never(error.to_string()),
+            _ => Failure::Retry(error.to_string()),
+        }
     }
 }
