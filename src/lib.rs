@@ -25,6 +25,7 @@ pub mod opml;
 pub mod output;
 pub mod pipeline;
 pub mod record;
+pub mod redact;
 pub mod schedule;
 pub mod site_rules;
 pub mod status;

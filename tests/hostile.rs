@@ -507,3 +507,168 @@ fn huge_title_author_tags_and_body_are_cut_with_a_log() {
         articles[0].1.len()
     );
 }
+
+/// Row "a config with an unknown key or a wrong value type: that one error hides every other problem in the
+/// file": `check` reports all of them in one pass, each at `PATH:LINE:COL`, in file order, and exits 2.
+#[test]
+fn config_with_unknown_keys_and_wrong_types_reports_every_problem() {
+    let workspace = Workspace::new();
+    workspace.write_config(concat!(
+        "[settings]\n",                              // 1
+        "concurency = 4\n",                          // 2 unknown key
+        "per_host_concurrency = \"2\"\n",            // 3 string where a number goes
+        "user_agent = 7\n",                          // 4 number where a string goes
+        "\n",                                        // 5
+        "[[feeds]]\n",                               // 6
+        "name = \"news\"\n",                         // 7
+        "url = \"https://news.example/feed.xml\"\n", // 8
+        "schedule = \"61 * * * *\"\n",               // 9 bad cron
+        "  categroy = \"World\"\n",                  // 10 unknown key in a feed
+        "\n",                                        // 11
+        "[[feeds]]\n",                               // 12
+        "name = \"news\"\n",                         // 13 duplicate name
+        "url = \"htp:/news.example\"\n",             // 14 bad URL
+        "max_items_per_poll = \"ten\"\n",            // 15 string where a number goes
+    ));
+    let output = workspace.run(&["check"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let path = workspace.config_path().display().to_string();
+    let reported: Vec<String> = stderr(&output)
+        .lines()
+        .map(|line| line.strip_prefix(&format!("{path}:")).unwrap_or(line).to_string())
+        .collect();
+    let expected = [
+        (
+            "2:1:",
+            "unknown key `concurency` in [settings]; did you mean `concurrency`?",
+        ),
+        (
+            "3:24:",
+            "`per_host_concurrency` in [settings] must be an integer, not a string (\"2\")",
+        ),
+        (
+            "4:14:",
+            "`user_agent` in [settings] must be a string, not an integer (7)",
+        ),
+        ("9:12:", "61"),
+        (
+            "10:3:",
+            "unknown key `categroy` in [[feeds]]; did you mean `category`?",
+        ),
+        (
+            "13:8:",
+            "duplicate feed name \"news\" (first used at line 7, column 8)",
+        ),
+        ("14:7:", "htp:/news.example"),
+        (
+            "15:22:",
+            "`max_items_per_poll` in [[feeds]] must be an integer, not a string (\"ten\")",
+        ),
+    ];
+    assert_eq!(reported.len(), expected.len(), "{reported:#?}");
+    for ((location, text), line) in expected.iter().zip(&reported) {
+        assert!(
+            line.starts_with(&format!("{location} ")) && line.contains(text),
+            "expected {location} … {text}, got {line}\nall: {reported:#?}"
+        );
+    }
+}
+
+/// Row "a feed URL with credentials or a token: logged in clear at INFO on every poll": a feed URL with a
+/// user, a password and a token in its query, one that works, one answering 404 and one refusing the
+/// connection; no line `once` (at debug level) or `run` (JSON lines) writes, and nothing `status` shows, holds
+/// the password, the token or the encoded credentials, while the server did receive both.
+#[test]
+fn feed_url_credentials_and_tokens_never_reach_logs_or_status() {
+    use base64::Engine as _;
+    const PASSWORD: &str = "s3cr3tPW";
+    const TOKEN: &str = "T0KENVALUE";
+    let server = FixtureServer::start();
+    serve_story(&server, "/story", "Members story");
+    server.route(
+        "/feed.xml",
+        Route::ok(RSS, rss(&[("Members story".into(), server.url("/story"))])),
+    );
+    let with_secrets = |base: &str, path: &str, parameter: &str| {
+        base.replacen("http://", &format!("http://member:{PASSWORD}@"), 1)
+            + &format!("{path}?{parameter}={TOKEN}")
+    };
+    let base = server.url("");
+    let feeds = [
+        feed_entry("members", &with_secrets(&base, "/feed.xml", "token"), ""),
+        feed_entry("gone", &with_secrets(&base, "/gone.xml", "api_key"), ""),
+        feed_entry(
+            "refused",
+            &with_secrets("http://127.0.0.1:1", "/feed.xml", "token"),
+            "",
+        ),
+    ]
+    .concat();
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feeds));
+    let secrets = [
+        PASSWORD.to_string(),
+        TOKEN.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(format!("member:{PASSWORD}")),
+    ];
+    let assert_hidden = |what: &str, text: &str| {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{what} shows {secret}:\n{text}");
+        }
+    };
+
+    let output = workspace
+        .command(&["once"])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run once");
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "two feeds fail:\n{log}");
+    assert!(
+        log.contains("member") && log.contains("***") && log.contains("gone") && log.contains("refused"),
+        "the feeds are still named:\n{log}"
+    );
+    assert_hidden("once's log", &log);
+    assert_hidden("once's summary", &stdout(&output));
+    let fetched = server
+        .seen()
+        .into_iter()
+        .find(|seen| seen.path.starts_with("/feed.xml"))
+        .expect("the feed was fetched");
+    assert!(
+        fetched.path.contains(TOKEN),
+        "the token was sent: {}",
+        fetched.path
+    );
+    assert!(
+        fetched
+            .headers
+            .get("authorization")
+            .is_some_and(|header| header.contains(&secrets[2])),
+        "the credentials were sent: {:?}",
+        fetched.headers
+    );
+    assert_eq!(workspace.articles().len(), 1);
+
+    for arguments in [&["status"][..], &["status", "--json"]] {
+        let status = workspace.run(arguments);
+        assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+        let shown = stdout(&status);
+        assert!(shown.contains("gone") && shown.contains("404"), "{shown}");
+        assert_hidden("status", &shown);
+    }
+
+    // A fresh database, so every feed is due within the second.
+    workspace.write_config(&config_with(&feeds).replace(
+        "database = \"tidings.db\"\n",
+        "database = \"daemon.db\"\nlog_format = \"json\"\nschedule = \"* * * * * *\"\n",
+    ));
+    let mut daemon = crate::daemon::Daemon::start(&workspace);
+    daemon.wait_for("\"feed\":\"refused\"");
+    daemon.wait_for("\"feed\":\"gone\"");
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), Some(0));
+    let log = daemon.whole_log();
+    assert!(log.contains("\"feed\":\"members\""), "{log}");
+    assert_hidden("run's log", &log);
+}
