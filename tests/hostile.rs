@@ -3,7 +3,7 @@
 //! servers that count requests. (Deep-nesting rows live in tests/hostile_pages.rs, the JSON Feed row in
 //! tests/feeds.rs.)
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Timelike, Utc};
 
 use crate::daemon::serve_story;
 use crate::support::pages::{rss, xml_escape};
@@ -671,4 +671,49 @@ fn feed_url_credentials_and_tokens_never_reach_logs_or_status() {
     let log = daemon.whole_log();
     assert!(log.contains("\"feed\":\"members\""), "{log}");
     assert_hidden("run's log", &log);
+}
+
+/// Row "time arithmetic from the network … `<ttl>`, `<skipHours>`": a feed skipping every hour but one is
+/// next polled at the start of that hour, not at the next quarter-hour tick; its `<skipDays>` naming all
+/// seven days is nonsense and ignored rather than silencing the feed for good.
+#[test]
+fn skip_hours_move_the_next_poll_to_the_allowed_hour() {
+    let server = FixtureServer::start();
+    serve_story(&server, "/story", "Night story");
+    let started = Utc::now();
+    let allowed = started.duration_trunc(TimeDelta::hours(1)).expect("whole hour") + TimeDelta::hours(3);
+    let skipped: String = (0..24)
+        .filter(|hour| *hour != allowed.hour())
+        .map(|hour| format!("<hour>{hour}</hour>"))
+        .collect();
+    let days: String = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
+    .iter()
+    .map(|day| format!("<day>{day}</day>"))
+    .collect();
+    server.route(
+        "/feed",
+        Route::ok(
+            RSS,
+            rss(&[("Night story".into(), server.url("/story"))]).replace(
+                "<description>d</description>",
+                &format!(
+                    "<description>d</description><skipHours>{skipped}</skipHours><skipDays>{days}</skipDays>"
+                ),
+            ),
+        ),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("nightly", &server.url("/feed"), "")));
+    let output = workspace.run(&["once"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(workspace.articles().len(), 1);
+    assert_eq!(next_poll_of(&workspace, "nightly"), allowed);
 }
