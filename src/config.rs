@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::filter::Filter;
 use crate::logging::LogFormat;
-use crate::output::{self, Preset};
+use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 
 mod document;
@@ -75,6 +75,10 @@ pub struct Settings {
     /// Retention: files of articles dated more than this many days ago are removed and tombstoned; default
     /// none (kept forever).
     pub max_age_days: Option<u32>,
+    /// Whether a written article is rewritten when its feed item's `updated` moves on; default keep.
+    pub on_update: OnUpdate,
+    /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// One `[[feeds]]` entry.
@@ -171,6 +175,8 @@ struct RawSettings {
     block: Vec<Spanned<String>>,
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
+    on_update: Option<Spanned<String>>,
+    listen: Option<Spanned<String>>,
 }
 
 impl RawSettings {
@@ -196,6 +202,8 @@ impl RawSettings {
             block: table.texts("block"),
             preset: table.text("preset"),
             max_age_days: table.integer("max_age_days"),
+            on_update: table.text("on_update"),
+            listen: table.text("listen"),
         };
         table.finish();
         settings
@@ -485,12 +493,30 @@ fn validate_settings(
             }
         },
     };
+    let listen = match raw.listen {
+        None => Some(None),
+        Some(address) => address
+            .get_ref()
+            .parse::<std::net::SocketAddr>()
+            .map(Some)
+            .map_err(|_| {
+                problems.add(
+                    address.span(),
+                    format!(
+                        "listen must be an IP address and port such as \"127.0.0.1:9187\", not {:?}",
+                        address.get_ref()
+                    ),
+                )
+            })
+            .ok(),
+    };
     let dead_after = checked_duration(
         raw.dead_after,
         Duration::from_secs(7 * 86_400),
         Duration::from_secs(1),
         problems,
     );
+    let on_update = checked_word(raw.on_update, problems);
     Some(Settings {
         database: resolve(raw.database, "tidings.db"),
         output_dir: resolve(raw.output_dir, "articles"),
@@ -516,7 +542,24 @@ fn validate_settings(
         max_items_per_poll: max_items_per_poll?,
         preset: preset?,
         max_age_days: max_age_days?,
+        on_update: on_update?,
+        listen: listen?,
     })
+}
+
+/// A word of one of tidings' small vocabularies (`on_update`), or its default when absent.
+fn checked_word<T: std::str::FromStr<Err = String> + Default>(
+    value: Option<Spanned<String>>,
+    problems: &mut Problems,
+) -> Option<T> {
+    match value {
+        None => Some(T::default()),
+        Some(word) => word
+            .get_ref()
+            .parse()
+            .map_err(|message| problems.add(word.span(), message))
+            .ok(),
+    }
 }
 
 fn default_user_agent() -> String {
@@ -811,6 +854,21 @@ mod tests {
         assert_eq!(problems.len(), 6, "{problems:#?}");
         assert_eq!(positions, ["2", "3", "7", "10", "11", "12"], "{problems:#?}");
         assert!(problems[3].contains("duplicate feed name \"a\" (first used at line 6"));
+    }
+
+    #[test]
+    fn listen_is_an_address_and_port_or_off() {
+        let path = Path::new("feeds.toml");
+        let off = parse("", path).expect("valid");
+        assert_eq!(off.settings.listen, None);
+        let on = parse("[settings]\nlisten = \"127.0.0.1:9187\"\n", path).expect("valid");
+        assert_eq!(on.settings.listen, Some(([127, 0, 0, 1], 9187).into()));
+        let problems = problems_of("[settings]\nlisten = \"localhost\"\n");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("feeds.toml:2:10: listen must be an IP address and port"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -31,6 +31,27 @@ pub enum PublishError {
     NotStored { url: Url },
 }
 
+/// Articles read from the store at once when walking all of them: bounds the bodies held in memory.
+const PAGE: u32 = 256;
+
+/// Calls `each` on every article `page_after(last id seen)` returns, page by page, until a page is empty.
+fn for_each_article(
+    page_after: impl Fn(i64) -> Result<Vec<StoredArticle>, StoreError>,
+    mut each: impl FnMut(StoredArticle) -> Result<(), PublishError>,
+) -> Result<(), PublishError> {
+    let mut after = 0;
+    loop {
+        let page = page_after(after)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        for article in page {
+            each(article)?;
+        }
+    }
+}
+
 /// What a start-up or per-poll check found and did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Reconciled {
@@ -95,11 +116,11 @@ impl<'a> Publisher<'a> {
     }
 
     fn write(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
-        let contents = output::render(
-            self.settings.preset,
-            &Page::of(&article.record),
-            output::is_mdx(name),
-        );
+        let page = Page {
+            updated: article.updated,
+            ..Page::of(&article.record)
+        };
+        let contents = output::render(self.settings.preset, &page, output::is_mdx(name));
         Ok(output::write_atomically(self.dir(), name, contents.as_bytes())?)
     }
 
@@ -129,6 +150,23 @@ impl<'a> Publisher<'a> {
         self.store
             .set_file(&self.renderer, article.id, &claimed.path, FileState::Written)?;
         Ok(Some(path))
+    }
+
+    /// Rewrites the file of `article` (whose text changed, `on_update = "rewrite"`) in place under the name it
+    /// has; writes it first if it has none yet. A tombstone or a file the admin deleted stays as it is.
+    pub fn rewrite(&self, article: &StoredArticle) -> Result<Option<PathBuf>, PublishError> {
+        let record = self
+            .store
+            .written_files(&self.renderer, Some(&article.record.feed))?
+            .into_iter()
+            .find(|record| record.article_id == article.id);
+        match record {
+            Some(record) if record.state == FileState::Written && self.exists(&record.path) => {
+                Ok(Some(self.write(article, &record.path)?))
+            }
+            Some(record) if record.state != FileState::Writing => Ok(None),
+            _ => self.publish(article, false),
+        }
     }
 
     /// Tombstones files the admin deleted and applies retention, for `feed` (each poll) or every feed; at
@@ -165,16 +203,8 @@ impl<'a> Publisher<'a> {
         }
         if feed.is_none() {
             output::remove_stale_temp_files(self.dir());
-            let settled: std::collections::HashSet<i64> = records
-                .iter()
-                .filter(|record| record.state != FileState::Writing)
-                .map(|record| record.article_id)
-                .collect();
-            for article in self.store.articles()? {
-                // An empty body is an article whose extraction has not finished; it is written when it has.
-                if settled.contains(&article.id) || article.record.body.is_empty() {
-                    continue;
-                }
+            let unwritten = |after| self.store.unwritten_articles(&self.renderer, after, PAGE);
+            for_each_article(unwritten, |article| {
                 match self.publish(&article, false) {
                     Ok(Some(path)) => done.written.push(path),
                     Ok(None) => {}
@@ -182,7 +212,8 @@ impl<'a> Publisher<'a> {
                         warn!(url = %article.record.canonical_url, error = %error, "cannot write article file")
                     }
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(done)
     }
@@ -197,9 +228,10 @@ impl<'a> Publisher<'a> {
             .into_iter()
             .map(|record| (record.article_id, record))
             .collect();
-        for article in self.store.articles()? {
+        let every = |after| self.store.articles_after(after, PAGE);
+        for_each_article(every, |article| {
             if article.record.body.is_empty() {
-                continue;
+                return Ok(());
             }
             let Some(record) = records
                 .get(&article.id)
@@ -208,17 +240,17 @@ impl<'a> Publisher<'a> {
                 if self.publish(&article, false)?.is_some() {
                     done.written += 1;
                 }
-                continue;
+                return Ok(());
             };
             if record.state.is_tombstone() {
                 done.tombstones += 1;
-                continue;
+                return Ok(());
             }
             if !self.exists(&record.path) {
                 self.store
                     .set_file(&self.renderer, article.id, &record.path, FileState::Deleted)?;
                 done.tombstones += 1;
-                continue;
+                return Ok(());
             }
             let old = record.path.as_str();
             let name =
@@ -229,13 +261,14 @@ impl<'a> Publisher<'a> {
             let path = self.write(&article, &name)?;
             if name == old {
                 done.rewritten += 1;
-                continue;
+                return Ok(());
             }
             self.store
                 .set_file(&self.renderer, article.id, &name, FileState::Written)?;
             output::remove_written(self.dir(), old)?;
             done.moved.push((self.dir().join(old), path));
-        }
+            Ok(())
+        })?;
         Ok(done)
     }
 
@@ -244,9 +277,7 @@ impl<'a> Publisher<'a> {
         let canonical = canonicalize(url);
         let article = self
             .store
-            .articles()?
-            .into_iter()
-            .find(|article| article.record.canonical_url == canonical)
+            .article_by_url(&canonical)?
             .ok_or_else(|| PublishError::NotStored { url: url.clone() })?;
         let current =
             self.store

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use url::Url;
 
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod written;
@@ -38,11 +38,21 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_written_files.sql",
         include_str!("../../migrations/sqlite/0005_written_files.sql"),
     ),
+    (
+        "0006_drop_dead_warned_at.sql",
+        include_str!("../../migrations/sqlite/0006_drop_dead_warned_at.sql"),
+    ),
+    (
+        "0007_article_updates.sql",
+        include_str!("../../migrations/sqlite/0007_article_updates.sql"),
+    ),
 ];
 
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
 pub struct Sqlite {
     path: PathBuf,
+    /// Device and inode of the file opened, to notice it being removed or replaced.
+    identity: Option<(u64, u64)>,
     connection: Mutex<Connection>,
     /// Held by a writer for as long as the database is open; `None` when opened read-only.
     _writer: Option<super::lock::WriterLock>,
@@ -72,6 +82,7 @@ impl Sqlite {
         migrate(&mut connection, path)?;
         Ok(Self {
             path: path.to_path_buf(),
+            identity: file_identity(path),
             connection: Mutex::new(connection),
             _writer: Some(writer),
         })
@@ -102,6 +113,7 @@ impl Sqlite {
         match usize::try_from(found) {
             Ok(version) if version == known => Ok(Self {
                 path: path.to_path_buf(),
+                identity: file_identity(path),
                 connection: Mutex::new(connection),
                 _writer: None,
             }),
@@ -132,8 +144,14 @@ impl Sqlite {
 
 impl Store for Sqlite {
     fn ping(&self) -> Result<(), StoreError> {
+        if file_identity(&self.path) != self.identity {
+            return Err(StoreError::Gone {
+                path: self.path.clone(),
+            });
+        }
+        // Reads the schema page, so an unreadable file fails here rather than passing a bare `SELECT 1`.
         self.connection()
-            .query_row("SELECT 1", [], |_| Ok(()))
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(|source| self.error(source))
     }
 
@@ -380,6 +398,7 @@ impl Store for Sqlite {
                 id,
                 file_name,
                 record: record.clone(),
+                updated: None,
             }))
         })();
         let stored = stored.map_err(|source| self.error(source))?;
@@ -497,8 +516,79 @@ impl Store for Sqlite {
         Ok(interrupted)
     }
 
-    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
-        self.select_articles("ORDER BY id", [])
+    fn articles_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredArticle>, StoreError> {
+        self.select_articles("WHERE id > ?1 ORDER BY id LIMIT ?2", params![after_id, limit])
+    }
+
+    fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError> {
+        let found = self.select_articles(
+            "WHERE id = (SELECT article_id FROM article_urls WHERE url = ?1)
+                OR canonical_url = ?1
+             LIMIT 1",
+            [canonical_url.as_str()],
+        )?;
+        Ok(found.into_iter().next())
+    }
+
+    fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError> {
+        let found = self
+            .connection()
+            .query_row(
+                "SELECT a.id, coalesce(a.item_updated, a.created_at) FROM article_urls u
+                 JOIN articles a ON a.id = u.article_id WHERE u.url = ?1",
+                [canonical_url.as_str()],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|source| self.error(source))?;
+        let Some((id, checked)) = found else {
+            return Ok(None);
+        };
+        Ok(self
+            .select_articles("WHERE id = ?1", [id])?
+            .pop()
+            .map(|article| KnownArticle {
+                article,
+                text_as_of: DateTime::parse_from_rfc3339(&checked).ok(),
+            }))
+    }
+
+    fn record_item_update(
+        &self,
+        id: i64,
+        item_updated: DateTime<FixedOffset>,
+        rewritten: Option<&ArticleRecord>,
+    ) -> Result<(), StoreError> {
+        let connection = self.connection();
+        let updated = match rewritten {
+            None => connection.execute(
+                "UPDATE articles SET item_updated = ?2 WHERE id = ?1",
+                params![id, item_updated.to_rfc3339()],
+            ),
+            // URL, feed and file name stay: the article is the same one, its file keeps its name.
+            Some(record) => connection.execute(
+                "UPDATE articles SET item_updated = ?2, updated = ?2, title = ?3, date = ?4, published = ?5,
+                        excerpt = ?6, cover_image = ?7, author = ?8, tags = ?9, category = ?10, language = ?11,
+                        body = ?12, origin = ?13
+                 WHERE id = ?1",
+                params![
+                    id,
+                    item_updated.to_rfc3339(),
+                    record.title,
+                    record.date.format("%Y-%m-%d").to_string(),
+                    record.published.map(|at| at.to_rfc3339()),
+                    record.excerpt,
+                    record.cover_image.as_ref().map(Url::as_str),
+                    record.author,
+                    serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
+                    record.category,
+                    record.language,
+                    record.body,
+                    record.origin.as_str(),
+                ],
+            ),
+        };
+        updated.map(drop).map_err(|source| self.error(source))
     }
 
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
@@ -559,7 +649,7 @@ impl Sqlite {
         let mut statement = connection
             .prepare(&format!(
                 "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
-                        tags, category, language, body, origin
+                        tags, category, language, body, origin, updated
                  FROM articles {filter}"
             ))
             .map_err(|source| self.error(source))?;
@@ -586,6 +676,7 @@ impl Sqlite {
                         body: text(13)?,
                         origin: Origin::parse(&text(14)?),
                     },
+                    updated: optional(15)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                 })
             })
             .and_then(Iterator::collect)
@@ -665,6 +756,14 @@ fn fts_query(text: &str) -> String {
         .join(" ")
 }
 
+/// Device and inode of the file at `path`, or `None` when there is none.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|metadata| (metadata.dev(), metadata.ino()))
+}
+
 fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let sqlite = |source| StoreError::Sqlite {
         path: path.to_path_buf(),
@@ -703,6 +802,7 @@ fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{FileState, WrittenFiles};
 
     #[test]
     fn every_migration_file_is_listed_in_order() {
@@ -725,6 +825,25 @@ mod tests {
     }
 
     #[test]
+    fn ping_fails_once_the_file_is_removed_or_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let store = Sqlite::open(&path).expect("open");
+        store.ping().expect("a fresh database answers");
+        let aside = dir.path().join("aside.db");
+        std::fs::rename(&path, &aside).expect("move away");
+        assert!(matches!(store.ping(), Err(StoreError::Gone { .. })));
+        std::fs::copy(&aside, &path).expect("a copy in its place");
+        assert!(
+            matches!(store.ping(), Err(StoreError::Gone { .. })),
+            "a copy is not the file in use"
+        );
+        std::fs::remove_file(&path).expect("remove copy");
+        std::fs::rename(&aside, &path).expect("move back");
+        store.ping().expect("the same file back in place");
+    }
+
+    #[test]
     fn migrations_apply_once_and_reopen_is_a_no_op() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("nested/t.db");
@@ -735,5 +854,94 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn start_up_reads_only_unsettled_articles_page_by_page_and_finds_articles_by_alias() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Sqlite::open(&dir.path().join("t.db")).expect("open");
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let mut record = crate::output::tests::record("t");
+            record.canonical_url = Url::parse(&format!("https://news.example/{n}")).expect("url");
+            if n == 4 {
+                record.body.clear();
+            }
+            let alias = Url::parse(&format!("https://alias.example/{n}")).expect("alias");
+            let stored = store
+                .insert_article(&record, &[alias], &|_| format!("{n}.md"))
+                .expect("insert")
+                .expect("new");
+            ids.push(stored.id);
+        }
+        store
+            .set_file("out", ids[0], "0.md", FileState::Written)
+            .expect("written");
+        store
+            .set_file("out", ids[1], "1.md", FileState::Deleted)
+            .expect("tombstone");
+        store
+            .set_file("out", ids[2], "2.md", FileState::Writing)
+            .expect("claimed");
+        store
+            .set_file("other", ids[3], "3.md", FileState::Written)
+            .expect("other renderer");
+
+        let first = store.unwritten_articles("out", 0, 1).expect("page");
+        assert_eq!(first.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[2]]);
+        let second = store.unwritten_articles("out", ids[2], 1).expect("page");
+        assert_eq!(second.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[3]]);
+        assert!(
+            store
+                .unwritten_articles("out", ids[3], 1)
+                .expect("page")
+                .is_empty()
+        );
+
+        let all: Vec<i64> = store
+            .articles_after(ids[1], 2)
+            .expect("page")
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(all, [ids[2], ids[3]]);
+
+        let by_alias = Url::parse("https://alias.example/3").expect("alias");
+        assert_eq!(
+            store.article_by_url(&by_alias).expect("lookup").map(|a| a.id),
+            Some(ids[3])
+        );
+        let unknown = Url::parse("https://news.example/none").expect("url");
+        assert!(store.article_by_url(&unknown).expect("lookup").is_none());
+    }
+
+    #[test]
+    fn a_database_from_before_0006_loses_the_unused_dead_warned_at_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let columns = |connection: &Connection| -> Vec<String> {
+            let mut statement = connection
+                .prepare("SELECT name FROM pragma_table_info('feeds')")
+                .expect("table info");
+            statement
+                .query_map([], |row| row.get(0))
+                .and_then(Iterator::collect)
+                .expect("columns")
+        };
+        {
+            // The schema as a build that knew only migrations 0001–0005 left it.
+            let connection = Connection::open(&path).expect("create");
+            for (index, (_, sql)) in MIGRATIONS.iter().take(5).enumerate() {
+                connection.execute_batch(sql).expect("old migration");
+                connection
+                    .pragma_update(None, "user_version", index as i64 + 1)
+                    .expect("version");
+            }
+            assert!(columns(&connection).contains(&"dead_warned_at".to_string()));
+        }
+        let store = Sqlite::open(&path).expect("upgrade");
+        let upgraded = columns(&store.connection());
+        assert!(!upgraded.contains(&"dead_warned_at".to_string()), "{upgraded:?}");
+        assert!(upgraded.contains(&"failing_since".to_string()));
     }
 }

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::StoreError;
+use crate::record::StoredArticle;
 
 /// Where an article stands for one renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +89,16 @@ pub trait WrittenFiles {
         path: &str,
         state: FileState,
     ) -> Result<(), StoreError>;
+
+    /// Up to `limit` articles with ids above `after_id`, in id order, that `renderer` has not settled: no
+    /// record, or a name claimed but the file never confirmed (`Writing`). Articles whose extraction has not
+    /// finished (empty body) are left out. Only these bodies are read at start-up, not every stored one.
+    fn unwritten_articles(
+        &self,
+        renderer: &str,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredArticle>, StoreError>;
 
     /// Drops `renderer`'s record of article `article_id`, lifting a tombstone; `false` if there was none.
     fn forget_file(&self, renderer: &str, article_id: i64) -> Result<bool, StoreError>;
