@@ -1,8 +1,9 @@
 //! Configuration: `feeds.toml` → a validated [`Config`].
 //!
-//! Owns the file format and every rule about it. Parsing is two-step: serde reads a raw, span-carrying
-//! shape (unknown keys rejected), then validation turns it into typed values and reports *every* problem it
-//! finds as `PATH:LINE:COL: message`, so an admin fixes a file in one pass.
+//! Owns the file format and every rule about it. Parsing is two-step: the TOML tree (with positions) is read
+//! key by key into a raw shape, unknown keys and values of the wrong type reported as they are met (see
+//! `document`), then validation turns it into typed values. *Every* problem is reported, as
+//! `PATH:LINE:COL: message` in file order, so an admin fixes a file in one pass.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -183,7 +184,6 @@ struct RawSettings {
     on_update: Option<Spanned<String>>,
     on_write: Option<Spanned<Vec<String>>>,
     on_write_timeout: Option<Spanned<String>>,
-    #[serde(default)]
     manifest: bool,
     listen: Option<Spanned<String>>,
 }
@@ -212,6 +212,9 @@ impl RawSettings {
             preset: table.text("preset"),
             max_age_days: table.integer("max_age_days"),
             on_update: table.text("on_update"),
+            on_write: table.text_list("on_write"),
+            on_write_timeout: table.text("on_write_timeout"),
+            manifest: table.flag("manifest").unwrap_or(false),
             listen: table.text("listen"),
         };
         table.finish();

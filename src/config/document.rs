@@ -85,16 +85,31 @@ impl<'t, 'i, 'p, 's> TableReader<'t, 'i, 'p, 's> {
         }
     }
 
-    /// An array of strings; each element of another type is reported and left out.
+    /// An array of strings, each with its span; an element of another type is reported and left out.
     pub(super) fn texts(&mut self, key: &'static str) -> Vec<Spanned<String>> {
-        let Some(value) = self.value(key) else {
-            return Vec::new();
-        };
+        self.string_array(key)
+            .map(Spanned::into_inner)
+            .unwrap_or_default()
+    }
+
+    /// An array of strings as one value with the array's span (a command and its arguments).
+    pub(super) fn text_list(&mut self, key: &'static str) -> Option<Spanned<Vec<String>>> {
+        self.string_array(key).map(|array| {
+            let span = array.span();
+            Spanned::new(
+                span,
+                array.into_inner().into_iter().map(Spanned::into_inner).collect(),
+            )
+        })
+    }
+
+    fn string_array(&mut self, key: &'static str) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let value = self.value(key)?;
         let DeValue::Array(items) = value.get_ref() else {
             self.wrong_type(key, "an array of strings", value);
-            return Vec::new();
+            return None;
         };
-        items
+        let texts = items
             .iter()
             .filter_map(|item| match item.get_ref() {
                 DeValue::String(text) => Some(Spanned::new(item.span(), text.to_string())),
@@ -103,7 +118,8 @@ impl<'t, 'i, 'p, 's> TableReader<'t, 'i, 'p, 's> {
                     None
                 }
             })
-            .collect()
+            .collect();
+        Some(Spanned::new(value.span(), texts))
     }
 
     pub(super) fn table(&mut self, key: &'static str) -> Option<&'t DeTable<'i>> {
