@@ -19,7 +19,7 @@ use crate::canonical_url::canonicalize;
 use crate::config::Settings;
 use crate::output::{self, MANIFEST_NAME, ManifestEntry, OutputError, Page};
 use crate::record::StoredArticle;
-use crate::store::{FileState, Store, StoreError};
+use crate::store::{FileState, Store, StoreError, WrittenFile};
 
 /// Why publishing failed.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +114,16 @@ impl<'a> Publisher<'a> {
 
     fn exists(&self, name: &str) -> bool {
         output::resolve(self.dir(), name).is_ok_and(|path| path.symlink_metadata().is_ok())
+    }
+
+    /// This renderer's record of each article's file, by article id.
+    pub fn files_by_article(&self) -> Result<HashMap<i64, WrittenFile>, PublishError> {
+        Ok(self
+            .store
+            .written_files(&self.renderer, None)?
+            .into_iter()
+            .map(|record| (record.article_id, record))
+            .collect())
     }
 
     /// A name a new file may take: nothing is there, and it is not the manifest's.

@@ -255,7 +255,7 @@ impl Store for Sqlite {
         let search = query.search.as_deref().map(fts_query);
         let mut statement = connection
             .prepare(
-                "SELECT feed, title, canonical_url, published, created_at, file_name FROM articles
+                "SELECT feed, title, canonical_url, published, created_at, file_name, id FROM articles
                  WHERE (?1 IS NULL OR feed = ?1)
                    AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
                    AND (?3 IS NULL OR id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?3))
@@ -281,6 +281,7 @@ impl Store for Sqlite {
                             .and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                         stored_at: time_column(row, 4)?.unwrap_or_default(),
                         file_name: row.get(5)?,
+                        id: row.get(6)?,
                     })
                 },
             )
