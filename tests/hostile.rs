@@ -666,10 +666,10 @@ fn feed_url_credentials_and_tokens_never_reach_logs_or_status() {
     let mut daemon = crate::daemon::Daemon::start(&workspace);
     daemon.wait_for("\"feed\":\"refused\"");
     daemon.wait_for("\"feed\":\"gone\"");
+    daemon.wait_for("\"feed\":\"members\"");
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), Some(0));
     let log = daemon.whole_log();
-    assert!(log.contains("\"feed\":\"members\""), "{log}");
     assert_hidden("run's log", &log);
 }
 
@@ -716,4 +716,108 @@ fn skip_hours_move_the_next_poll_to_the_allowed_hour() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(workspace.articles().len(), 1);
     assert_eq!(next_poll_of(&workspace, "nightly"), allowed);
+}
+
+/// Row "file descriptors run out … 1,284 stored for good from the feed's teaser instead of the page": the
+/// real binary under ever higher `RLIMIT_NOFILE` limits, against a feed of six items, each with a full-length
+/// teaser and a slow page (so their connections are open at once). At the limits where the feed is read but
+/// some pages' connections cannot be opened, those items are recorded as failed and retried, never written
+/// from the teaser; with descriptors back, the next poll writes every item from its page.
+#[test]
+fn out_of_file_descriptors_retries_the_item_never_the_teaser() {
+    use std::os::unix::process::CommandExt as _;
+
+    const ITEMS: usize = 6;
+    let server = FixtureServer::start();
+    let teaser: String = crate::support::pages::paragraphs("teaser")
+        .iter()
+        .map(|paragraph| format!("<p>{paragraph}</p>"))
+        .collect();
+    let mut items = String::new();
+    for n in 1..=ITEMS {
+        let (path, title) = (format!("/story{n}"), format!("Harbour page {n}"));
+        let page = crate::support::pages::article_page(
+            &title,
+            "Ann",
+            "2025-09-27T10:00:00Z",
+            &crate::support::pages::paragraphs(&title)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        server.route(
+            &path,
+            Route::ok("text/html", page).delayed(std::time::Duration::from_millis(300)),
+        );
+        items.push_str(&content_item(&title, &server.url(&path), n as u32, &teaser));
+    }
+    server.route("/feed", Route::ok(RSS, content_feed(&items)));
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("port", &server.url("/feed"), "")));
+    let failures = || -> i64 {
+        database(&workspace)
+            .query_row("SELECT COUNT(*) FROM item_failures", [], |row| row.get(0))
+            .unwrap_or(0)
+    };
+
+    let mut exhausted_at = None;
+    let mut tried = Vec::new();
+    for limit in 12..=64u64 {
+        let mut command = workspace.command(&["once"]);
+        // SAFETY: setrlimit is async-signal-safe and touches only the child about to exec.
+        unsafe {
+            command.pre_exec(move || {
+                let rlimit = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raw const rlimit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let output = command.output().expect("run once under a descriptor limit");
+        let log = stderr(&output);
+        let articles = workspace.articles();
+        assert!(
+            articles
+                .iter()
+                .all(|(_, text)| !text.contains("The teaser story")),
+            "written from the teaser at RLIMIT_NOFILE={limit}:\n{log}"
+        );
+        let page_failures = log
+            .lines()
+            .filter(|line| line.contains("out of file descriptors") && line.contains("/story"))
+            .count();
+        tried.push(format!(
+            "RLIMIT_NOFILE={limit}: exit {:?}, {} articles, {page_failures} pages out of descriptors",
+            output.status.code(),
+            articles.len()
+        ));
+        if page_failures > 0 {
+            assert!(log.contains("will retry next poll"), "{log}");
+            assert!(failures() >= 1, "the items are recorded as failed:\n{log}");
+            exhausted_at = Some(limit);
+            break;
+        }
+        if articles.len() == ITEMS {
+            break;
+        }
+    }
+    let tried = tried.join("\n");
+    assert!(
+        exhausted_at.is_some(),
+        "no limit made a page fetch fail while the feed was read:\n{tried}"
+    );
+
+    let output = workspace.run(&["once"]);
+    assert_eq!(output.status.code(), Some(0), "{}\n{tried}", stderr(&output));
+    let articles = workspace.articles();
+    assert_eq!(articles.len(), ITEMS, "retried with descriptors back:\n{tried}");
+    for (_, text) in &articles {
+        assert!(text.contains("The Harbour page"), "{text}");
+    }
+    assert_eq!(failures(), 0, "the failure records are cleared");
 }
