@@ -19,6 +19,7 @@ use url::Url;
 use crate::filter::Filter;
 use crate::hook::Hook;
 use crate::logging::LogFormat;
+use crate::output::images::ImageMode;
 use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 
@@ -83,6 +84,12 @@ pub struct Settings {
     pub on_write: Option<Hook>,
     /// Keep `index.json` in `output_dir` listing every file written, with its front matter; default false.
     pub manifest: bool,
+    /// `remote` (default): images stay links to the publisher; `download`: local copies (see
+    /// [`output::images`]).
+    pub images: ImageMode,
+    /// Where copies of images of articles that are not page bundles go, relative to `output_dir`; default
+    /// `images`.
+    pub images_dir: String,
     /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
     pub listen: Option<std::net::SocketAddr>,
 }
@@ -185,6 +192,8 @@ struct RawSettings {
     on_write: Option<Spanned<Vec<String>>>,
     on_write_timeout: Option<Spanned<String>>,
     manifest: bool,
+    images: Option<Spanned<String>>,
+    images_dir: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
 }
 
@@ -529,6 +538,18 @@ fn validate_settings(
         problems,
     );
     let on_update = checked_word(raw.on_update, problems);
+    let images = checked_word(raw.images, problems);
+    let images_dir = match raw.images_dir {
+        Some(folder) if !output::is_safe_relative(folder.get_ref()) => {
+            problems.add(
+                folder.span(),
+                "images_dir must be a folder inside output_dir (relative, no . or .. parts)".into(),
+            );
+            None
+        }
+        Some(folder) => Some(folder.into_inner()),
+        None => Some("images".to_string()),
+    };
     let on_write_timeout = checked_duration(
         raw.on_write_timeout,
         Duration::from_secs(300),
@@ -584,6 +605,8 @@ fn validate_settings(
         on_update: on_update?,
         on_write: on_write?,
         manifest: raw.manifest,
+        images: images?,
+        images_dir: images_dir?,
         listen: listen?,
     })
 }

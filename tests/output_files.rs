@@ -7,22 +7,14 @@ use crate::support::server::{FixtureServer, Route};
 use crate::support::workspace::{Workspace, config_with, feed_entry, front_matter, stderr, stdout};
 
 fn run_ok(workspace: &Workspace, args: &[&str]) -> String {
-    let output = workspace.run(args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "tidings {args:?}\nstdout:\n{}\nstderr:\n{}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
+    stdout(&workspace.run_ok(args))
 }
 
 fn names(workspace: &Workspace) -> Vec<String> {
     workspace.articles().into_iter().map(|(name, _)| name).collect()
 }
 
-fn two_story_site(workspace: &Workspace, settings: &str) -> FixtureServer {
+pub(crate) fn two_story_site(workspace: &Workspace, settings: &str) -> FixtureServer {
     let server = FixtureServer::start();
     news_site::serve(
         &server,
@@ -32,8 +24,8 @@ fn two_story_site(workspace: &Workspace, settings: &str) -> FixtureServer {
             ("/two", "Tram line extended", "tram"),
         ],
     );
-    let config = config_with(&feed_entry("f", &server.url("/feed"), ""));
-    workspace.write_config(&config.replacen("[settings]\n", &format!("[settings]\n{settings}"), 1));
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+    workspace.add_settings(settings);
     server
 }
 
@@ -163,8 +155,7 @@ fn retention_removes_old_files_tombstones_them_and_never_writes_old_articles() {
             ]),
         ),
     );
-    let config = std::fs::read_to_string(workspace.config_path()).expect("config");
-    workspace.write_config(&config.replacen("[settings]\n", "[settings]\nmax_age_days = 30\n", 1));
+    workspace.add_settings("max_age_days = 30\n");
     run_ok(&workspace, &["once"]);
     let kept = names(&workspace);
     assert_eq!(kept.len(), 1, "{kept:?}");
