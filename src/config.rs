@@ -225,6 +225,8 @@ impl RawSettings {
             on_write_timeout: table.text("on_write_timeout"),
             manifest: table.flag("manifest").unwrap_or(false),
             listen: table.text("listen"),
+            images: table.text("images"),
+            images_dir: table.text("images_dir"),
         };
         table.finish();
         settings
