@@ -90,6 +90,9 @@ pub struct Settings {
     /// Where copies of images of articles that are not page bundles go, relative to `output_dir`; default
     /// `images`.
     pub images_dir: String,
+    /// The URL path (`/assets/img`) or address the site serves `images_dir` under; when given, articles link
+    /// copies there by it instead of by a path relative to their file. Default none.
+    pub images_url: Option<String>,
     /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
     pub listen: Option<std::net::SocketAddr>,
 }
@@ -194,6 +197,7 @@ struct RawSettings {
     manifest: bool,
     images: Option<Spanned<String>>,
     images_dir: Option<Spanned<String>>,
+    images_url: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
 }
 
@@ -552,6 +556,21 @@ fn validate_settings(
         Some(folder) => Some(folder.into_inner()),
         None => Some("images".to_string()),
     };
+    let images_url = match raw.images_url {
+        Some(base)
+            if !(base.get_ref().starts_with('/')
+                || base.get_ref().starts_with("https://")
+                || base.get_ref().starts_with("http://"))
+                || base.get_ref().contains(['"', '<', '>', ' ', '(', ')']) =>
+        {
+            problems.add(
+                base.span(),
+                "images_url must be a path from the site root (\"/images\") or an http(s) address, without spaces, quotes or brackets".into(),
+            );
+            None
+        }
+        base => Some(base.map(Spanned::into_inner)),
+    };
     let on_write_timeout = checked_duration(
         raw.on_write_timeout,
         Duration::from_secs(300),
@@ -609,6 +628,7 @@ fn validate_settings(
         manifest: raw.manifest,
         images: images?,
         images_dir: images_dir?,
+        images_url: images_url?,
         listen: listen?,
     })
 }
