@@ -16,7 +16,9 @@ use toml::Spanned;
 use url::Url;
 
 use crate::filter::Filter;
+use crate::hook::Hook;
 use crate::logging::LogFormat;
+use crate::output::images::ImageMode;
 use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 
@@ -74,6 +76,16 @@ pub struct Settings {
     pub max_age_days: Option<u32>,
     /// Whether a written article is rewritten when its feed item's `updated` moves on; default keep.
     pub on_update: OnUpdate,
+    /// The program run after a poll cycle that wrote or removed files, with its timeout; default none.
+    pub on_write: Option<Hook>,
+    /// Keep `index.json` in `output_dir` listing every file written, with its front matter; default false.
+    pub manifest: bool,
+    /// `remote` (default): images stay links to the publisher; `download`: local copies (see
+    /// [`output::images`]).
+    pub images: ImageMode,
+    /// Where copies of images of articles that are not page bundles go, relative to `output_dir`; default
+    /// `images`.
+    pub images_dir: String,
     /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
     pub listen: Option<std::net::SocketAddr>,
 }
@@ -186,6 +198,12 @@ struct RawSettings {
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
     on_update: Option<Spanned<String>>,
+    on_write: Option<Spanned<Vec<String>>>,
+    on_write_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    manifest: bool,
+    images: Option<Spanned<String>>,
+    images_dir: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
 }
 
@@ -389,6 +407,45 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         problems,
     );
     let on_update = checked_word(raw.on_update, problems);
+    let images = checked_word(raw.images, problems);
+    let images_dir = match raw.images_dir {
+        Some(folder) if !output::is_safe_relative(folder.get_ref()) => {
+            problems.add(
+                folder.span(),
+                "images_dir must be a folder inside output_dir (relative, no . or .. parts)".into(),
+            );
+            None
+        }
+        Some(folder) => Some(folder.into_inner()),
+        None => Some("images".to_string()),
+    };
+    let on_write_timeout = checked_duration(
+        raw.on_write_timeout,
+        Duration::from_secs(300),
+        Duration::from_secs(1),
+        problems,
+    );
+    let on_write = match raw.on_write {
+        Some(command)
+            if command
+                .get_ref()
+                .first()
+                .is_none_or(|program| program.trim().is_empty()) =>
+        {
+            problems.add(
+                command.span(),
+                "on_write must list a program and its arguments, e.g. [\"/usr/local/bin/rebuild-site\", \"--quick\"]".into(),
+            );
+            None
+        }
+        Some(command) => on_write_timeout.map(|timeout| {
+            Some(Hook {
+                command: command.into_inner(),
+                timeout,
+            })
+        }),
+        None => Some(None),
+    };
     Some(Settings {
         database: resolve(raw.database, "tidings.db"),
         output_dir: resolve(raw.output_dir, "articles"),
@@ -416,6 +473,10 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         preset: preset?,
         max_age_days: max_age_days?,
         on_update: on_update?,
+        on_write: on_write?,
+        manifest: raw.manifest,
+        images: images?,
+        images_dir: images_dir?,
         listen: listen?,
     })
 }

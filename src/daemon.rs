@@ -21,7 +21,9 @@ use tracing::{error, info, warn};
 use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
 use crate::metrics::Metrics;
-use crate::pipeline::{FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError};
+use crate::pipeline::{
+    Changes, Debouncer, FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError,
+};
 use crate::schedule;
 use crate::serve::{self, Served};
 use crate::store::{self, FeedState, Store, StoreError};
@@ -63,7 +65,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let metrics = Arc::new(Metrics::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&metrics))?;
     pipeline.fail_interrupted_extractions().await?;
-    pipeline.reconcile_files().await?;
+    let reconciled = pipeline.reconcile_files().await?;
+    let debouncer = Debouncer::start(&pipeline, Changes::of_reconciled(&reconciled));
     let (config_sender, config_receiver) = tokio::sync::watch::channel(Arc::new(config.clone()));
     let stop_background = CancellationToken::new();
     let server = match config.settings.listen {
@@ -117,7 +120,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             _ = tokio::time::sleep(sleep) => {}
             Some(joined) = running.join_next() => {
                 match joined {
-                    Ok((name, result)) => scheduler.finished(&name, result, store.as_ref()),
+                    Ok((name, result)) => {
+                        if let Ok(report) = &result {
+                            debouncer.changed(&pipeline, Changes::of_report(report));
+                        }
+                        scheduler.finished(&name, result, store.as_ref());
+                    }
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
                 notify(&[NotifyState::Status(&scheduler.status_line(&metrics))]);
@@ -165,6 +173,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while let Some(joined) = running.join_next().await {
             if let Ok((name, result)) = joined {
+                if let Ok(report) = &result {
+                    debouncer.changed(&pipeline, Changes::of_report(report));
+                }
                 scheduler.finished(&name, result, store.as_ref());
             }
         }
@@ -177,6 +188,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         );
         running.shutdown().await;
     }
+    debouncer.finish(SHUTDOWN_GRACE).await;
     stop_background.cancel();
     let _ = watchdog.await;
     if let Some(server) = server {

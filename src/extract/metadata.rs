@@ -18,7 +18,7 @@ use url::Url;
 
 use super::boilerplate::contains_ignore_case;
 use super::byline::{self, Evidence, clean_author};
-use super::dates::{find_date_in_text, parse_date};
+use super::dates::{date_in_path, find_date_in_text, parse_date};
 use super::dom::Dom;
 use super::jsonld::{self, JsonLdArticle};
 use super::text::{decode_leftover_references, normalize};
@@ -40,6 +40,9 @@ const TITLE_SEPARATORS: &[&str] = &[
 ];
 const AUTHOR_KEYS: &[&str] = &[
     "article:author",
+    "dc:creator",
+    "dcterm:creator",
+    "dcterms:creator",
     "author",
     "byl",
     "parsely-author",
@@ -135,8 +138,14 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
         .as_deref()
         .and_then(parse_date)
         .or_else(|| DATE_KEYS.iter().filter_map(|k| meta(k)).find_map(parse_date))
-        .or_else(|| scan.time.as_ref().and_then(|(_, value)| parse_date(value)))
-        .or_else(|| scan.dateline.as_deref().and_then(find_date_in_text));
+        // A <time> without `datetime` shows the date as text ("Published Sept. 27, 2025 at 2:03 pm").
+        .or_else(|| {
+            scan.time
+                .as_ref()
+                .and_then(|(_, value)| parse_date(value).or_else(|| find_date_in_text(value)))
+        })
+        .or_else(|| scan.dateline.as_deref().and_then(find_date_in_text))
+        .or_else(|| date_in_path(url.path()));
 
     let image = [
         "og:image",
@@ -186,6 +195,8 @@ fn scan(dom: &Dom) -> Scan {
     let mut scan = Scan::default();
     let mut in_article = false;
     let mut article_end = 0;
+    // Inside a form, "Name *" and "Your name" label inputs, not the article.
+    let mut form_end = 0;
     for index in 0..dom.len() {
         if index >= article_end {
             in_article = false;
@@ -199,6 +210,7 @@ fn scan(dom: &Dom) -> Scan {
             "base" if scan.base_href.is_none() => scan.base_href = attr("href").map(str::to_owned),
             "title" if scan.title.is_none() => scan.title = Some(dom.text_content(index)),
             "h1" if scan.h1.len() < 4 => scan.h1.push(dom.text_content(index)),
+            "form" => form_end = form_end.max(dom.nodes[index].end),
             "article" if !in_article => {
                 in_article = true;
                 article_end = dom.nodes[index].end;
@@ -242,7 +254,7 @@ fn scan(dom: &Dom) -> Scan {
             }
             _ => {}
         }
-        if scan.byline.is_none() {
+        if scan.byline.is_none() && index >= form_end {
             // Wrappers hold roles and dates too; the first element whose text reads as a name wins.
             match byline::candidate(dom, index, scan.loose_byline.is_none()) {
                 Some((Evidence::Marked, name)) => scan.byline = Some(name),

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 use url::Url;
 
+mod after_write;
 mod caps;
 mod compose;
 mod site_pages;
@@ -24,11 +25,13 @@ mod site_pages;
 mod crash;
 mod files;
 mod flow;
+mod images;
 mod page;
 mod publish;
 mod updates;
 
-pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
+pub use after_write::{Changes, Debouncer};
+pub use publish::{Claim, PublishError, Publisher, Rebuilt, Reconciled};
 
 pub use flow::{Slot, Slots};
 pub use page::PageFailure;
@@ -94,8 +97,12 @@ pub struct FeedReport {
     pub items: usize,
     /// Items the feed had but that could not be read (no link or id, no text).
     pub skipped: usize,
-    /// Paths of the Markdown files written.
+    /// Paths of the Markdown files written (or rewritten).
     pub written: Vec<PathBuf>,
+    /// Paths of files retention removed before this poll.
+    pub removed: Vec<PathBuf>,
+    /// Files of this feed the admin deleted since the last poll (now tombstones).
+    pub tombstoned: usize,
     /// Items skipped because their article is already stored.
     pub known: usize,
     /// Items skipped because they failed [`MAX_ITEM_ATTEMPTS`] polls in a row.
@@ -120,6 +127,8 @@ impl FeedReport {
             items: 0,
             skipped: 0,
             written: Vec::new(),
+            removed: Vec::new(),
+            tombstoned: 0,
             known: 0,
             given_up: 0,
             filtered: 0,
@@ -281,16 +290,20 @@ impl Pipeline {
         started: Instant,
     ) -> Result<FeedReport, PipelineError> {
         let name = feed.name.clone();
+        let mut report = FeedReport::new(feed);
         // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
-        if let Err(error) = self
+        match self
             .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
             .await
         {
-            warn!(feed = %feed.name, error = %error, "cannot check the feed's article files");
+            Ok(done) => {
+                report.removed = done.expired;
+                report.tombstoned = done.tombstoned;
+            }
+            Err(error) => warn!(feed = %feed.name, error = %error, "cannot check the feed's article files"),
         }
         let name = feed.name.clone();
         let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
-        let mut report = FeedReport::new(feed);
         self.retry_pending_files(feed, &mut report).await?;
         // Items that failed last time are only seen again in the feed body, so while any are pending the feed
         // is fetched in full even if unchanged.
@@ -633,7 +646,7 @@ impl Pipeline {
         let Some(stored) = stored else {
             return Ok(ItemResult::Known);
         };
-        match self.write_file(&stored).await {
+        match self.write_file(feed, &stored).await {
             Ok(Some(path)) => {
                 self.metrics.article_written(&feed.name);
                 info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
