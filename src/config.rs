@@ -231,6 +231,7 @@ impl RawSettings {
             listen: table.text("listen"),
             images: table.text("images"),
             images_dir: table.text("images_dir"),
+            images_url: table.text("images_url"),
         };
         table.finish();
         settings
