@@ -12,9 +12,9 @@ use chrono::{DateTime, Local, NaiveDate, SecondsFormat, Utc};
 use tidings::config::{self, Config};
 use tidings::fetch::Fetcher;
 use tidings::host_limits::HostLimits;
-use tidings::pipeline::MAX_ITEM_ATTEMPTS;
-use tidings::status::{self, FeedResult};
-use tidings::store::{self, ArticleQuery, Store, StoreError};
+use tidings::pipeline::{MAX_ITEM_ATTEMPTS, Publisher};
+use tidings::status;
+use tidings::store::{self, ArticleQuery, ArticleSummary, Store, StoreError};
 use tidings::{discover, feeds_file, opml, output};
 use url::Url;
 
@@ -32,63 +32,9 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(EXIT_OK);
     }
-    let rows: Vec<[String; 11]> = report
-        .feeds
-        .iter()
-        .map(|feed| {
-            let result = match feed.result {
-                None => "never polled".to_string(),
-                Some(result @ (FeedResult::Failed | FeedResult::Dead)) => {
-                    format!("{} ×{}", result.as_str(), feed.consecutive_failures)
-                }
-                Some(result) => result.as_str().to_string(),
-            };
-            [
-                feed.name.clone(),
-                result,
-                local_time(feed.last_poll),
-                local_time(feed.last_success),
-                local_time(feed.next_poll),
-                feed.articles_total.to_string(),
-                feed.articles_24h.to_string(),
-                feed.skipped.to_string(),
-                feed.pending_failures.to_string(),
-                feed.consecutive_failures.to_string(),
-                feed.last_error.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    print_table(
-        &[
-            "feed",
-            "result",
-            "last poll",
-            "last success",
-            "next poll",
-            "articles",
-            "24h",
-            "skipped",
-            "pending",
-            "failures",
-            "last error",
-        ],
-        &rows,
-    );
-    let totals = &report.totals;
-    let results: Vec<String> = totals
-        .results
-        .iter()
-        .map(|(result, count)| format!("{count} {result}"))
-        .collect();
-    println!(
-        "total: {} feeds ({}), {} articles, {} in 24h, {} skipped, {} pending item failures",
-        totals.feeds,
-        results.join(", "),
-        totals.articles_total,
-        totals.articles_24h,
-        totals.skipped,
-        totals.pending_failures
-    );
+    let rows: Vec<[String; 11]> = report.feeds.iter().map(status::table_row).collect();
+    print_table(&status::TABLE_HEADERS, &rows);
+    println!("{}", status::totals_line(&report.totals));
     Ok(EXIT_OK)
 }
 
@@ -118,17 +64,25 @@ pub fn articles(
     };
     let found = store.article_summaries(&query)?;
     let output_dir = &config.settings.output_dir;
+    // Where each file is now (a rebuild may have moved it) and whether it is still there.
+    let files = Publisher::new(&store, &config.settings)?.files_by_article()?;
+    let file_of = |article: &ArticleSummary| match files.get(&article.id) {
+        Some(file) => (output_dir.join(&file.path), file.state.as_str()),
+        None => (output_dir.join(&article.file_name), "not written"),
+    };
     if json {
         let articles: Vec<serde_json::Value> = found
             .iter()
             .map(|article| {
+                let (path, file) = file_of(article);
                 serde_json::json!({
                     "feed": article.feed,
                     "title": article.title,
                     "url": article.url.as_str(),
                     "published": article.published.map(|at| at.to_rfc3339()),
                     "stored_at": article.stored_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    "path": output_dir.join(&article.file_name),
+                    "path": path,
+                    "file": file,
                 })
             })
             .collect();
@@ -138,11 +92,16 @@ pub fn articles(
     let rows: Vec<[String; 4]> = found
         .iter()
         .map(|article| {
+            let (path, file) = file_of(article);
+            let path = match file {
+                "written" => path.display().to_string(),
+                other => format!("{} ({other})", path.display()),
+            };
             [
-                local_time(Some(article.stored_at)),
+                status::local_time(Some(article.stored_at)),
                 article.feed.clone(),
                 article.title.clone(),
-                output_dir.join(&article.file_name).display().to_string(),
+                path,
             ]
         })
         .collect();
@@ -184,11 +143,6 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
                 "--since {text:?}: use a date (2025-01-31), an RFC 3339 time, or a span such as 24h or 7d"
             )
         })
-}
-
-fn local_time(at: Option<DateTime<Utc>>) -> String {
-    at.map(|at| at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| "-".into())
 }
 
 /// `tidings add URL [--name N] [--dry-run]`: finds the feed (URL may be a web page), shows its title and

@@ -16,8 +16,10 @@ use toml::Spanned;
 use url::Url;
 
 use crate::filter::Filter;
+use crate::hook::Hook;
 use crate::logging::LogFormat;
-use crate::output::{self, Preset};
+use crate::output::images::ImageMode;
+use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 
 /// The name a file is written under unless `[settings] filename` says otherwise.
@@ -72,6 +74,20 @@ pub struct Settings {
     /// Retention: files of articles dated more than this many days ago are removed and tombstoned; default
     /// none (kept forever).
     pub max_age_days: Option<u32>,
+    /// Whether a written article is rewritten when its feed item's `updated` moves on; default keep.
+    pub on_update: OnUpdate,
+    /// The program run after a poll cycle that wrote or removed files, with its timeout; default none.
+    pub on_write: Option<Hook>,
+    /// Keep `index.json` in `output_dir` listing every file written, with its front matter; default false.
+    pub manifest: bool,
+    /// `remote` (default): images stay links to the publisher; `download`: local copies (see
+    /// [`output::images`]).
+    pub images: ImageMode,
+    /// Where copies of images of articles that are not page bundles go, relative to `output_dir`; default
+    /// `images`.
+    pub images_dir: String,
+    /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// One `[[feeds]]` entry.
@@ -181,6 +197,14 @@ struct RawSettings {
     block: Vec<Spanned<String>>,
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
+    on_update: Option<Spanned<String>>,
+    on_write: Option<Spanned<Vec<String>>>,
+    on_write_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    manifest: bool,
+    images: Option<Spanned<String>>,
+    images_dir: Option<Spanned<String>>,
+    listen: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -359,12 +383,69 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
             }
         },
     };
+    let listen = match raw.listen {
+        None => Some(None),
+        Some(address) => address
+            .get_ref()
+            .parse::<std::net::SocketAddr>()
+            .map(Some)
+            .map_err(|_| {
+                problems.add(
+                    address.span(),
+                    format!(
+                        "listen must be an IP address and port such as \"127.0.0.1:9187\", not {:?}",
+                        address.get_ref()
+                    ),
+                )
+            })
+            .ok(),
+    };
     let dead_after = checked_duration(
         raw.dead_after,
         Duration::from_secs(7 * 86_400),
         Duration::from_secs(1),
         problems,
     );
+    let on_update = checked_word(raw.on_update, problems);
+    let images = checked_word(raw.images, problems);
+    let images_dir = match raw.images_dir {
+        Some(folder) if !output::is_safe_relative(folder.get_ref()) => {
+            problems.add(
+                folder.span(),
+                "images_dir must be a folder inside output_dir (relative, no . or .. parts)".into(),
+            );
+            None
+        }
+        Some(folder) => Some(folder.into_inner()),
+        None => Some("images".to_string()),
+    };
+    let on_write_timeout = checked_duration(
+        raw.on_write_timeout,
+        Duration::from_secs(300),
+        Duration::from_secs(1),
+        problems,
+    );
+    let on_write = match raw.on_write {
+        Some(command)
+            if command
+                .get_ref()
+                .first()
+                .is_none_or(|program| program.trim().is_empty()) =>
+        {
+            problems.add(
+                command.span(),
+                "on_write must list a program and its arguments, e.g. [\"/usr/local/bin/rebuild-site\", \"--quick\"]".into(),
+            );
+            None
+        }
+        Some(command) => on_write_timeout.map(|timeout| {
+            Some(Hook {
+                command: command.into_inner(),
+                timeout,
+            })
+        }),
+        None => Some(None),
+    };
     Some(Settings {
         database: resolve(raw.database, "tidings.db"),
         output_dir: resolve(raw.output_dir, "articles"),
@@ -391,7 +472,28 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         max_items_per_poll: max_items_per_poll?,
         preset: preset?,
         max_age_days: max_age_days?,
+        on_update: on_update?,
+        on_write: on_write?,
+        manifest: raw.manifest,
+        images: images?,
+        images_dir: images_dir?,
+        listen: listen?,
     })
+}
+
+/// A word of one of tidings' small vocabularies (`on_update`), or its default when absent.
+fn checked_word<T: std::str::FromStr<Err = String> + Default>(
+    value: Option<Spanned<String>>,
+    problems: &mut Problems,
+) -> Option<T> {
+    match value {
+        None => Some(T::default()),
+        Some(word) => word
+            .get_ref()
+            .parse()
+            .map_err(|message| problems.add(word.span(), message))
+            .ok(),
+    }
 }
 
 fn default_user_agent() -> String {
@@ -646,6 +748,21 @@ mod tests {
         assert_eq!(problems.len(), 6, "{problems:#?}");
         assert_eq!(positions, ["2", "3", "7", "10", "11", "12"], "{problems:#?}");
         assert!(problems[3].contains("duplicate feed name \"a\" (first used at line 6"));
+    }
+
+    #[test]
+    fn listen_is_an_address_and_port_or_off() {
+        let path = Path::new("feeds.toml");
+        let off = parse("", path).expect("valid");
+        assert_eq!(off.settings.listen, None);
+        let on = parse("[settings]\nlisten = \"127.0.0.1:9187\"\n", path).expect("valid");
+        assert_eq!(on.settings.listen, Some(([127, 0, 0, 1], 9187).into()));
+        let problems = problems_of("[settings]\nlisten = \"localhost\"\n");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("feeds.toml:2:10: listen must be an IP address and port"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The daemon: owns the runtime's lifetime. Schedules each feed's polls, reloads the config on SIGHUP,
 //! stops gracefully on SIGTERM/SIGINT, and keeps systemd informed (`READY=1`, `WATCHDOG=1`, `STATUS=`,
-//! `STOPPING=1`).
+//! `STOPPING=1`), and serves `/metrics`, `/healthz` and the status page when `[settings] listen` is set
+//! ([`crate::serve`]).
 //!
 //! Scheduling rules: a feed is never polled twice at once; ticks missed while it ran are skipped, not
 //! queued; the next due time comes from the database, so a restart neither skips a poll nor repeats one.
@@ -8,7 +9,6 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,8 +20,12 @@ use tracing::{error, info, warn};
 
 use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
-use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, Progress};
+use crate::metrics::Metrics;
+use crate::pipeline::{
+    Changes, Debouncer, FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError,
+};
 use crate::schedule;
+use crate::serve::{self, Served};
 use crate::store::{self, FeedState, Store, StoreError};
 
 /// How long in-flight polls may run after SIGTERM before they are cut at their next await point. Below
@@ -30,6 +34,8 @@ use crate::store::{self, FeedState, Store, StoreError};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The longest the scheduler sleeps without looking at the clock again (wall-clock jumps, watchdog health).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// The scheduler counts as stuck (watchdog, `/healthz`) when it has not turned for this long.
+pub const SCHEDULER_STALE_AFTER: Duration = Duration::from_secs(2 * MAX_SLEEP.as_secs());
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +48,11 @@ pub enum DaemonError {
     Fetch(#[from] FetchError),
     #[error("cannot install signal handler: {0}")]
     Signal(std::io::Error),
+    #[error("cannot listen on {address} (`[settings] listen`): {source}")]
+    Listen {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Runs until SIGTERM or SIGINT. Returns `Ok` after a graceful stop.
@@ -51,22 +62,42 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut hangup = signal(SignalKind::hangup()).map_err(DaemonError::Signal)?;
 
     let store = store::open(&config.settings.database)?;
-    let progress = Arc::new(Progress::default());
-    let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
+    let metrics = Arc::new(Metrics::default());
+    let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&metrics))?;
     pipeline.fail_interrupted_extractions().await?;
-    pipeline.reconcile_files().await?;
+    let reconciled = pipeline.reconcile_files().await?;
+    let debouncer = Debouncer::start(&pipeline, Changes::of_reconciled(&reconciled));
+    let (config_sender, config_receiver) = tokio::sync::watch::channel(Arc::new(config.clone()));
+    let stop_background = CancellationToken::new();
+    let server = match config.settings.listen {
+        Some(address) => {
+            seed_feed_metrics(&metrics, store.as_ref())?;
+            let served = Served {
+                metrics: Arc::clone(&metrics),
+                store: Arc::clone(&store),
+                database: config.settings.database.clone(),
+                config: config_receiver,
+                scheduler_stale_after: SCHEDULER_STALE_AFTER,
+            };
+            let (bound, task) = serve::start(address, served, stop_background.clone())
+                .await
+                .map_err(|source| DaemonError::Listen { address, source })?;
+            info!(address = %bound, "serving /metrics, /healthz and the status page");
+            Some(task)
+        }
+        None => None,
+    };
     let mut scheduler = Scheduler::new(config, store.as_ref())?;
 
-    let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
-    let stop_watchdog = CancellationToken::new();
+    metrics.scheduler_turned();
     let watchdog = tokio::spawn(watchdog(
-        Arc::clone(&heartbeat),
+        Arc::clone(&metrics),
         Arc::clone(&store),
-        stop_watchdog.clone(),
+        stop_background.clone(),
     ));
     notify(&[
         NotifyState::Ready,
-        NotifyState::Status(&scheduler.status_line(&progress)),
+        NotifyState::Status(&scheduler.status_line(&metrics)),
     ]);
     info!(
         config = %scheduler.config.path.display(),
@@ -76,7 +107,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     let mut running: JoinSet<(String, Result<FeedReport, PipelineError>)> = JoinSet::new();
     loop {
-        heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
+        metrics.scheduler_turned();
         for feed in scheduler.start_due(Utc::now()) {
             let pipeline = pipeline.clone();
             running.spawn(async move {
@@ -89,10 +120,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             _ = tokio::time::sleep(sleep) => {}
             Some(joined) = running.join_next() => {
                 match joined {
-                    Ok((name, result)) => scheduler.finished(&name, result, store.as_ref()),
+                    Ok((name, result)) => {
+                        if let Ok(report) = &result {
+                            debouncer.changed(&pipeline, Changes::of_report(report));
+                        }
+                        scheduler.finished(&name, result, store.as_ref());
+                    }
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
-                notify(&[NotifyState::Status(&scheduler.status_line(&progress))]);
+                notify(&[NotifyState::Status(&scheduler.status_line(&metrics))]);
             }
             _ = hangup.recv() => {
                 match NotifyState::monotonic_usec_now() {
@@ -106,15 +142,19 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                             "a new database path takes effect after a restart; still using the current one"
                         );
                     }
+                    if config.settings.listen != scheduler.config.settings.listen {
+                        warn!("a new listen address takes effect after a restart; still serving the current one");
+                    }
                     match pipeline.with_settings(config.settings.clone()) {
                         Ok(reloaded) => {
                             pipeline = reloaded;
+                            config_sender.send_replace(Arc::new(config.clone()));
                             scheduler.apply(config, store.as_ref());
                         }
                         Err(error) => error!(error = %error, "configuration not reloaded; keeping the running one"),
                     }
                 }
-                notify(&[NotifyState::Ready, NotifyState::Status(&scheduler.status_line(&progress))]);
+                notify(&[NotifyState::Ready, NotifyState::Status(&scheduler.status_line(&metrics))]);
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -133,6 +173,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while let Some(joined) = running.join_next().await {
             if let Ok((name, result)) = joined {
+                if let Ok(report) = &result {
+                    debouncer.changed(&pipeline, Changes::of_report(report));
+                }
                 scheduler.finished(&name, result, store.as_ref());
             }
         }
@@ -145,8 +188,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         );
         running.shutdown().await;
     }
-    stop_watchdog.cancel();
+    debouncer.finish(SHUTDOWN_GRACE).await;
+    stop_background.cancel();
     let _ = watchdog.await;
+    if let Some(server) = server {
+        let _ = server.await;
+    }
     // Blocking writers finish even when their task is cancelled; let them settle, then sweep temp files.
     tokio::task::yield_now().await;
     crate::output::remove_stale_temp_files(&scheduler.config.settings.output_dir);
@@ -362,7 +409,7 @@ impl Scheduler {
         }
     }
 
-    fn status_line(&mut self, progress: &Progress) -> String {
+    fn status_line(&mut self, metrics: &Metrics) -> String {
         let next = self
             .next_waiting()
             .map(|(due, name)| format!("; next: {name} at {}", due.format("%H:%M:%S UTC")))
@@ -372,7 +419,7 @@ impl Scheduler {
             self.enabled,
             self.running.len(),
             self.failing.len(),
-            progress.articles_written.load(Ordering::Relaxed)
+            metrics.articles_written()
         )
     }
 }
@@ -384,9 +431,18 @@ fn save_next_poll(store: &dyn Store, feed: &FeedConfig, at: DateTime<Utc>) {
     }
 }
 
+/// Starts each feed's gauges on `/metrics` from the database (last success, failures in a row), so they
+/// survive a restart.
+fn seed_feed_metrics(metrics: &Metrics, store: &dyn Store) -> Result<(), StoreError> {
+    for feed in store.feed_statuses(Utc::now(), MAX_ITEM_ATTEMPTS)? {
+        metrics.seed_feed(&feed.name, feed.last_success_at, feed.state.consecutive_failures);
+    }
+    Ok(())
+}
+
 /// Sends `WATCHDOG=1` at half the interval systemd asked for, but only while the scheduler loop has
 /// turned recently and the database answers; otherwise systemd's watchdog restarts us.
-async fn watchdog(heartbeat: Arc<AtomicI64>, store: Arc<dyn Store>, stop: CancellationToken) {
+async fn watchdog(metrics: Arc<Metrics>, store: Arc<dyn Store>, stop: CancellationToken) {
     let Some(interval) = sd_notify::watchdog_enabled() else {
         return;
     };
@@ -396,8 +452,7 @@ async fn watchdog(heartbeat: Arc<AtomicI64>, store: Arc<dyn Store>, stop: Cancel
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(period) => {}
         }
-        let scheduler_alive = Utc::now().timestamp() - heartbeat.load(Ordering::Relaxed)
-            <= i64::try_from(MAX_SLEEP.as_secs() * 2).unwrap_or(i64::MAX);
+        let scheduler_alive = metrics.since_scheduler_turned() <= SCHEDULER_STALE_AFTER;
         let store_for_check = Arc::clone(&store);
         let database_ok = tokio::task::spawn_blocking(move || store_for_check.ping().is_ok())
             .await
@@ -471,7 +526,7 @@ mod tests {
         assert_eq!(scheduler.time_until_next_due(much_later), MAX_SLEEP);
         assert!(
             scheduler
-                .status_line(&Progress::default())
+                .status_line(&Metrics::default())
                 .starts_with("3 feeds, 3 polling")
         );
     }

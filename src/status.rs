@@ -1,7 +1,7 @@
 //! `tidings status`: each configured feed's health as an admin reads it, built from the configuration and
 //! what the database counted. Pure: the caller opens the database read-only and prints the report.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, Local, SecondsFormat, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 use url::Url;
 
@@ -148,6 +148,69 @@ pub fn report(config: &Config, stored: &[FeedStatus], now: DateTime<Utc>) -> Sta
     StatusReport { feeds, totals }
 }
 
+/// The columns of the status table, as `tidings status` prints them and the daemon's status page shows them.
+pub const TABLE_HEADERS: [&str; 11] = [
+    "feed",
+    "result",
+    "last poll",
+    "last success",
+    "next poll",
+    "articles",
+    "24h",
+    "skipped",
+    "pending",
+    "failures",
+    "last error",
+];
+
+/// One feed's cells under [`TABLE_HEADERS`], times in local time.
+pub fn table_row(feed: &FeedHealth) -> [String; 11] {
+    let result = match feed.result {
+        None => "never polled".to_string(),
+        Some(result @ (FeedResult::Failed | FeedResult::Dead)) => {
+            format!("{} ×{}", result.as_str(), feed.consecutive_failures)
+        }
+        Some(result) => result.as_str().to_string(),
+    };
+    [
+        feed.name.clone(),
+        result,
+        local_time(feed.last_poll),
+        local_time(feed.last_success),
+        local_time(feed.next_poll),
+        feed.articles_total.to_string(),
+        feed.articles_24h.to_string(),
+        feed.skipped.to_string(),
+        feed.pending_failures.to_string(),
+        feed.consecutive_failures.to_string(),
+        feed.last_error.clone().unwrap_or_default(),
+    ]
+}
+
+/// The line under the table: every total.
+pub fn totals_line(totals: &Totals) -> String {
+    let results: Vec<String> = totals
+        .results
+        .iter()
+        .map(|(result, count)| format!("{count} {result}"))
+        .collect();
+    format!(
+        "total: {} feeds ({}), {} articles, {} in 24h, {} skipped, {} pending item failures",
+        totals.feeds,
+        results.join(", "),
+        totals.articles_total,
+        totals.articles_24h,
+        totals.skipped,
+        totals.pending_failures
+    )
+}
+
+/// A time as the admin reads it: local, to the second; `-` for none.
+pub fn local_time(at: Option<DateTime<Utc>>) -> String {
+    at.map(|at| at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
 /// `url` safe to show: a user name or password becomes `***`, and so does the value of any query parameter
 /// whose name suggests a secret (`token`, `key`, `secret`, `password`, `auth`, `sig`…).
 pub fn redact_url(url: &Url) -> String {
@@ -183,10 +246,15 @@ pub fn redact_url(url: &Url) -> String {
 /// An error message fit for one table cell: whitespace (newlines included) collapsed, the feed's URL named
 /// once at the front and credentials in it redacted, wherever the underlying error repeated it.
 pub fn one_line_error(url: &Url, error: &str) -> String {
+    format!("{}: {}", redact_url(url), without_url(url, error))
+}
+
+/// `error` on one line with every mention of `url` dropped, for a log line or cell that names the URL
+/// itself. Mentions of other URLs (where a redirect led) stay: they say something the URL does not.
+pub fn without_url(url: &Url, error: &str) -> String {
     let mut text = error.split_whitespace().collect::<Vec<_>>().join(" ");
     let raw = url.as_str();
-    // reqwest wraps the URL as "… for url (URL)"; other layers prefix "URL: ". Drop every mention, then name
-    // it once.
+    // reqwest wraps the URL as "… for url (URL)"; other layers prefix "URL: ". Drop every mention.
     for wrapped in [
         format!(" for url ({raw})"),
         format!("({raw})"),
@@ -195,8 +263,8 @@ pub fn one_line_error(url: &Url, error: &str) -> String {
     ] {
         text = text.replace(&wrapped, "");
     }
-    let text = text.trim_matches(|c: char| c == ':' || c.is_whitespace());
-    format!("{}: {text}", redact_url(url))
+    text.trim_matches(|c: char| c == ':' || c.is_whitespace())
+        .to_string()
 }
 
 fn rfc3339<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {

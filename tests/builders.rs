@@ -1,7 +1,6 @@
 //! End to end with the real site builders: the hostile article rendered by preset hugo and jekyll builds with
 //! zero errors, and the template syntax it quotes appears as text in the built HTML. Needs `hugo` and
-//! `jekyll` (Debian packages); without them each test prints a SKIPPED line, unless TIDINGS_REQUIRE_EXTERNAL=1
-//! (set by .ci/run, which installs them) makes that a failure.
+//! `jekyll` (Debian packages); without them each test is skipped (see tests/support/external.rs).
 
 use std::path::Path;
 use std::process::Command;
@@ -9,24 +8,8 @@ use std::process::Command;
 use tidings::output::{self, Page, Preset};
 
 use crate::output::hostile_article;
-
-/// True when `program version_argument` runs; otherwise prints the SKIPPED line (or fails under
-/// TIDINGS_REQUIRE_EXTERNAL=1).
-fn available(program: &str, version_argument: &str, test: &str) -> bool {
-    let found = Command::new(program)
-        .arg(version_argument)
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        let why = format!("{program} is not installed");
-        assert!(
-            std::env::var("TIDINGS_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{test}: {why} and TIDINGS_REQUIRE_EXTERNAL=1"
-        );
-        eprintln!("SKIPPED: {test}: {why}, install it (apt-get install -y {program}) or run .ci/run");
-    }
-    found
-}
+use crate::support::external::available;
+use crate::support::workspace::files_under;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
@@ -48,19 +31,10 @@ fn build(command: &mut Command, site: &Path) {
 }
 
 fn built_html(root: &Path) -> String {
-    let mut pages = String::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("list").filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "html") {
-                pages.push_str(&std::fs::read_to_string(&path).expect("read page"));
-            }
-        }
-    }
-    pages
+    files_under(root, &["html"])
+        .iter()
+        .map(|page| std::fs::read_to_string(page).expect("read page"))
+        .collect()
 }
 
 fn rendered(preset: Preset) -> String {

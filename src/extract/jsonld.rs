@@ -14,6 +14,8 @@ use super::text::normalize;
 #[derive(Debug, Default)]
 pub(super) struct JsonLdArticle {
     pub headline: Option<String>,
+    /// The object's `name`, which some publishers fill with the headline and `headline` with a label.
+    pub name: Option<String>,
     /// People only; an organisation as author is a weaker fallback than a visible byline.
     pub author: Option<String>,
     pub author_organization: Option<String>,
@@ -62,7 +64,8 @@ pub(super) fn parse(scripts: &[String]) -> Option<JsonLdArticle> {
     })?;
     let article = best.1;
     Some(JsonLdArticle {
-        headline: string_field(article, "headline").or_else(|| string_field(article, "name")),
+        headline: string_field(article, "headline"),
+        name: string_field(article, "name"),
         author: article
             .get("author")
             .and_then(|a| authors(a, &names_by_id, AuthorKind::Person)),
@@ -94,8 +97,11 @@ fn parse_lenient(script: &str) -> Option<Value> {
         .trim_start_matches("<!--")
         .trim_end_matches("-->")
         .trim()
-        .trim_start_matches("//<![CDATA[")
-        .trim_end_matches("//]]>")
+        .trim_start_matches("//")
+        .trim_start_matches("<![CDATA[")
+        .trim_end_matches("]]>")
+        .trim_end()
+        .trim_end_matches("//")
         .trim();
     serde_json::from_str(trimmed).ok().or_else(|| {
         // Raw control characters inside strings are the most common JSON-LD defect.
@@ -235,6 +241,17 @@ mod tests {
         assert_eq!(article.headline.as_deref(), Some("Big news"));
         assert_eq!(article.author.as_deref(), Some("A One, B Two"));
         assert_eq!(article.image.as_deref(), Some("https://x.test/a.jpg"));
+    }
+
+    #[test]
+    fn reads_scripts_wrapped_in_cdata_sections() {
+        for script in [
+            "<![CDATA[\n{\"@type\":\"Article\",\"author\":[{\"@type\":\"Person\",\"name\":\"D K\"}]}\n]]>",
+            "//<![CDATA[\n{\"@type\":\"Article\",\"author\":\"D K\"}\n//]]>",
+        ] {
+            let article = parse(&[script.to_owned()]).unwrap_or_default();
+            assert_eq!(article.author.as_deref(), Some("D K"), "{script}");
+        }
     }
 
     #[test]

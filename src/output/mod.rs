@@ -7,6 +7,8 @@
 
 mod body;
 mod file_name;
+pub mod images;
+mod manifest;
 mod preset;
 #[cfg(test)]
 mod properties;
@@ -17,7 +19,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 
-pub use file_name::{check_template, file_name, slugify, url_hash};
+pub use file_name::{check_template, file_name, is_safe_relative, slugify, url_hash};
+pub use manifest::{MANIFEST_NAME, ManifestEntry, render_manifest};
 pub use preset::Preset;
 pub use write::{remove_stale_temp_files, remove_written, resolve, write_atomically};
 
@@ -30,6 +33,30 @@ pub enum OutputError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: refusing a path outside output_dir")]
     Outside { path: PathBuf },
+}
+
+/// `[settings] on_update`: what happens to a written article when its feed item says it changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnUpdate {
+    /// The file stays as first written.
+    #[default]
+    Keep,
+    /// The page is read again and, if its text changed, the same file is rewritten with an `updated` field.
+    Rewrite,
+}
+
+impl std::str::FromStr for OnUpdate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "keep" => Ok(OnUpdate::Keep),
+            "rewrite" => Ok(OnUpdate::Rewrite),
+            other => Err(format!(
+                "on_update must be \"keep\" or \"rewrite\", not {other:?}"
+            )),
+        }
+    }
 }
 
 /// What one file shows: the stored article plus what output decided about it.

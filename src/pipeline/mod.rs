@@ -10,15 +10,14 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 use tracing::{error, info, warn};
 use url::Url;
 
+mod after_write;
 mod caps;
 mod compose;
 mod site_pages;
@@ -26,11 +25,15 @@ mod site_pages;
 mod crash;
 mod files;
 mod flow;
+mod images;
 mod page;
 mod publish;
+mod updates;
 
-pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
+pub use after_write::{Changes, Debouncer};
+pub use publish::{Claim, PublishError, Publisher, Rebuilt, Reconciled};
 
+pub use flow::{Slot, Slots};
 pub use page::PageFailure;
 pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_file};
 
@@ -40,15 +43,17 @@ pub use crash::{Crash, contained};
 
 use crate::canonical_url::canonicalize;
 use crate::config::{FeedConfig, Settings};
-use crate::extract::ExtractOptions;
+use crate::extract::{Article, ExtractOptions};
 use crate::feed_parse::{self, FeedItem};
 use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetcher, Validators};
 use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
+use crate::metrics::{Fallback, Metrics, Queue};
 use crate::output;
 use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming};
 use crate::site_rules::{RuleBook, Severity};
+use crate::status::without_url;
 use crate::store::{FeedState, Store, StoreError};
 
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
@@ -92,8 +97,12 @@ pub struct FeedReport {
     pub items: usize,
     /// Items the feed had but that could not be read (no link or id, no text).
     pub skipped: usize,
-    /// Paths of the Markdown files written.
+    /// Paths of the Markdown files written (or rewritten).
     pub written: Vec<PathBuf>,
+    /// Paths of files retention removed before this poll.
+    pub removed: Vec<PathBuf>,
+    /// Files of this feed the admin deleted since the last poll (now tombstones).
+    pub tombstoned: usize,
     /// Items skipped because their article is already stored.
     pub known: usize,
     /// Items skipped because they failed [`MAX_ITEM_ATTEMPTS`] polls in a row.
@@ -118,6 +127,8 @@ impl FeedReport {
             items: 0,
             skipped: 0,
             written: Vec::new(),
+            removed: Vec::new(),
+            tombstoned: 0,
             known: 0,
             given_up: 0,
             filtered: 0,
@@ -127,13 +138,6 @@ impl FeedReport {
             elapsed: Duration::ZERO,
         }
     }
-}
-
-/// Live counters for progress display while feeds run.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub articles_written: AtomicUsize,
-    pub item_failures: AtomicUsize,
 }
 
 /// Reads the rule folders, logging each problem once (warnings at debug: community folders carry hundreds
@@ -170,40 +174,42 @@ pub enum PipelineError {
 pub struct Pipeline {
     fetcher: Fetcher,
     store: Arc<dyn Store>,
-    in_flight: Arc<Semaphore>,
+    in_flight: Slots,
     /// Feeds being polled at once ([`flow::MAX_POLLS`]).
-    polls: Arc<Semaphore>,
+    polls: Slots,
     settings: Arc<Settings>,
-    progress: Arc<Progress>,
+    /// What `/metrics`, the progress line and the systemd status report; the pipeline only adds to it.
+    metrics: Arc<Metrics>,
     /// Article pages, read under the site rules of `settings.site_rules`.
     pages: PageReader,
 }
 
 impl Pipeline {
-    pub fn new(
-        settings: Settings,
-        store: Arc<dyn Store>,
-        progress: Arc<Progress>,
-    ) -> Result<Self, FetchError> {
+    pub fn new(settings: Settings, store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Result<Self, FetchError> {
         let hosts = HostLimits::new(settings.per_host_concurrency, settings.per_host_interval);
-        let fetcher = Fetcher::new(&settings.user_agent, settings.timeout, hosts)?;
-        let in_flight = Arc::new(Semaphore::new(settings.concurrency));
+        let fetcher =
+            Fetcher::new(&settings.user_agent, settings.timeout, hosts)?.counting_responses(&metrics);
+        let in_flight = Slots::new(settings.concurrency, Queue::Requests, &metrics);
         // Extraction is CPU-bound and a huge page briefly needs ~20× its size in memory: one per core at most.
-        let extracting = Arc::new(Semaphore::new(
+        let extracting = Slots::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-        ));
+            Queue::Extractions,
+            &metrics,
+        );
         let pages = PageReader::new(
-            Arc::clone(&in_flight),
+            in_flight.clone(),
             extracting,
             load_site_rules(&settings.site_rules),
+            &metrics,
         );
+        metrics.set_capacity(Queue::Items, flow::ITEMS_PER_POLL * flow::MAX_POLLS);
         Ok(Self {
             fetcher,
             store,
             in_flight,
-            polls: Arc::new(Semaphore::new(flow::MAX_POLLS)),
+            polls: Slots::new(flow::MAX_POLLS, Queue::Polls, &metrics),
             settings: Arc::new(settings),
-            progress,
+            metrics,
             pages,
         })
     }
@@ -227,7 +233,7 @@ impl Pipeline {
                 ..self.clone()
             })
         } else {
-            Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.progress))
+            Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.metrics))
         }
     }
 
@@ -256,7 +262,7 @@ impl Pipeline {
     /// feed is retried with backoff like any other failure.
     pub async fn poll_feed(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
         // Waiting here holds nothing but the feed's config, however many feeds are due.
-        let _poll = self.polls.acquire().await;
+        let _poll = self.polls.enter().await;
         let started = Instant::now();
         match contained(self.poll_feed_uncontained(feed, started)).await {
             Ok(result) => result,
@@ -284,16 +290,20 @@ impl Pipeline {
         started: Instant,
     ) -> Result<FeedReport, PipelineError> {
         let name = feed.name.clone();
+        let mut report = FeedReport::new(feed);
         // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
-        if let Err(error) = self
+        match self
             .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
             .await
         {
-            warn!(feed = %feed.name, error = %error, "cannot check the feed's article files");
+            Ok(done) => {
+                report.removed = done.expired;
+                report.tombstoned = done.tombstoned;
+            }
+            Err(error) => warn!(feed = %feed.name, error = %error, "cannot check the feed's article files"),
         }
         let name = feed.name.clone();
         let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
-        let mut report = FeedReport::new(feed);
         self.retry_pending_files(feed, &mut report).await?;
         // Items that failed last time are only seen again in the feed body, so while any are pending the feed
         // is fetched in full even if unchanged.
@@ -311,7 +321,7 @@ impl Pipeline {
         });
         let fetched = match self.fetcher.turn(&feed.url).await {
             Ok(turn) => {
-                let _slot = self.in_flight.acquire().await;
+                let _slot = self.in_flight.enter().await;
                 self.fetcher
                     .get_in_turn(turn, &feed.url, validators.as_ref())
                     .await
@@ -372,7 +382,7 @@ impl Pipeline {
                         }
                         Err(error) => {
                             report.outcome = FeedOutcome::Failed {
-                                error: error.to_string(),
+                                error: without_url(&feed.url, &error.to_string()),
                                 status: None,
                             };
                             PollOutcome::Failed {
@@ -385,7 +395,7 @@ impl Pipeline {
             }
             Err(error) => {
                 report.outcome = FeedOutcome::Failed {
-                    error: error.to_string(),
+                    error: without_url(&feed.url, &error.to_string()),
                     status: error.status(),
                 };
                 PollOutcome::Failed {
@@ -458,6 +468,12 @@ impl Pipeline {
             }
         }
         state.next_poll_at = Some(report.next_poll);
+        self.metrics.poll_finished(
+            &feed.name,
+            report.outcome.as_str(),
+            state.consecutive_failures,
+            finished_at,
+        );
         let (name, url) = (feed.name.clone(), feed.url.clone());
         self.on_store(move |store| store.save_feed_state(&name, &url, &state))
             .await?;
@@ -512,7 +528,9 @@ impl Pipeline {
                 let Some(item) = items.next() else { break };
                 let pipeline = self.clone();
                 let (feed, options, content) = (Arc::clone(&feed), Arc::clone(&options), content.clone());
+                let in_progress = self.metrics.hold(Queue::Items);
                 tasks.spawn(async move {
+                    let _in_progress = in_progress;
                     let link = item.link.clone();
                     let result = contained(pipeline.process_item(&feed, item, &options, content.as_deref()))
                         .await
@@ -532,7 +550,7 @@ impl Pipeline {
                 Ok(ItemResult::FileFailed(error)) => report.file_failures.push((link, error)),
                 Err(ItemError::Store(error)) => return Err(error.into()),
                 Err(ItemError::Refused(reason)) => {
-                    self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.item_failed();
                     let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
                     self.on_store(move |store| {
                         store.give_up_item(&name, &canonical, &error, MAX_ITEM_ATTEMPTS)
@@ -541,8 +559,8 @@ impl Pipeline {
                     report.item_failures.push((link, reason));
                 }
                 Err(ItemError::Unusable(reason)) => {
-                    self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
-                    warn!(feed = %feed.name, url = %link, error = %reason, "item not written; will retry next poll");
+                    self.metrics.item_failed();
+                    warn!(feed = %feed.name, url = %link, error = %without_url(&link, &reason), "item not written; will retry next poll");
                     let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
                     self.on_store(move |store| store.record_item_failure(&name, &canonical, &error))
                         .await?;
@@ -563,7 +581,16 @@ impl Pipeline {
     ) -> Result<ItemResult, ItemError> {
         let item_url = canonicalize(&item.link);
         if self.is_known(&item_url).await? {
-            return Ok(ItemResult::Known);
+            return Ok(
+                match self
+                    .check_update(feed, &item, &item_url, options, content)
+                    .await?
+                {
+                    updates::Update::Unchanged => ItemResult::Known,
+                    updates::Update::Rewritten(path) => ItemResult::Written(path),
+                    updates::Update::FileFailed(error) => ItemResult::FileFailed(error),
+                },
+            );
         }
         let url = item_url.clone();
         if self.on_store(move |store| store.item_attempts(&url)).await? >= MAX_ITEM_ATTEMPTS {
@@ -588,48 +615,18 @@ impl Pipeline {
                 return self.reject(feed, &item_url, reason).await;
             }
         }
-        let feed_article = feed_content_article(&item);
-        // An item identified only by an opaque id has no page to fetch: its own text is the article.
-        let (article, page_url) = if let Some(content) = content.filter(|_| item.has_web_link()) {
-            match self
-                .fetch_page(content, &feed.name, &item_url, &item.link, options)
-                .await
-            {
-                Ok((page, final_url)) => {
-                    let page_url = canonicalize(&final_url);
-                    if page_url != item_url && self.is_known(&page_url).await? {
-                        self.remember_alias(&page_url, &item_url).await?;
-                        return Ok(ItemResult::Known);
-                    }
-                    (choose_body(feed, &item, page, feed_article), page_url)
-                }
-                Err(PageFailure::Refused(error)) => {
-                    // Logged once: the item is then stored from the feed's content or given up, never retried.
-                    warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
-                    match feed_article {
-                        Some(article) if has_real_text(&article) => {
-                            ((article, Origin::Feed), item_url.clone())
-                        }
-                        _ => return Err(ItemError::Refused(error)),
-                    }
-                }
-                Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
-                Err(PageFailure::Unavailable(error)) => match feed_article {
-                    Some(article) if has_real_text(&article) => {
-                        info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
-                        ((article, Origin::Feed), item_url.clone())
-                    }
-                    _ => return Err(ItemError::Unusable(error)),
-                },
+        let (article, origin, page_url) = self.read_item(feed, &item, &item_url, options, content).await?;
+        if page_url != item_url && self.is_known(&page_url).await? {
+            self.remember_alias(&page_url, &item_url).await?;
+            return Ok(ItemResult::Known);
+        }
+        let Some(record) = build_record(feed, &item, article, origin, page_url) else {
+            if origin == Origin::Page {
+                // The page was fetched and extracted, but held no text: an extraction that failed.
+                self.metrics.extraction_failed();
             }
-        } else {
-            match feed_article.filter(|article| !article.text.trim().is_empty()) {
-                Some(article) => ((article, Origin::Feed), item_url.clone()),
-                None => return Err(ItemError::Unusable("the feed item has no content".into())),
-            }
+            return Err(ItemError::Unusable("no article text could be extracted".into()));
         };
-        let record = build_record(feed, &item, article.0, article.1, page_url)
-            .ok_or_else(|| ItemError::Unusable("no article text could be extracted".into()))?;
         if verdict == Verdict::NeedBody
             && let Verdict::Reject(reason) = feed.filter.judge(&feed_texts, Some(&record.body))
         {
@@ -649,9 +646,9 @@ impl Pipeline {
         let Some(stored) = stored else {
             return Ok(ItemResult::Known);
         };
-        match self.write_file(&stored).await {
+        match self.write_file(feed, &stored).await {
             Ok(Some(path)) => {
-                self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
+                self.metrics.article_written(&feed.name);
                 info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
                 Ok(ItemResult::Written(path))
             }
@@ -662,6 +659,60 @@ impl Pipeline {
                 Ok(ItemResult::FileFailed(error))
             }
         }
+    }
+
+    /// The article of `item` (known as `item_url`): its page's extraction or the feed's own content, as the
+    /// quality gate decides, with the canonical URL of the page it was read from.
+    async fn read_item(
+        &self,
+        feed: &FeedConfig,
+        item: &FeedItem,
+        item_url: &Url,
+        options: &Arc<ExtractOptions>,
+        content: Option<&ContentFetcher>,
+    ) -> Result<(Article, Origin, Url), ItemError> {
+        let feed_article = feed_content_article(item);
+        // An item identified only by an opaque id has no page to fetch: its own text is the article.
+        let read = if let Some(content) = content.filter(|_| item.has_web_link()) {
+            match self
+                .fetch_page(content, &feed.name, item_url, &item.link, options)
+                .await
+            {
+                Ok((page, final_url)) => {
+                    let (article, origin) = choose_body(feed, item, page, feed_article);
+                    if origin == Origin::Feed {
+                        self.metrics.fell_back(Fallback::ThinPage);
+                    }
+                    (article, origin, canonicalize(&final_url))
+                }
+                Err(PageFailure::Refused(error)) => {
+                    // Logged once: the item is then stored from the feed's content or given up, never retried.
+                    warn!(feed = %feed.name, url = %item.link, error = %without_url(&item.link, &error), allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
+                    match feed_article {
+                        Some(article) if has_real_text(&article) => {
+                            self.metrics.fell_back(Fallback::PageUnavailable);
+                            (article, Origin::Feed, item_url.clone())
+                        }
+                        _ => return Err(ItemError::Refused(error)),
+                    }
+                }
+                Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
+                Err(PageFailure::Unavailable(error)) => match feed_article {
+                    Some(article) if has_real_text(&article) => {
+                        info!(feed = %feed.name, url = %item.link, error = %without_url(&item.link, &error), "page unavailable; using the feed's own content");
+                        self.metrics.fell_back(Fallback::PageUnavailable);
+                        (article, Origin::Feed, item_url.clone())
+                    }
+                    _ => return Err(ItemError::Unusable(error)),
+                },
+            }
+        } else {
+            match feed_article.filter(|article| !article.text.trim().is_empty()) {
+                Some(article) => (article, Origin::Feed, item_url.clone()),
+                None => return Err(ItemError::Unusable("the feed item has no content".into())),
+            }
+        };
+        Ok(read)
     }
 
     /// Records that a filter rejected the item at `item_url`, so later polls skip it without a request.

@@ -46,6 +46,10 @@ pub enum StoreError {
         "{path}: the database predates this tidings (schema {found} of {known}); `tidings once` or `tidings run` upgrades it"
     )]
     Outdated { path: PathBuf, found: i64, known: usize },
+    #[error(
+        "{path}: the database file was removed or replaced while in use; restart to use the file there now"
+    )]
+    Gone { path: PathBuf },
 }
 
 /// What the last poll of a feed left behind.
@@ -109,18 +113,29 @@ pub struct ArticleQuery {
 /// One line of `tidings articles`: newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleSummary {
+    pub id: i64,
     pub feed: String,
     pub title: String,
     pub url: Url,
     pub published: Option<DateTime<FixedOffset>>,
     /// When tidings stored it.
     pub stored_at: DateTime<Utc>,
-    /// The Markdown file's name inside `output_dir`.
+    /// The file name first chosen for it inside `output_dir` (the written-files record has where it is now).
     pub file_name: String,
 }
+/// A stored article and how current its text is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownArticle {
+    pub article: StoredArticle,
+    /// The newest feed-item `updated` time its text was checked against, else when it was stored; `None`
+    /// when the stored time cannot be read (then any `updated` counts as newer).
+    pub text_as_of: Option<DateTime<FixedOffset>>,
+}
+
 /// The operations tidings needs from a database; every backend provides all of them with the same meaning.
 pub trait Store: WrittenFiles + Send + Sync {
-    /// A trivial query: proves the database still answers (watchdog health).
+    /// Proves the database still answers (watchdog and `/healthz`): a query that reads it, and its file is
+    /// still the one opened (writes to a file removed from under us would be lost).
     fn ping(&self) -> Result<(), StoreError>;
 
     /// The stored state of feed `name`, or defaults for a feed never polled.
@@ -198,6 +213,20 @@ pub trait Store: WrittenFiles + Send + Sync {
 
     /// The article stored under `canonical_url`, directly or as one of its aliases.
     fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError>;
+
+    /// The article stored under `canonical_url` (or one of its aliases), with the time its text is known as
+    /// of (for `on_update = "rewrite"`).
+    fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError>;
+
+    /// Notes that article `id`'s feed item says it changed at `item_updated` and that its text was checked
+    /// against that; with `rewritten`, that text changed: the record becomes `rewritten` (URL, feed and file
+    /// name stay) and `item_updated` its `updated` time.
+    fn record_item_update(
+        &self,
+        id: i64,
+        item_updated: DateTime<FixedOffset>,
+        rewritten: Option<&ArticleRecord>,
+    ) -> Result<(), StoreError>;
 
     /// Notes that `article`'s file could not be written; [`Store::pending_files`] returns it until cleared.
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError>;

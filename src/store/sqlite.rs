@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use url::Url;
 
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod written;
@@ -42,11 +43,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_drop_dead_warned_at.sql",
         include_str!("../../migrations/sqlite/0006_drop_dead_warned_at.sql"),
     ),
+    (
+        "0007_article_updates.sql",
+        include_str!("../../migrations/sqlite/0007_article_updates.sql"),
+    ),
 ];
 
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
 pub struct Sqlite {
     path: PathBuf,
+    /// Device and inode of the file opened, to notice it being removed or replaced.
+    identity: Option<(u64, u64)>,
     connection: Mutex<Connection>,
     /// Held by a writer for as long as the database is open; `None` when opened read-only.
     _writer: Option<super::lock::WriterLock>,
@@ -76,6 +83,7 @@ impl Sqlite {
         migrate(&mut connection, path)?;
         Ok(Self {
             path: path.to_path_buf(),
+            identity: file_identity(path),
             connection: Mutex::new(connection),
             _writer: Some(writer),
         })
@@ -106,6 +114,7 @@ impl Sqlite {
         match usize::try_from(found) {
             Ok(version) if version == known => Ok(Self {
                 path: path.to_path_buf(),
+                identity: file_identity(path),
                 connection: Mutex::new(connection),
                 _writer: None,
             }),
@@ -136,8 +145,14 @@ impl Sqlite {
 
 impl Store for Sqlite {
     fn ping(&self) -> Result<(), StoreError> {
+        if file_identity(&self.path) != self.identity {
+            return Err(StoreError::Gone {
+                path: self.path.clone(),
+            });
+        }
+        // Reads the schema page, so an unreadable file fails here rather than passing a bare `SELECT 1`.
         self.connection()
-            .query_row("SELECT 1", [], |_| Ok(()))
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(|source| self.error(source))
     }
 
@@ -241,7 +256,7 @@ impl Store for Sqlite {
         let search = query.search.as_deref().map(fts_query);
         let mut statement = connection
             .prepare(
-                "SELECT feed, title, canonical_url, published, created_at, file_name FROM articles
+                "SELECT feed, title, canonical_url, published, created_at, file_name, id FROM articles
                  WHERE (?1 IS NULL OR feed = ?1)
                    AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
                    AND (?3 IS NULL OR id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?3))
@@ -267,6 +282,7 @@ impl Store for Sqlite {
                             .and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                         stored_at: time_column(row, 4)?.unwrap_or_default(),
                         file_name: row.get(5)?,
+                        id: row.get(6)?,
                     })
                 },
             )
@@ -349,23 +365,15 @@ impl Store for Sqlite {
                 "INSERT INTO articles (canonical_url, feed, title, date, published, excerpt, cover_image, author,
                                        tags, category, language, body, origin, file_name, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                params![
-                    record.canonical_url.as_str(),
-                    record.feed,
-                    record.title,
-                    record.date.format("%Y-%m-%d").to_string(),
-                    record.published.map(|at| at.to_rfc3339()),
-                    record.excerpt,
-                    record.cover_image.as_ref().map(Url::as_str),
-                    record.author,
-                    serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
-                    record.category,
-                    record.language,
-                    record.body,
-                    record.origin.as_str(),
-                    file_name,
-                    Utc::now().to_rfc3339(),
-                ],
+                params_from_iter(
+                    [
+                        Value::Text(record.canonical_url.to_string()),
+                        Value::Text(record.feed.clone()),
+                    ]
+                    .into_iter()
+                    .chain(content_columns(record))
+                    .chain([Value::Text(file_name.clone()), Value::Text(Utc::now().to_rfc3339())]),
+                ),
             )?;
             let id = transaction.last_insert_rowid();
             record_aliases(&transaction, id, std::slice::from_ref(&record.canonical_url))?;
@@ -384,6 +392,7 @@ impl Store for Sqlite {
                 id,
                 file_name,
                 record: record.clone(),
+                updated: None,
             }))
         })();
         let stored = stored.map_err(|source| self.error(source))?;
@@ -515,6 +524,57 @@ impl Store for Sqlite {
         Ok(found.into_iter().next())
     }
 
+    fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError> {
+        let found = self
+            .connection()
+            .query_row(
+                "SELECT a.id, coalesce(a.item_updated, a.created_at) FROM article_urls u
+                 JOIN articles a ON a.id = u.article_id WHERE u.url = ?1",
+                [canonical_url.as_str()],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|source| self.error(source))?;
+        let Some((id, checked)) = found else {
+            return Ok(None);
+        };
+        Ok(self
+            .select_articles("WHERE id = ?1", [id])?
+            .pop()
+            .map(|article| KnownArticle {
+                article,
+                text_as_of: DateTime::parse_from_rfc3339(&checked).ok(),
+            }))
+    }
+
+    fn record_item_update(
+        &self,
+        id: i64,
+        item_updated: DateTime<FixedOffset>,
+        rewritten: Option<&ArticleRecord>,
+    ) -> Result<(), StoreError> {
+        let connection = self.connection();
+        let updated = match rewritten {
+            None => connection.execute(
+                "UPDATE articles SET item_updated = ?2 WHERE id = ?1",
+                params![id, item_updated.to_rfc3339()],
+            ),
+            // URL, feed and file name stay: the article is the same one, its file keeps its name.
+            Some(record) => connection.execute(
+                "UPDATE articles SET item_updated = ?2, updated = ?2, title = ?3, date = ?4, published = ?5,
+                        excerpt = ?6, cover_image = ?7, author = ?8, tags = ?9, category = ?10, language = ?11,
+                        body = ?12, origin = ?13
+                 WHERE id = ?1",
+                params_from_iter(
+                    [Value::Integer(id), Value::Text(item_updated.to_rfc3339())]
+                        .into_iter()
+                        .chain(content_columns(record)),
+                ),
+            ),
+        };
+        updated.map(drop).map_err(|source| self.error(source))
+    }
+
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
         self.connection()
             .execute(
@@ -573,7 +633,7 @@ impl Sqlite {
         let mut statement = connection
             .prepare(&format!(
                 "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
-                        tags, category, language, body, origin
+                        tags, category, language, body, origin, updated
                  FROM articles {filter}"
             ))
             .map_err(|source| self.error(source))?;
@@ -600,11 +660,31 @@ impl Sqlite {
                         body: text(13)?,
                         origin: Origin::parse(&text(14)?),
                     },
+                    updated: optional(15)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                 })
             })
             .and_then(Iterator::collect)
             .map_err(|source| self.error(source))
     }
+}
+
+/// The columns of `record` from `title` to `origin`, in the order of the `articles` table (what a rewrite
+/// may change: not the URL, feed or file name).
+fn content_columns(record: &ArticleRecord) -> [Value; 11] {
+    let optional = |value: Option<String>| value.map_or(Value::Null, Value::Text);
+    [
+        Value::Text(record.title.clone()),
+        Value::Text(record.date.format("%Y-%m-%d").to_string()),
+        optional(record.published.map(|at| at.to_rfc3339())),
+        Value::Text(record.excerpt.clone()),
+        optional(record.cover_image.as_ref().map(Url::to_string)),
+        optional(record.author.clone()),
+        Value::Text(serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into())),
+        optional(record.category.clone()),
+        optional(record.language.clone()),
+        Value::Text(record.body.clone()),
+        Value::Text(record.origin.as_str().to_string()),
+    ]
 }
 
 /// Records the item at `url` as failed `give_up_at` times, so no later poll tries it again.
@@ -679,6 +759,14 @@ fn fts_query(text: &str) -> String {
         .join(" ")
 }
 
+/// Device and inode of the file at `path`, or `None` when there is none.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|metadata| (metadata.dev(), metadata.ino()))
+}
+
 fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let sqlite = |source| StoreError::Sqlite {
         path: path.to_path_buf(),
@@ -737,6 +825,25 @@ mod tests {
                 "{name} is out of sequence"
             );
         }
+    }
+
+    #[test]
+    fn ping_fails_once_the_file_is_removed_or_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let store = Sqlite::open(&path).expect("open");
+        store.ping().expect("a fresh database answers");
+        let aside = dir.path().join("aside.db");
+        std::fs::rename(&path, &aside).expect("move away");
+        assert!(matches!(store.ping(), Err(StoreError::Gone { .. })));
+        std::fs::copy(&aside, &path).expect("a copy in its place");
+        assert!(
+            matches!(store.ping(), Err(StoreError::Gone { .. })),
+            "a copy is not the file in use"
+        );
+        std::fs::remove_file(&path).expect("remove copy");
+        std::fs::rename(&aside, &path).expect("move back");
+        store.ping().expect("the same file back in place");
     }
 
     #[test]

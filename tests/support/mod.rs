@@ -2,6 +2,7 @@
 //! builders, and the shingle metric used to score extraction.
 #![allow(dead_code)]
 
+pub mod external;
 pub mod news_site;
 pub mod pages;
 pub mod server;
