@@ -65,6 +65,7 @@ cases! {
     news_cookie_consent_walls,
     news_figures_credits_noscript,
     news_inline_gallery_other_stories,
+    news_long_leadin_byline_tag_run,
     news_member_pitch_lookalike,
     news_nextjs_span_divs,
     news_nyt_like_companion_columns,

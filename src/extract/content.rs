@@ -74,6 +74,11 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
         // article of its own; a page whose article waits hidden for a script keeps it.
         let apart_from_article = set_apart
             && page_chars - f64::from(dom.stats(index).chars) >= f64::from(MIN_VISIBLE_ARTICLE_CHARS);
+        if let Some(run) = tag_run(dom, index) {
+            dom.remove(run);
+            index = dom.nodes[run].end;
+            continue;
+        }
         let furniture =
             set_apart || by_name || matches!(name, "form" | "header") || (name == "h1" && share < 0.2);
         if (furniture && share < PROTECTED_SHARE) || apart_from_article {
@@ -87,6 +92,31 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
         }
     }
     dom.recompute();
+}
+
+/// For a link marked as a tag or category (`rel="tag"`, `rel="category tag"`), the element holding the run
+/// of such links when they are most of its text: a post's tag list is navigation, whatever its label
+/// ("Read more about …"). A tag link inside a sentence is left alone.
+fn tag_run(dom: &Dom, index: usize) -> Option<usize> {
+    let is_tag_link = |i: usize| {
+        dom.name(i) == "a"
+            && dom.attr(i, "rel").is_some_and(|rel| {
+                rel.split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("tag"))
+            })
+    };
+    if !is_tag_link(index) {
+        return None;
+    }
+    let run = dom.nodes[index].parent;
+    if run == ROOT || matches!(dom.name(run), "body" | "html") {
+        return None;
+    }
+    let tag_chars: u32 = (run + 1..dom.nodes[run].end)
+        .filter(|&i| is_tag_link(i) && !dom.is_removed(i))
+        .map(|i| dom.stats(i).chars)
+        .sum();
+    (tag_chars * 2 >= dom.stats(run).chars).then_some(run)
 }
 
 fn tag_bonus(name: &str) -> f64 {
