@@ -75,6 +75,7 @@ cases! {
     news_short_brief_minimal,
     news_split_sibling_grid_cells,
     news_supplemental_body_rail,
+    news_supplemental_lede_wrapper,
     news_techcrunch_event_promo,
     news_techcrunch_newsletter_last_para,
     poem_repeated_refrain_paragraphs,
