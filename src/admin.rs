@@ -32,7 +32,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(EXIT_OK);
     }
-    let rows: Vec<[String; 11]> = report
+    let rows: Vec<[String; 12]> = report
         .feeds
         .iter()
         .map(|feed| {
@@ -54,6 +54,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<u8> {
                 feed.skipped.to_string(),
                 feed.pending_failures.to_string(),
                 feed.consecutive_failures.to_string(),
+                feed.leased_by.clone().unwrap_or_else(|| "-".into()),
                 feed.last_error.clone().unwrap_or_default(),
             ]
         })
@@ -70,6 +71,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<u8> {
             "skipped",
             "pending",
             "failures",
+            "polled by",
             "last error",
         ],
         &rows,
@@ -153,7 +155,7 @@ pub fn articles(
 
 /// Opens the configured database read-only; `None` (after saying why on stderr) when there is none yet.
 fn open_read_only(config: &Config) -> anyhow::Result<Option<Arc<dyn Store>>> {
-    match store::open_read_only(&config.settings.database) {
+    match store::open_read_only(&config.settings.database, &config.settings.instance) {
         Ok(store) => Ok(Some(store)),
         Err(error @ (StoreError::Missing { .. } | StoreError::Outdated { .. })) => {
             eprintln!("{error}");

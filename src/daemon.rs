@@ -9,18 +9,18 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sd_notify::NotifyState;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
-use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, Progress};
+use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, PollSlot, Progress};
 use crate::schedule;
 use crate::store::{self, FeedState, Store, StoreError};
 
@@ -30,6 +30,9 @@ use crate::store::{self, FeedState, Store, StoreError};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The longest the scheduler sleeps without looking at the clock again (wall-clock jumps, watchdog health).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// How often the output folder catches up with articles it lacks: on a database shared by several
+/// instances, those the others stored (on SQLite the check finds nothing and costs one indexed query).
+const RENDER_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +43,8 @@ pub enum DaemonError {
     Pipeline(#[from] PipelineError),
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    #[error("background task failed: {0}")]
+    Task(tokio::task::JoinError),
     #[error("cannot install signal handler: {0}")]
     Signal(std::io::Error),
 }
@@ -50,12 +55,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?;
     let mut hangup = signal(SignalKind::hangup()).map_err(DaemonError::Signal)?;
 
-    let store = store::open(&config.settings.database)?;
+    let settings = config.settings.clone();
+    // Opening may connect to a server and migrate: blocking work, like every store call.
+    let store = tokio::task::spawn_blocking(move || store::open(&settings.database, &settings.instance))
+        .await
+        .map_err(DaemonError::Task)??;
     let progress = Arc::new(Progress::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
     pipeline.fail_interrupted_extractions().await?;
     pipeline.reconcile_files().await?;
-    let mut scheduler = Scheduler::new(config, store.as_ref())?;
+    // Store calls block; the scheduler's few (start-up, reload, a poll that could not be recorded) run in
+    // place of async work rather than on the runtime's threads.
+    let mut scheduler = tokio::task::block_in_place(|| Scheduler::new(config, store.as_ref()))?;
 
     let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
     let stop_watchdog = CancellationToken::new();
@@ -75,21 +86,39 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     );
 
     let mut running: JoinSet<(String, Result<FeedReport, PipelineError>)> = JoinSet::new();
+    let mut rendering: Option<JoinHandle<()>> = None;
+    let mut render_due = Instant::now() + RENDER_INTERVAL;
     loop {
         heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
+        if Instant::now() >= render_due {
+            render_due = Instant::now() + RENDER_INTERVAL;
+            if rendering.as_ref().is_none_or(JoinHandle::is_finished) {
+                let pipeline = pipeline.clone();
+                rendering = Some(tokio::spawn(async move {
+                    if let Err(error) = pipeline.write_unwritten().await {
+                        warn!(error = %error, "cannot write the files of articles stored elsewhere");
+                    }
+                }));
+            }
+        }
         for feed in scheduler.start_due(Utc::now()) {
             let pipeline = pipeline.clone();
             running.spawn(async move {
-                let result = pipeline.poll_feed(&feed).await;
+                let result = pipeline.poll_feed(&feed, PollSlot::Scheduled).await;
                 (feed.name, result)
             });
         }
-        let sleep = scheduler.time_until_next_due(Utc::now()).min(MAX_SLEEP);
+        let sleep = scheduler
+            .time_until_next_due(Utc::now())
+            .min(MAX_SLEEP)
+            .min(render_due.saturating_duration_since(Instant::now()));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
             Some(joined) = running.join_next() => {
                 match joined {
-                    Ok((name, result)) => scheduler.finished(&name, result, store.as_ref()),
+                    Ok((name, result)) => {
+                        tokio::task::block_in_place(|| scheduler.finished(&name, result, store.as_ref()));
+                    }
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
                 notify(&[NotifyState::Status(&scheduler.status_line(&progress))]);
@@ -102,14 +131,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                 if let Some(config) = reload(&scheduler.config) {
                     if config.settings.database != scheduler.config.settings.database {
                         warn!(
-                            database = %scheduler.config.settings.database.display(),
+                            database = %scheduler.config.settings.database,
                             "a new database path takes effect after a restart; still using the current one"
                         );
                     }
                     match pipeline.with_settings(config.settings.clone()) {
                         Ok(reloaded) => {
                             pipeline = reloaded;
-                            scheduler.apply(config, store.as_ref());
+                            tokio::task::block_in_place(|| scheduler.apply(config, store.as_ref()));
                         }
                         Err(error) => error!(error = %error, "configuration not reloaded; keeping the running one"),
                     }
@@ -133,7 +162,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while let Some(joined) = running.join_next().await {
             if let Ok((name, result)) = joined {
-                scheduler.finished(&name, result, store.as_ref());
+                tokio::task::block_in_place(|| scheduler.finished(&name, result, store.as_ref()));
             }
         }
     })
@@ -144,6 +173,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             "grace period over; cancelling the remaining polls"
         );
         running.shutdown().await;
+    }
+    if let Some(rendering) = rendering {
+        let _ = rendering.await;
     }
     stop_watchdog.cancel();
     let _ = watchdog.await;
@@ -434,7 +466,7 @@ mod tests {
         }
         std::fs::write(&path, text).expect("write config");
         let config = config::load(&path).expect("valid config");
-        let store = store::open(&dir.join("tidings.db")).expect("open store");
+        let store = store::open(&store::Database::Sqlite(dir.join("tidings.db")), "test").expect("open store");
         Scheduler::new(config, store.as_ref()).expect("scheduler")
     }
 

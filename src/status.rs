@@ -70,6 +70,8 @@ pub struct FeedHealth {
     pub pending_failures: u32,
     /// One line, the URL named once, credentials redacted.
     pub last_error: Option<String>,
+    /// The instance polling the feed right now (PostgreSQL shared by several instances); `None` otherwise.
+    pub leased_by: Option<String>,
 }
 
 /// Sums over every feed; `results` counts feeds per result (`never-polled` for those without one).
@@ -128,6 +130,7 @@ pub fn report(config: &Config, stored: &[FeedStatus], now: DateTime<Utc>) -> Sta
                 last_error: state
                     .and_then(|state| state.last_error.as_deref())
                     .map(|error| one_line_error(&feed.url, error)),
+                leased_by: row.and_then(|row| row.leased_by.clone()),
             }
         })
         .collect();

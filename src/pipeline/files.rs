@@ -17,6 +17,10 @@ impl Pipeline {
     /// Writes `stored`'s file unless this output folder holds a tombstone for it (see [`super::publish`]);
     /// `None` when not written for that reason. The error is the reason, naming the path.
     pub(super) async fn write_file(&self, stored: &StoredArticle) -> Result<Option<PathBuf>, String> {
+        // A pure poller (`render = false`) stores articles; the instances that render write them.
+        if !self.settings.render {
+            return Ok(None);
+        }
         let dir = &self.settings.output_dir;
         if !dir.is_dir() {
             warn!(feed = %stored.record.feed, path = %dir.display(), "the output folder is gone; recreating it");

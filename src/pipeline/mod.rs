@@ -26,11 +26,13 @@ mod site_pages;
 mod crash;
 mod files;
 mod flow;
+mod lease;
 mod page;
 mod publish;
 
 pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
 
+pub use lease::PollSlot;
 pub use page::PageFailure;
 pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_file};
 
@@ -69,6 +71,8 @@ pub enum FeedOutcome {
     Empty { reason: String },
     /// The feed itself could not be fetched or parsed; `status` is the HTTP status when there was one.
     Failed { error: String, status: Option<u16> },
+    /// Not polled: another instance sharing the database has it (see [`PollSlot`]); `reason` says how.
+    Skipped { reason: String },
 }
 
 impl FeedOutcome {
@@ -79,6 +83,7 @@ impl FeedOutcome {
             FeedOutcome::NotModified => "not-modified",
             FeedOutcome::Empty { .. } => "empty",
             FeedOutcome::Failed { .. } => "failed",
+            FeedOutcome::Skipped { .. } => "skipped",
         }
     }
 }
@@ -251,12 +256,23 @@ impl Pipeline {
         Ok(published?)
     }
 
-    /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time. A panic
-    /// anywhere in the poll is contained: logged with the feed and URL and recorded as a failed poll, so the
-    /// feed is retried with backoff like any other failure.
-    pub async fn poll_feed(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
+    /// Polls `feed` once under its lease (see [`lease`]): fetch, parse, process new items, save the feed's
+    /// state and next due time. A panic anywhere in the poll is contained: logged with the feed and URL and
+    /// recorded as a failed poll, so the feed is retried with backoff like any other failure.
+    pub async fn poll_feed(&self, feed: &FeedConfig, slot: PollSlot) -> Result<FeedReport, PipelineError> {
         // Waiting here holds nothing but the feed's config, however many feeds are due.
         let _poll = self.polls.acquire().await;
+        if let Some(skipped) = self.take_lease(feed, slot).await? {
+            return Ok(skipped);
+        }
+        let renewing = self.keep_lease(feed);
+        let polled = self.poll_leased(feed).await;
+        drop(renewing);
+        self.release_lease(feed).await;
+        polled
+    }
+
+    async fn poll_leased(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
         let started = Instant::now();
         match contained(self.poll_feed_uncontained(feed, started)).await {
             Ok(result) => result,
@@ -285,7 +301,8 @@ impl Pipeline {
     ) -> Result<FeedReport, PipelineError> {
         let name = feed.name.clone();
         // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
-        if let Err(error) = self
+        if self.settings.render
+            && let Err(error) = self
             .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
             .await
         {
@@ -708,6 +725,9 @@ impl Pipeline {
     /// rename), tombstones files the admin deleted, applies retention, and removes temporary files a killed
     /// process left.
     pub async fn reconcile_files(&self) -> Result<Reconciled, PipelineError> {
+        if !self.settings.render {
+            return Ok(Reconciled::default());
+        }
         let done = self.on_publisher(|publisher| publisher.reconcile(None)).await?;
         if !done.written.is_empty() || done.tombstoned > 0 || !done.expired.is_empty() {
             info!(
@@ -718,6 +738,24 @@ impl Pipeline {
             );
         }
         Ok(done)
+    }
+}
+
+impl Pipeline {
+    /// Writes the articles this instance's output folder still lacks, whoever stored them (on a database
+    /// shared by several instances, the others' too); nothing when `render = false`. Returns how many.
+    pub async fn write_unwritten(&self) -> Result<usize, PipelineError> {
+        if !self.settings.render {
+            return Ok(0);
+        }
+        let written = self.on_publisher(|publisher| publisher.write_unwritten()).await?;
+        if !written.is_empty() {
+            self.progress
+                .articles_written
+                .fetch_add(written.len(), Ordering::Relaxed);
+            info!(written = written.len(), "article files written for articles stored elsewhere");
+        }
+        Ok(written.len())
     }
 }
 

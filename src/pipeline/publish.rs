@@ -165,26 +165,26 @@ impl<'a> Publisher<'a> {
         }
         if feed.is_none() {
             output::remove_stale_temp_files(self.dir());
-            let settled: std::collections::HashSet<i64> = records
-                .iter()
-                .filter(|record| record.state != FileState::Writing)
-                .map(|record| record.article_id)
-                .collect();
-            for article in self.store.articles()? {
-                // An empty body is an article whose extraction has not finished; it is written when it has.
-                if settled.contains(&article.id) || article.record.body.is_empty() {
-                    continue;
-                }
-                match self.publish(&article, false) {
-                    Ok(Some(path)) => done.written.push(path),
-                    Ok(None) => {}
-                    Err(error) => {
-                        warn!(url = %article.record.canonical_url, error = %error, "cannot write article file")
-                    }
+            done.written = self.write_unwritten()?;
+        }
+        Ok(done)
+    }
+
+    /// Writes every complete article this renderer has neither written nor tombstoned, whoever stored it:
+    /// those committed by a process killed before their file was in place, and, on a database shared by
+    /// several instances, those the others fetched. Returns the paths written.
+    pub fn write_unwritten(&self) -> Result<Vec<PathBuf>, PublishError> {
+        let mut written = Vec::new();
+        for article in self.store.unwritten_articles(&self.renderer)? {
+            match self.publish(&article, false) {
+                Ok(Some(path)) => written.push(path),
+                Ok(None) => {}
+                Err(error) => {
+                    warn!(feed = %article.record.feed, url = %article.record.canonical_url, error = %error, "cannot write article file")
                 }
             }
         }
-        Ok(done)
+        Ok(written)
     }
 
     /// Re-renders every stored article with the current preset and `filename`: files recorded as ours move to

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use url::Url;
 
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Lease, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod written;
@@ -226,6 +226,7 @@ impl Store for Sqlite {
                     articles_recent: row.get(14)?,
                     filtered_items: row.get(15)?,
                     pending_failures: row.get(16)?,
+                    leased_by: None,
                 })
             })
             .and_then(Iterator::collect)
@@ -526,6 +527,25 @@ impl Store for Sqlite {
             .map_err(|source| self.error(source))
     }
 
+    fn lease_feed(
+        &self,
+        _name: &str,
+        _url: &Url,
+        _lease: Duration,
+        _due_by: Option<DateTime<Utc>>,
+    ) -> Result<Lease, StoreError> {
+        // The writer lock keeps every other polling process out of this database.
+        Ok(Lease::Granted)
+    }
+
+    fn renew_lease(&self, _name: &str, _lease: Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    fn release_feed(&self, _name: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     fn forget_dropped_item_failures(&self, feed: &str, current: &[Url]) -> Result<usize, StoreError> {
         let current: std::collections::HashSet<&str> = current.iter().map(Url::as_str).collect();
         let mut connection = self.connection();
@@ -550,7 +570,7 @@ impl Store for Sqlite {
 
 impl Sqlite {
     /// Articles matching `filter` (a `WHERE`/`ORDER BY` tail over `articles`), fully read.
-    fn select_articles(
+    pub(super) fn select_articles(
         &self,
         filter: &str,
         parameters: impl rusqlite::Params,

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::StoreError;
+use crate::record::StoredArticle;
 
 /// Where an article stands for one renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,4 +92,8 @@ pub trait WrittenFiles {
 
     /// Drops `renderer`'s record of article `article_id`, lifting a tombstone; `false` if there was none.
     fn forget_file(&self, renderer: &str, article_id: i64) -> Result<bool, StoreError>;
+
+    /// Complete articles (extraction finished) that `renderer` has neither written nor tombstoned, oldest
+    /// first, whoever stored them: what a renderer sharing a database with other instances still has to write.
+    fn unwritten_articles(&self, renderer: &str) -> Result<Vec<StoredArticle>, StoreError>;
 }

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Sqlite;
+use crate::record::StoredArticle;
 use crate::store::StoreError;
 use crate::store::written::{FileState, WrittenFile, WrittenFiles};
 
@@ -137,6 +138,16 @@ impl WrittenFiles for Sqlite {
             )
             .map(drop)
             .map_err(|source| self.error(source))
+    }
+
+    fn unwritten_articles(&self, renderer: &str) -> Result<Vec<StoredArticle>, StoreError> {
+        self.select_articles(
+            "WHERE body <> '' AND NOT EXISTS (
+                SELECT 1 FROM written_files w
+                WHERE w.renderer = ?1 AND w.article_id = articles.id AND w.state <> 'writing')
+             ORDER BY id",
+            [renderer],
+        )
     }
 
     fn forget_file(&self, renderer: &str, article_id: i64) -> Result<bool, StoreError> {
