@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_written_files.sql",
         include_str!("../../migrations/sqlite/0005_written_files.sql"),
     ),
+    (
+        "0006_drop_dead_warned_at.sql",
+        include_str!("../../migrations/sqlite/0006_drop_dead_warned_at.sql"),
+    ),
 ];
 
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
@@ -755,5 +759,35 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_database_from_before_0006_loses_the_unused_dead_warned_at_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let columns = |connection: &Connection| -> Vec<String> {
+            let mut statement = connection
+                .prepare("SELECT name FROM pragma_table_info('feeds')")
+                .expect("table info");
+            statement
+                .query_map([], |row| row.get(0))
+                .and_then(Iterator::collect)
+                .expect("columns")
+        };
+        {
+            // The schema as a build that knew only migrations 0001–0005 left it.
+            let connection = Connection::open(&path).expect("create");
+            for (index, (_, sql)) in MIGRATIONS.iter().take(5).enumerate() {
+                connection.execute_batch(sql).expect("old migration");
+                connection
+                    .pragma_update(None, "user_version", index as i64 + 1)
+                    .expect("version");
+            }
+            assert!(columns(&connection).contains(&"dead_warned_at".to_string()));
+        }
+        let store = Sqlite::open(&path).expect("upgrade");
+        let upgraded = columns(&store.connection());
+        assert!(!upgraded.contains(&"dead_warned_at".to_string()), "{upgraded:?}");
+        assert!(upgraded.contains(&"failing_since".to_string()));
     }
 }
