@@ -4,8 +4,6 @@
 ALTER TABLE feeds ADD COLUMN skipped_items integer NOT NULL DEFAULT 0;
 -- When the current run of consecutive failures began; NULL while the feed is healthy.
 ALTER TABLE feeds ADD COLUMN failing_since timestamptz;
--- When the daemon last warned that this feed is dead (at most once a day).
-ALTER TABLE feeds ADD COLUMN dead_warned_at timestamptz;
 
 -- Items a keep/block filter rejected: recorded so they are never fetched again, and counted by `status`.
 CREATE TABLE filtered_items (

@@ -2,7 +2,9 @@
 //! builders, and the shingle metric used to score extraction.
 #![allow(dead_code)]
 
+pub mod external;
 pub mod news_site;
+pub mod postgres;
 pub mod pages;
 pub mod server;
 pub mod shingles;

@@ -26,6 +26,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0005_written_files.sql",
         include_str!("../../../migrations/postgres/0005_written_files.sql"),
     ),
+    (
+        "0006_drop_dead_warned_at.sql",
+        include_str!("../../../migrations/postgres/0006_drop_dead_warned_at.sql"),
+    ),
 ];
 
 /// The advisory lock key of migrations ("tidings" in ASCII), the same for every instance.
