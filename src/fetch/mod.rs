@@ -32,6 +32,8 @@ const MAX_REDIRECTS: usize = 8;
 /// feed and its pages, without thousands of hosts pinning thousands of descriptors.
 const IDLE_CONNECTIONS_PER_HOST: usize = 2;
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Guarded clients kept for reuse; past this many distinct address policies the cache starts over.
+const GUARDED_CLIENTS: usize = 64;
 
 /// Validators from an earlier response, sent back so an unchanged resource costs a 304.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -206,6 +208,11 @@ impl Fetcher {
             Some(client) => client.clone(),
             None => {
                 let client = build_client(&self.user_agent, self.timeout, Some(Arc::new(policy.clone())))?;
+                // Intranet feeds each get a client of their own (their host's addresses are allowed); each
+                // client keeps a connection pool, so thousands of them would pin memory and descriptors.
+                if guarded.len() >= GUARDED_CLIENTS {
+                    guarded.clear();
+                }
                 guarded.insert(policy.clone(), client.clone());
                 client
             }

@@ -31,6 +31,27 @@ pub enum PublishError {
     NotStored { url: Url },
 }
 
+/// Articles read from the store at once when walking all of them: bounds the bodies held in memory.
+const PAGE: u32 = 256;
+
+/// Calls `each` on every article `page_after(last id seen)` returns, page by page, until a page is empty.
+fn for_each_article(
+    page_after: impl Fn(i64) -> Result<Vec<StoredArticle>, StoreError>,
+    mut each: impl FnMut(StoredArticle) -> Result<(), PublishError>,
+) -> Result<(), PublishError> {
+    let mut after = 0;
+    loop {
+        let page = page_after(after)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        for article in page {
+            each(article)?;
+        }
+    }
+}
+
 /// What a start-up or per-poll check found and did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Reconciled {
@@ -175,7 +196,8 @@ impl<'a> Publisher<'a> {
     /// several instances, those the others fetched. Returns the paths written.
     pub fn write_unwritten(&self) -> Result<Vec<PathBuf>, PublishError> {
         let mut written = Vec::new();
-        for article in self.store.unwritten_articles(&self.renderer)? {
+        let unwritten = |after| self.store.unwritten_articles(&self.renderer, after, PAGE);
+        for_each_article(unwritten, |article| {
             match self.publish(&article, false) {
                 Ok(Some(path)) => written.push(path),
                 Ok(None) => {}
@@ -183,7 +205,8 @@ impl<'a> Publisher<'a> {
                     warn!(feed = %article.record.feed, url = %article.record.canonical_url, error = %error, "cannot write article file")
                 }
             }
-        }
+            Ok(())
+        })?;
         Ok(written)
     }
 
@@ -197,9 +220,10 @@ impl<'a> Publisher<'a> {
             .into_iter()
             .map(|record| (record.article_id, record))
             .collect();
-        for article in self.store.articles()? {
+        let every = |after| self.store.articles_after(after, PAGE);
+        for_each_article(every, |article| {
             if article.record.body.is_empty() {
-                continue;
+                return Ok(());
             }
             let Some(record) = records
                 .get(&article.id)
@@ -208,17 +232,17 @@ impl<'a> Publisher<'a> {
                 if self.publish(&article, false)?.is_some() {
                     done.written += 1;
                 }
-                continue;
+                return Ok(());
             };
             if record.state.is_tombstone() {
                 done.tombstones += 1;
-                continue;
+                return Ok(());
             }
             if !self.exists(&record.path) {
                 self.store
                     .set_file(&self.renderer, article.id, &record.path, FileState::Deleted)?;
                 done.tombstones += 1;
-                continue;
+                return Ok(());
             }
             let old = record.path.as_str();
             let name =
@@ -229,13 +253,14 @@ impl<'a> Publisher<'a> {
             let path = self.write(&article, &name)?;
             if name == old {
                 done.rewritten += 1;
-                continue;
+                return Ok(());
             }
             self.store
                 .set_file(&self.renderer, article.id, &name, FileState::Written)?;
             output::remove_written(self.dir(), old)?;
             done.moved.push((self.dir().join(old), path));
-        }
+            Ok(())
+        })?;
         Ok(done)
     }
 
@@ -244,9 +269,7 @@ impl<'a> Publisher<'a> {
         let canonical = canonicalize(url);
         let article = self
             .store
-            .articles()?
-            .into_iter()
-            .find(|article| article.record.canonical_url == canonical)
+            .article_by_url(&canonical)?
             .ok_or_else(|| PublishError::NotStored { url: url.clone() })?;
         let current =
             self.store

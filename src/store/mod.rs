@@ -220,8 +220,12 @@ pub trait Store: WrittenFiles + Send + Sync {
     /// is not run again, and returned as `(feed, canonical URL)` for the log.
     fn fail_interrupted_extractions(&self, give_up_at: u32) -> Result<Vec<(String, String)>, StoreError>;
 
-    /// Every stored article, oldest first (for re-rendering missing files).
-    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError>;
+    /// Up to `limit` stored articles with ids above `after_id`, in id order: callers page through every
+    /// article (rebuild) without holding all bodies in memory at once.
+    fn articles_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredArticle>, StoreError>;
+
+    /// The article stored under `canonical_url`, directly or as one of its aliases.
+    fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError>;
 
     /// Notes that `article`'s file could not be written; [`Store::pending_files`] returns it until cleared.
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError>;

@@ -502,8 +502,18 @@ impl Store for Sqlite {
         Ok(interrupted)
     }
 
-    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
-        self.select_articles("ORDER BY id", [])
+    fn articles_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredArticle>, StoreError> {
+        self.select_articles("WHERE id > ?1 ORDER BY id LIMIT ?2", params![after_id, limit])
+    }
+
+    fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError> {
+        let found = self.select_articles(
+            "WHERE id = (SELECT article_id FROM article_urls WHERE url = ?1)
+                OR canonical_url = ?1
+             LIMIT 1",
+            [canonical_url.as_str()],
+        )?;
+        Ok(found.into_iter().next())
     }
 
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
@@ -727,6 +737,7 @@ fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{FileState, WrittenFiles};
 
     #[test]
     fn every_migration_file_is_listed_in_order() {
@@ -759,6 +770,65 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn start_up_reads_only_unsettled_articles_page_by_page_and_finds_articles_by_alias() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Sqlite::open(&dir.path().join("t.db")).expect("open");
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let mut record = crate::output::tests::record("t");
+            record.canonical_url = Url::parse(&format!("https://news.example/{n}")).expect("url");
+            if n == 4 {
+                record.body.clear();
+            }
+            let alias = Url::parse(&format!("https://alias.example/{n}")).expect("alias");
+            let stored = store
+                .insert_article(&record, &[alias], &|_| format!("{n}.md"))
+                .expect("insert")
+                .expect("new");
+            ids.push(stored.id);
+        }
+        store
+            .set_file("out", ids[0], "0.md", FileState::Written)
+            .expect("written");
+        store
+            .set_file("out", ids[1], "1.md", FileState::Deleted)
+            .expect("tombstone");
+        store
+            .set_file("out", ids[2], "2.md", FileState::Writing)
+            .expect("claimed");
+        store
+            .set_file("other", ids[3], "3.md", FileState::Written)
+            .expect("other renderer");
+
+        let first = store.unwritten_articles("out", 0, 1).expect("page");
+        assert_eq!(first.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[2]]);
+        let second = store.unwritten_articles("out", ids[2], 1).expect("page");
+        assert_eq!(second.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[3]]);
+        assert!(
+            store
+                .unwritten_articles("out", ids[3], 1)
+                .expect("page")
+                .is_empty()
+        );
+
+        let all: Vec<i64> = store
+            .articles_after(ids[1], 2)
+            .expect("page")
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(all, [ids[2], ids[3]]);
+
+        let by_alias = Url::parse("https://alias.example/3").expect("alias");
+        assert_eq!(
+            store.article_by_url(&by_alias).expect("lookup").map(|a| a.id),
+            Some(ids[3])
+        );
+        let unknown = Url::parse("https://news.example/none").expect("url");
+        assert!(store.article_by_url(&unknown).expect("lookup").is_none());
     }
 
     #[test]

@@ -90,10 +90,16 @@ pub trait WrittenFiles {
         state: FileState,
     ) -> Result<(), StoreError>;
 
+    /// Up to `limit` articles with ids above `after_id`, in id order, that `renderer` has not settled: no
+    /// record, or a name claimed but the file never confirmed (`Writing`). Articles whose extraction has not
+    /// finished (empty body) are left out. Only these bodies are read at start-up, not every stored one.
+    fn unwritten_articles(
+        &self,
+        renderer: &str,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredArticle>, StoreError>;
+
     /// Drops `renderer`'s record of article `article_id`, lifting a tombstone; `false` if there was none.
     fn forget_file(&self, renderer: &str, article_id: i64) -> Result<bool, StoreError>;
-
-    /// Complete articles (extraction finished) that `renderer` has neither written nor tombstoned, oldest
-    /// first, whoever stored them: what a renderer sharing a database with other instances still has to write.
-    fn unwritten_articles(&self, renderer: &str) -> Result<Vec<StoredArticle>, StoreError>;
 }

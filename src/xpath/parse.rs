@@ -51,6 +51,50 @@ pub(super) enum Arith {
     Mod,
 }
 
+/// Levels of binary operators, `or` to `*`/`div`/`mod` (XPath 1.0 §3.4, §3.5).
+const BINARY_LEVELS: usize = 6;
+
+/// A binary operator, as read from its token.
+#[derive(Clone, Copy)]
+enum Binary {
+    Or,
+    And,
+    Compare(Compare),
+    Arith(Arith),
+}
+
+impl Binary {
+    /// The operator `token` stands for at precedence `level` (0 = loosest), if any.
+    fn at(level: usize, token: &Token) -> Option<Binary> {
+        Some(match (level, token) {
+            (0, Token::Or) => Binary::Or,
+            (1, Token::And) => Binary::And,
+            (2, Token::Eq) => Binary::Compare(Compare::Eq),
+            (2, Token::Ne) => Binary::Compare(Compare::Ne),
+            (3, Token::Lt) => Binary::Compare(Compare::Lt),
+            (3, Token::Le) => Binary::Compare(Compare::Le),
+            (3, Token::Gt) => Binary::Compare(Compare::Gt),
+            (3, Token::Ge) => Binary::Compare(Compare::Ge),
+            (4, Token::Plus) => Binary::Arith(Arith::Add),
+            (4, Token::Minus) => Binary::Arith(Arith::Sub),
+            (5, Token::Multiply) => Binary::Arith(Arith::Mul),
+            (5, Token::Div) => Binary::Arith(Arith::Div),
+            (5, Token::Mod) => Binary::Arith(Arith::Mod),
+            _ => return None,
+        })
+    }
+
+    fn join(self, left: Expr, right: Expr) -> Expr {
+        let (left, right) = (Box::new(left), Box::new(right));
+        match self {
+            Binary::Or => Expr::Or(left, right),
+            Binary::And => Expr::And(left, right),
+            Binary::Compare(op) => Expr::Compare(op, left, right),
+            Binary::Arith(op) => Expr::Arith(op, left, right),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Step {
     pub axis: Axis,
@@ -427,80 +471,24 @@ impl Parser {
         if self.depth > MAX_DEPTH {
             return Err(XPathError::syntax(self.offset(), "expression nested too deeply"));
         }
-        let expr = self.or_expr();
+        let expr = self.binary(0);
         self.depth -= 1;
         expr
     }
 
-    fn or_expr(&mut self) -> Result<Expr, XPathError> {
-        let mut left = self.and_expr()?;
-        while self.eat(&Token::Or) {
-            left = Expr::Or(Box::new(left), Box::new(self.and_expr()?));
+    /// The binary operators at precedence `level` (0: `or`, the loosest) and tighter; past the last level,
+    /// a unary expression.
+    fn binary(&mut self, level: usize) -> Result<Expr, XPathError> {
+        let operand = |parser: &mut Self| match level + 1 < BINARY_LEVELS {
+            true => parser.binary(level + 1),
+            false => parser.unary(),
+        };
+        let mut left = operand(self)?;
+        while let Some(op) = self.peek().and_then(|token| Binary::at(level, token)) {
+            self.position += 1;
+            left = op.join(left, operand(self)?);
         }
         Ok(left)
-    }
-
-    fn and_expr(&mut self) -> Result<Expr, XPathError> {
-        let mut left = self.equality()?;
-        while self.eat(&Token::And) {
-            left = Expr::And(Box::new(left), Box::new(self.equality()?));
-        }
-        Ok(left)
-    }
-
-    fn equality(&mut self) -> Result<Expr, XPathError> {
-        let mut left = self.relational()?;
-        loop {
-            let op = match self.peek() {
-                Some(Token::Eq) => Compare::Eq,
-                Some(Token::Ne) => Compare::Ne,
-                _ => return Ok(left),
-            };
-            self.position += 1;
-            left = Expr::Compare(op, Box::new(left), Box::new(self.relational()?));
-        }
-    }
-
-    fn relational(&mut self) -> Result<Expr, XPathError> {
-        let mut left = self.additive()?;
-        loop {
-            let op = match self.peek() {
-                Some(Token::Lt) => Compare::Lt,
-                Some(Token::Le) => Compare::Le,
-                Some(Token::Gt) => Compare::Gt,
-                Some(Token::Ge) => Compare::Ge,
-                _ => return Ok(left),
-            };
-            self.position += 1;
-            left = Expr::Compare(op, Box::new(left), Box::new(self.additive()?));
-        }
-    }
-
-    fn additive(&mut self) -> Result<Expr, XPathError> {
-        let mut left = self.multiplicative()?;
-        loop {
-            let op = match self.peek() {
-                Some(Token::Plus) => Arith::Add,
-                Some(Token::Minus) => Arith::Sub,
-                _ => return Ok(left),
-            };
-            self.position += 1;
-            left = Expr::Arith(op, Box::new(left), Box::new(self.multiplicative()?));
-        }
-    }
-
-    fn multiplicative(&mut self) -> Result<Expr, XPathError> {
-        let mut left = self.unary()?;
-        loop {
-            let op = match self.peek() {
-                Some(Token::Multiply) => Arith::Mul,
-                Some(Token::Div) => Arith::Div,
-                Some(Token::Mod) => Arith::Mod,
-                _ => return Ok(left),
-            };
-            self.position += 1;
-            left = Expr::Arith(op, Box::new(left), Box::new(self.unary()?));
-        }
     }
 
     fn unary(&mut self) -> Result<Expr, XPathError> {

@@ -521,8 +521,16 @@ impl Store for Postgres {
         })
     }
 
-    fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
-        self.select_articles("ORDER BY id", &[])
+    fn articles_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredArticle>, StoreError> {
+        self.select_articles("WHERE id > $1 ORDER BY id LIMIT $2", &[&after_id, &i64::from(limit)])
+    }
+
+    fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError> {
+        let found = self.select_articles(
+            "WHERE id = (SELECT article_id FROM article_urls WHERE url = $1) OR canonical_url = $1 LIMIT 1",
+            &[&canonical_url.as_str()],
+        )?;
+        Ok(found.into_iter().next())
     }
 
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {

@@ -148,18 +148,23 @@ impl WrittenFiles for Postgres {
         .map(|deleted| deleted > 0)
     }
 
-    fn unwritten_articles(&self, renderer: &str) -> Result<Vec<StoredArticle>, StoreError> {
+    fn unwritten_articles(
+        &self,
+        renderer: &str,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
         self.with(|client| {
             client
                 .query(
                     &format!(
-                        "{ARTICLE_COLUMNS} FROM articles a WHERE a.body <> '' AND NOT EXISTS (
+                        "{ARTICLE_COLUMNS} FROM articles a WHERE a.id > $3 AND a.body <> '' AND NOT EXISTS (
                             SELECT 1 FROM written_files w
                             WHERE w.instance = $1 AND w.renderer = $2 AND w.article_id = a.id
                               AND w.state <> 'writing')
-                         ORDER BY a.id"
+                         ORDER BY a.id LIMIT $4"
                     ),
-                    &[&self.instance, &renderer],
+                    &[&self.instance, &renderer, &after_id, &i64::from(limit)],
                 )?
                 .iter()
                 .map(stored_article)

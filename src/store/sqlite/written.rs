@@ -140,13 +140,18 @@ impl WrittenFiles for Sqlite {
             .map_err(|source| self.error(source))
     }
 
-    fn unwritten_articles(&self, renderer: &str) -> Result<Vec<StoredArticle>, StoreError> {
+    fn unwritten_articles(
+        &self,
+        renderer: &str,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
         self.select_articles(
-            "WHERE body <> '' AND NOT EXISTS (
-                SELECT 1 FROM written_files w
-                WHERE w.renderer = ?1 AND w.article_id = articles.id AND w.state <> 'writing')
-             ORDER BY id",
-            [renderer],
+            "WHERE id > ?2 AND body != ''
+               AND NOT EXISTS (SELECT 1 FROM written_files w
+                               WHERE w.renderer = ?1 AND w.article_id = articles.id AND w.state != 'writing')
+             ORDER BY id LIMIT ?3",
+            params![renderer, after_id, limit],
         )
     }
 
