@@ -19,4 +19,5 @@ mod output;
 mod output_files;
 mod pipeline;
 mod site_rules;
+mod store;
 mod support;

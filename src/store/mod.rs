@@ -47,13 +47,13 @@ pub enum StoreError {
     #[error("{database}: {source}")]
     Postgres {
         database: String,
-        source: ::postgres::Error,
+        source: postgres::PostgresError,
     },
     #[error("{database}: migration {migration} failed: {source}")]
     PostgresMigration {
         database: String,
         migration: &'static str,
-        source: ::postgres::Error,
+        source: postgres::PostgresError,
     },
     #[error("{path}: no database yet; `tidings once` or `tidings run` creates it")]
     Missing { path: PathBuf },

@@ -10,6 +10,8 @@
 //! Calls block (the `postgres` client runs its own small runtime per connection): like every store call
 //! they run on blocking threads, never on the async runtime's.
 
+use std::error::Error as _;
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -41,6 +43,26 @@ pub struct Postgres {
     pool: Pool,
 }
 
+/// A client error shown with its cause: the client's own text names only the kind ("db error", "error
+/// connecting to server"), the cause says what the server or the network said.
+#[derive(Debug)]
+pub struct PostgresError(postgres::Error);
+
+impl fmt::Display for PostgresError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.source() {
+            Some(cause) => write!(f, "{}: {cause}", self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl std::error::Error for PostgresError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 /// Why one attempt at a transaction must be run again from the start.
 const RETRYABLE: [SqlState; 2] = [SqlState::T_R_DEADLOCK_DETECTED, SqlState::T_R_SERIALIZATION_FAILURE];
 
@@ -54,7 +76,7 @@ impl Postgres {
             MigrateError::Failed { migration, source } => StoreError::PostgresMigration {
                 database: store.database.clone(),
                 migration,
-                source,
+                source: PostgresError(source),
             },
             MigrateError::TooNew { found } => StoreError::TooNew {
                 path: PathBuf::from(&store.database),
@@ -97,7 +119,7 @@ impl Postgres {
             .parse::<postgres::Config>()
             .map_err(|source| StoreError::Postgres {
                 database: database.clone(),
-                source,
+                source: PostgresError(source),
             })?;
         Ok(Self {
             pool: Pool::new(config, &format!("tidings {instance}"), read_only),
@@ -110,7 +132,7 @@ impl Postgres {
     fn error(&self, source: postgres::Error) -> StoreError {
         StoreError::Postgres {
             database: self.database.clone(),
-            source,
+            source: PostgresError(source),
         }
     }
 
@@ -191,7 +213,8 @@ impl Store for Postgres {
                 "INSERT INTO feeds (name, url, etag, last_modified, body_hash, last_poll_at, last_success_at,
                                     last_result, last_error, consecutive_failures, next_poll_at, articles_written,
                                     skipped_items, failing_since)
-                 VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN $6 END, $8, $9, $10, $11, $12, $13, $14)
+                 VALUES ($1, $2, $3, $4, $5, $6::timestamptz, CASE WHEN $7 THEN $6::timestamptz END, $8, $9,
+                         $10, $11, $12, $13, $14)
                  ON CONFLICT (name) DO UPDATE SET
                     url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
                     body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at,
