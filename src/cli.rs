@@ -326,7 +326,8 @@ async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> 
         None => config.feeds.iter().filter(|feed| feed.enabled).cloned().collect(),
     };
     let settings = config.settings.clone();
-    let opened = tokio::task::spawn_blocking(move || store::open(&settings.database, &settings.instance)).await;
+    let opened =
+        tokio::task::spawn_blocking(move || store::open(&settings.database, &settings.instance)).await;
     let store = match opened {
         Ok(Ok(store)) => store,
         Err(error) => {

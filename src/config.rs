@@ -381,22 +381,27 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         None => Some(default_instance()),
     };
     let lease_span = raw.lease.as_ref().map(Spanned::span).or(timeout_span);
-    let lease = checked_duration(raw.lease, Duration::from_secs(300), Duration::from_secs(1), problems)
-        .and_then(|lease| match timeout {
-            // A lease shorter than one request could lapse while a poll waits on it.
-            Some(timeout) if lease <= timeout => {
-                problems.add(
-                    lease_span.clone().unwrap_or_default(),
-                    format!(
-                        "lease ({}s) must be longer than timeout ({}s)",
-                        lease.as_secs_f64(),
-                        timeout.as_secs_f64()
-                    ),
-                );
-                None
-            }
-            _ => Some(lease),
-        });
+    let lease = checked_duration(
+        raw.lease,
+        Duration::from_secs(300),
+        Duration::from_secs(1),
+        problems,
+    )
+    .and_then(|lease| match timeout {
+        // A lease shorter than one request could lapse while a poll waits on it.
+        Some(timeout) if lease <= timeout => {
+            problems.add(
+                lease_span.clone().unwrap_or_default(),
+                format!(
+                    "lease ({}s) must be longer than timeout ({}s)",
+                    lease.as_secs_f64(),
+                    timeout.as_secs_f64()
+                ),
+            );
+            None
+        }
+        _ => Some(lease),
+    });
     let dead_after = checked_duration(
         raw.dead_after,
         Duration::from_secs(7 * 86_400),

@@ -466,7 +466,8 @@ mod tests {
         }
         std::fs::write(&path, text).expect("write config");
         let config = config::load(&path).expect("valid config");
-        let store = store::open(&store::Database::Sqlite(dir.join("tidings.db")), "test").expect("open store");
+        let store =
+            store::open(&store::Database::Sqlite(dir.join("tidings.db")), "test").expect("open store");
         Scheduler::new(config, store.as_ref()).expect("scheduler")
     }
 

@@ -70,7 +70,9 @@ on_both_backends!(
 );
 
 fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).expect("time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .expect("time")
+        .with_timezone(&Utc)
 }
 
 fn url(text: &str) -> Url {
@@ -114,7 +116,10 @@ fn insert(store: &dyn Store, record: &ArticleRecord, aliases: &[Url]) -> Option<
 
 fn feed_state_round_trips(backend: Backend) {
     let store = backend.open("a");
-    assert_eq!(store.feed_state("news").expect("unknown feed"), FeedState::default());
+    assert_eq!(
+        store.feed_state("news").expect("unknown feed"),
+        FeedState::default()
+    );
     let state = FeedState {
         etag: Some("\"v1\"".into()),
         last_modified: Some("Sat, 01 Mar 2025 09:00:00 GMT".into()),
@@ -166,7 +171,9 @@ fn a_failed_poll_keeps_the_last_success(backend: Backend) {
         ..FeedState::default()
     };
     store.save_feed_state("news", &feed_url, &failed).expect("save");
-    let statuses = store.feed_statuses(at("2025-01-01T00:00:00Z"), 5).expect("statuses");
+    let statuses = store
+        .feed_statuses(at("2025-01-01T00:00:00Z"), 5)
+        .expect("statuses");
     assert_eq!(statuses.len(), 1);
     assert_eq!(statuses[0].last_success_at, Some(at("2025-03-01T09:00:00Z")));
     assert_eq!(statuses[0].state, failed);
@@ -185,14 +192,29 @@ fn articles_dedup_by_canonical_url_and_alias(backend: Backend) {
     assert_eq!(stored.record, first);
     assert!(store.is_known(&first.canonical_url).expect("known"));
     assert!(store.is_known(&item).expect("alias known"));
-    assert_eq!(store.item_attempts(&item).expect("attempts"), 0, "failures cleared");
+    assert_eq!(
+        store.item_attempts(&item).expect("attempts"),
+        0,
+        "failures cleared"
+    );
 
     let other_alias = url("https://news.example/amp/story");
-    assert_eq!(insert(store.as_ref(), &first, std::slice::from_ref(&other_alias)), None);
-    assert!(store.is_known(&other_alias).expect("the duplicate's alias is recorded"));
+    assert_eq!(
+        insert(store.as_ref(), &first, std::slice::from_ref(&other_alias)),
+        None
+    );
+    assert!(
+        store
+            .is_known(&other_alias)
+            .expect("the duplicate's alias is recorded")
+    );
 
     let via_alias = record("https://news.example/item?id=1", "other", "Story again", "Body.");
-    assert_eq!(insert(store.as_ref(), &via_alias, &[]), None, "an alias is a known URL");
+    assert_eq!(
+        insert(store.as_ref(), &via_alias, &[]),
+        None,
+        "an alias is a known URL"
+    );
 
     let redirect = url("https://short.example/s");
     assert!(store.add_alias(&first.canonical_url, &redirect).expect("alias"));
@@ -202,9 +224,16 @@ fn articles_dedup_by_canonical_url_and_alias(backend: Backend) {
             .add_alias(&url("https://news.example/unknown"), &url("https://x.example/"))
             .expect("alias of nothing")
     );
-    assert!(!store.is_known(&url("https://news.example/unknown")).expect("unknown"));
+    assert!(
+        !store
+            .is_known(&url("https://news.example/unknown"))
+            .expect("unknown")
+    );
     assert_eq!(
-        store.article_by_url(&redirect).expect("by alias").map(|article| article.id),
+        store
+            .article_by_url(&redirect)
+            .expect("by alias")
+            .map(|article| article.id),
         Some(stored.id)
     );
 }
@@ -235,8 +264,16 @@ fn item_failures_count_attempts_and_are_forgotten(backend: Backend) {
         url("https://news.example/3"),
     );
     assert_eq!(store.record_item_failure("news", &first, "404").expect("fail"), 1);
-    assert_eq!(store.record_item_failure("news", &first, "404 again").expect("fail"), 2);
-    assert_eq!(store.record_item_failure("news", &second, "500").expect("fail"), 1);
+    assert_eq!(
+        store
+            .record_item_failure("news", &first, "404 again")
+            .expect("fail"),
+        2
+    );
+    assert_eq!(
+        store.record_item_failure("news", &second, "500").expect("fail"),
+        1
+    );
     assert_eq!(store.item_attempts(&first).expect("attempts"), 2);
     assert_eq!(store.item_attempts(&third).expect("never failed"), 0);
     assert_eq!(store.retryable_item_failures("news", 5).expect("count"), 2);
@@ -258,7 +295,10 @@ fn item_failures_count_attempts_and_are_forgotten(backend: Backend) {
 
 fn interrupted_extractions_are_given_up_once(backend: Backend) {
     let store = backend.open("a");
-    let (crashed, finished) = (url("https://news.example/crash"), url("https://news.example/fine"));
+    let (crashed, finished) = (
+        url("https://news.example/crash"),
+        url("https://news.example/fine"),
+    );
     store.begin_extraction("news", &crashed).expect("begin");
     store.begin_extraction("news", &finished).expect("begin");
     store.end_extraction(&finished).expect("end");
@@ -273,8 +313,12 @@ fn filtered_items_are_remembered(backend: Backend) {
     let store = backend.open("a");
     let item = url("https://news.example/sponsored");
     assert!(!store.is_filtered(&item).expect("not yet"));
-    store.record_filtered("news", &item, "block: sponsored").expect("record");
-    store.record_filtered("news", &item, "block: sponsored").expect("twice is fine");
+    store
+        .record_filtered("news", &item, "block: sponsored")
+        .expect("record");
+    store
+        .record_filtered("news", &item, "block: sponsored")
+        .expect("twice is fine");
     assert!(store.is_filtered(&item).expect("filtered"));
     store
         .set_next_poll("news", &url("https://news.example/feed"), Utc::now())
@@ -292,7 +336,9 @@ fn pending_files_come_back_until_cleared(backend: Backend) {
     )
     .expect("stored");
     store.record_pending_file(&stored, "disk full").expect("pending");
-    store.record_pending_file(&stored, "still full").expect("pending again");
+    store
+        .record_pending_file(&stored, "still full")
+        .expect("pending again");
     assert_eq!(store.pending_files("news").expect("pending"), [stored.clone()]);
     assert!(store.pending_files("other").expect("other feed").is_empty());
     store.clear_pending_file(stored.id).expect("clear");
@@ -317,15 +363,27 @@ fn written_files_and_tombstones_per_renderer(backend: Backend) {
     let numbered = |attempt: u32| format!("name-{attempt}.md");
     let anything = |_: &str| true;
 
-    let claimed = store.claim_file("/out", one.id, &numbered, &anything).expect("claim");
-    assert_eq!((claimed.path.as_str(), claimed.state), ("name-1.md", FileState::Writing));
+    let claimed = store
+        .claim_file("/out", one.id, &numbered, &anything)
+        .expect("claim");
+    assert_eq!(
+        (claimed.path.as_str(), claimed.state),
+        ("name-1.md", FileState::Writing)
+    );
     assert_eq!(claimed.feed, "news");
     assert_eq!(claimed.date, one.record.date);
-    let again = store.claim_file("/out", one.id, &same_name, &anything).expect("claim again");
+    let again = store
+        .claim_file("/out", one.id, &same_name, &anything)
+        .expect("claim again");
     assert_eq!(again, claimed, "an existing record is returned as it is");
     let on_disk = |name: &str| name != "name-2.md";
-    let second = store.claim_file("/out", two.id, &numbered, &on_disk).expect("claim");
-    assert_eq!(second.path, "name-3.md", "name-1 is held, name-2 is taken on disk");
+    let second = store
+        .claim_file("/out", two.id, &numbered, &on_disk)
+        .expect("claim");
+    assert_eq!(
+        second.path, "name-3.md",
+        "name-1 is held, name-2 is taken on disk"
+    );
     assert_eq!(
         store
             .free_file_name("/out", two.id, &numbered, &anything)
@@ -343,11 +401,23 @@ fn written_files_and_tombstones_per_renderer(backend: Backend) {
         [one.id, two.id],
         "names claimed but not confirmed are still to write"
     );
-    store.set_file("/out", one.id, "name-1.md", FileState::Written).expect("written");
-    store.set_file("/out", two.id, "name-3.md", FileState::Deleted).expect("tombstone");
-    assert!(store.unwritten_articles("/out", 0, 10).expect("unwritten").is_empty());
+    store
+        .set_file("/out", one.id, "name-1.md", FileState::Written)
+        .expect("written");
+    store
+        .set_file("/out", two.id, "name-3.md", FileState::Deleted)
+        .expect("tombstone");
+    assert!(
+        store
+            .unwritten_articles("/out", 0, 10)
+            .expect("unwritten")
+            .is_empty()
+    );
     assert_eq!(
-        store.unwritten_articles("/elsewhere", 0, 10).expect("other renderer").len(),
+        store
+            .unwritten_articles("/elsewhere", 0, 10)
+            .expect("other renderer")
+            .len(),
         2
     );
 
@@ -382,11 +452,17 @@ fn feed_statuses_count_per_feed(backend: Backend) {
         .feed_statuses(Utc::now() - chrono::TimeDelta::hours(1), 5)
         .expect("statuses");
     let names: Vec<&str> = statuses.iter().map(|status| status.name.as_str()).collect();
-    assert_eq!(names, ["Zebra", "idle", "news", "sport"], "byte order, as SQLite sorts");
+    assert_eq!(
+        names,
+        ["Zebra", "idle", "news", "sport"],
+        "byte order, as SQLite sorts"
+    );
     let news = &statuses[2];
     assert_eq!((news.articles_total, news.articles_recent), (2, 2));
     assert_eq!(news.pending_failures, 1);
-    let later = store.feed_statuses(Utc::now() + chrono::TimeDelta::hours(1), 5).expect("statuses");
+    let later = store
+        .feed_statuses(Utc::now() + chrono::TimeDelta::hours(1), 5)
+        .expect("statuses");
     assert_eq!((later[2].articles_total, later[2].articles_recent), (2, 0));
 }
 
@@ -395,7 +471,11 @@ fn article_summaries_filter_and_search(backend: Backend) {
     let stories = [
         ("news", "Rust databases compared", "A look at storage engines."),
         ("news", "Gardening notes", "Tomatoes and rust on leaves."),
-        ("sport", "Cup final", "The databases of results, and a rust-coloured kit."),
+        (
+            "sport",
+            "Cup final",
+            "The databases of results, and a rust-coloured kit.",
+        ),
     ];
     for (index, (feed, title, body)) in stories.iter().enumerate() {
         let link = format!("https://{feed}.example/{index}");
@@ -452,17 +532,27 @@ fn article_summaries_filter_and_search(backend: Backend) {
         })
         .is_empty()
     );
-    let summary = &store.article_summaries(&ArticleQuery::default()).expect("summaries")[0];
+    let summary = &store
+        .article_summaries(&ArticleQuery::default())
+        .expect("summaries")[0];
     assert_eq!(summary.url, url("https://sport.example/2"));
     assert_eq!(summary.file_name, "cup-final.md");
-    assert_eq!(summary.published, record("https://x.example/", "", "", "").published);
+    assert_eq!(
+        summary.published,
+        record("https://x.example/", "", "", "").published
+    );
 }
 
 fn articles_read_back_whole_and_in_pages(backend: Backend) {
     let store = backend.open("a");
     let mut ids = Vec::new();
     for index in 0..5 {
-        let mut article = record(&format!("https://news.example/{index}"), "news", &format!("Story {index}"), "Text.");
+        let mut article = record(
+            &format!("https://news.example/{index}"),
+            "news",
+            &format!("Story {index}"),
+            "Text.",
+        );
         if index == 4 {
             article.body.clear();
             article.cover_image = None;
@@ -475,8 +565,14 @@ fn articles_read_back_whole_and_in_pages(backend: Backend) {
         ids.push(stored.id);
     }
     let first = store.articles_after(0, 2).expect("page");
-    assert_eq!(first.iter().map(|article| article.id).collect::<Vec<_>>(), ids[..2]);
-    assert_eq!(first[0].record, record("https://news.example/0", "news", "Story 0", "Text."));
+    assert_eq!(
+        first.iter().map(|article| article.id).collect::<Vec<_>>(),
+        ids[..2]
+    );
+    assert_eq!(
+        first[0].record,
+        record("https://news.example/0", "news", "Story 0", "Text.")
+    );
     let rest = store.articles_after(ids[1], 10).expect("page");
     assert_eq!(rest.len(), 3);
     assert_eq!(rest[2].record.origin, Origin::Feed);
@@ -506,7 +602,9 @@ fn sqlite_leases_are_always_granted() {
     let lease = Duration::from_secs(60);
     for _ in 0..2 {
         assert_eq!(
-            store.lease_feed("news", &feed_url, lease, Some(Utc::now())).expect("lease"),
+            store
+                .lease_feed("news", &feed_url, lease, Some(Utc::now()))
+                .expect("lease"),
             Lease::Granted
         );
     }
@@ -521,13 +619,19 @@ fn postgres(test: &str) -> Option<Backend> {
 
 #[test]
 fn postgres_a_lease_keeps_other_instances_out_until_released_or_expired() {
-    let Some(backend) = postgres("store::postgres_a_lease_keeps_other_instances_out_until_released_or_expired") else {
+    let Some(backend) =
+        postgres("store::postgres_a_lease_keeps_other_instances_out_until_released_or_expired")
+    else {
         return;
     };
     let (a, b) = (backend.open("a"), backend.open("b"));
     let feed_url = url("https://news.example/feed");
     let long = Duration::from_secs(60);
-    assert_eq!(a.lease_feed("news", &feed_url, long, Some(Utc::now())).expect("lease"), Lease::Granted);
+    assert_eq!(
+        a.lease_feed("news", &feed_url, long, Some(Utc::now()))
+            .expect("lease"),
+        Lease::Granted
+    );
     match b.lease_feed("news", &feed_url, long, None).expect("lease") {
         Lease::Held { by, until } => {
             assert_eq!(by, "a");
@@ -536,7 +640,11 @@ fn postgres_a_lease_keeps_other_instances_out_until_released_or_expired() {
         other => panic!("b got {other:?}"),
     }
     let statuses = b.feed_statuses(Utc::now(), 5).expect("statuses");
-    assert_eq!(statuses[0].leased_by.as_deref(), Some("a"), "status shows the holder");
+    assert_eq!(
+        statuses[0].leased_by.as_deref(),
+        Some("a"),
+        "status shows the holder"
+    );
     assert!(a.renew_lease("news", long).expect("renew"));
     assert!(!b.renew_lease("news", long).expect("b holds nothing"));
 
@@ -544,25 +652,50 @@ fn postgres_a_lease_keeps_other_instances_out_until_released_or_expired() {
     let next = Utc::now() + chrono::TimeDelta::minutes(15);
     a.set_next_poll("news", &feed_url, next).expect("next poll");
     a.release_feed("news").expect("release");
-    assert_eq!(b.feed_statuses(Utc::now(), 5).expect("statuses")[0].leased_by, None);
-    match b.lease_feed("news", &feed_url, long, Some(Utc::now())).expect("lease") {
+    assert_eq!(
+        b.feed_statuses(Utc::now(), 5).expect("statuses")[0].leased_by,
+        None
+    );
+    match b
+        .lease_feed("news", &feed_url, long, Some(Utc::now()))
+        .expect("lease")
+    {
         Lease::NotDue { next_poll_at } => {
-            assert!((next_poll_at - next).num_milliseconds().abs() < 1, "{next_poll_at} vs {next}");
+            assert!(
+                (next_poll_at - next).num_milliseconds().abs() < 1,
+                "{next_poll_at} vs {next}"
+            );
         }
         other => panic!("b got {other:?}"),
     }
     // Asked for outside the schedule (`once`), the feed is b's as nobody polls it now.
-    assert_eq!(b.lease_feed("news", &feed_url, long, None).expect("lease"), Lease::Granted);
+    assert_eq!(
+        b.lease_feed("news", &feed_url, long, None).expect("lease"),
+        Lease::Granted
+    );
     b.release_feed("news").expect("release");
 
     // A holder that stops renewing (killed) loses the feed once its lease runs out.
     let short = Duration::from_millis(500);
-    assert_eq!(a.lease_feed("late", &feed_url, short, None).expect("lease"), Lease::Granted);
-    assert!(matches!(b.lease_feed("late", &feed_url, long, None).expect("lease"), Lease::Held { .. }));
+    assert_eq!(
+        a.lease_feed("late", &feed_url, short, None).expect("lease"),
+        Lease::Granted
+    );
+    assert!(matches!(
+        b.lease_feed("late", &feed_url, long, None).expect("lease"),
+        Lease::Held { .. }
+    ));
     std::thread::sleep(Duration::from_millis(700));
-    assert_eq!(b.lease_feed("late", &feed_url, long, None).expect("lease"), Lease::Granted);
-    assert!(!a.renew_lease("late", long).expect("taken over"), "the old holder learns it lost the lease");
-    a.release_feed("late").expect("releasing a lost lease changes nothing");
+    assert_eq!(
+        b.lease_feed("late", &feed_url, long, None).expect("lease"),
+        Lease::Granted
+    );
+    assert!(
+        !a.renew_lease("late", long).expect("taken over"),
+        "the old holder learns it lost the lease"
+    );
+    a.release_feed("late")
+        .expect("releasing a lost lease changes nothing");
     assert_eq!(
         a.feed_statuses(Utc::now(), 5)
             .expect("statuses")
@@ -576,13 +709,17 @@ fn postgres_a_lease_keeps_other_instances_out_until_released_or_expired() {
 
 #[test]
 fn postgres_two_processes_with_one_instance_name_never_share_a_lease() {
-    let Some(backend) = postgres("store::postgres_two_processes_with_one_instance_name_never_share_a_lease") else {
+    let Some(backend) = postgres("store::postgres_two_processes_with_one_instance_name_never_share_a_lease")
+    else {
         return;
     };
     let (first, second) = (backend.open("same"), backend.open("same"));
     let feed_url = url("https://news.example/feed");
     let lease = Duration::from_secs(60);
-    assert_eq!(first.lease_feed("news", &feed_url, lease, None).expect("lease"), Lease::Granted);
+    assert_eq!(
+        first.lease_feed("news", &feed_url, lease, None).expect("lease"),
+        Lease::Granted
+    );
     assert!(matches!(
         second.lease_feed("news", &feed_url, lease, None).expect("lease"),
         Lease::Held { .. }
@@ -611,12 +748,21 @@ fn postgres_racing_instances_store_an_article_once() {
                     })
                 })
                 .collect();
-            racers.into_iter().map(|racer| racer.join().expect("racer")).collect()
+            racers
+                .into_iter()
+                .map(|racer| racer.join().expect("racer"))
+                .collect()
         });
-        assert_eq!(stored.iter().filter(|won| **won).count(), 1, "round {round}: {stored:?}");
+        assert_eq!(
+            stored.iter().filter(|won| **won).count(),
+            1,
+            "round {round}: {stored:?}"
+        );
         for n in 0..4 {
             assert!(
-                stores[0].is_known(&url(&format!("{link}?via={n}"))).expect("known"),
+                stores[0]
+                    .is_known(&url(&format!("{link}?via={n}")))
+                    .expect("known"),
                 "the losers' aliases are recorded"
             );
         }
@@ -633,7 +779,10 @@ fn postgres_racing_instances_store_an_article_once() {
                 })
             })
             .collect();
-        racers.into_iter().map(|racer| racer.join().expect("racer")).collect()
+        racers
+            .into_iter()
+            .map(|racer| racer.join().expect("racer"))
+            .collect()
     });
     let mut unique = names.clone();
     unique.sort();
@@ -653,7 +802,8 @@ fn postgres_each_instance_keeps_its_own_files_and_extractions() {
         &[],
     )
     .expect("stored by a");
-    a.set_file("/srv/out", stored.id, "one.md", FileState::Written).expect("a wrote it");
+    a.set_file("/srv/out", stored.id, "one.md", FileState::Written)
+        .expect("a wrote it");
     assert!(a.unwritten_articles("/srv/out", 0, 10).expect("a").is_empty());
     assert_eq!(
         b.unwritten_articles("/srv/out", 0, 10).expect("b").len(),
@@ -662,7 +812,8 @@ fn postgres_each_instance_keeps_its_own_files_and_extractions() {
     );
     assert!(b.written_files("/srv/out", None).expect("b's records").is_empty());
 
-    a.record_pending_file(&stored, "disk full").expect("pending for a");
+    a.record_pending_file(&stored, "disk full")
+        .expect("pending for a");
     assert!(b.pending_files("news").expect("b").is_empty());
     assert_eq!(a.pending_files("news").expect("a").len(), 1);
 

@@ -7,6 +7,7 @@ mod extraction;
 mod feeds;
 mod hostile;
 mod hostile_pages;
+mod instances;
 mod ops_add;
 mod ops_articles;
 mod ops_cli;

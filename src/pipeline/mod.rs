@@ -303,8 +303,8 @@ impl Pipeline {
         // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
         if self.settings.render
             && let Err(error) = self
-            .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
-            .await
+                .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
+                .await
         {
             warn!(feed = %feed.name, error = %error, "cannot check the feed's article files");
         }
@@ -753,7 +753,10 @@ impl Pipeline {
             self.progress
                 .articles_written
                 .fetch_add(written.len(), Ordering::Relaxed);
-            info!(written = written.len(), "article files written for articles stored elsewhere");
+            info!(
+                written = written.len(),
+                "article files written for articles stored elsewhere"
+            );
         }
         Ok(written.len())
     }

@@ -61,7 +61,10 @@ mod tests {
     #[test]
     fn urls_select_postgres_and_paths_stay_sqlite() {
         let base = Path::new("/etc/tidings");
-        for url in ["postgres://u@db/news", "postgresql://u@db:5433/news?sslmode=disable"] {
+        for url in [
+            "postgres://u@db/news",
+            "postgresql://u@db:5433/news?sslmode=disable",
+        ] {
             assert_eq!(Database::from_setting(url, base), Database::Postgres(url.into()));
         }
         let cases = [

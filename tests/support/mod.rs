@@ -4,8 +4,8 @@
 
 pub mod external;
 pub mod news_site;
-pub mod postgres;
 pub mod pages;
+pub mod postgres;
 pub mod server;
 pub mod shingles;
 pub mod workspace;

@@ -113,7 +113,10 @@ pub(super) fn applied_version(client: &mut Client) -> Result<Option<i64>, postgr
         return Ok(None);
     }
     let version: i64 = client
-        .query_one("SELECT COALESCE(MAX(version), 0)::bigint FROM tidings_migrations", &[])?
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0)::bigint FROM tidings_migrations",
+            &[],
+        )?
         .get(0);
     Ok(Some(version))
 }
@@ -138,14 +141,18 @@ mod tests {
 
     #[test]
     fn each_step_has_the_number_and_name_of_its_sqlite_counterpart() {
-        let sqlite: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
-            .expect("sqlite migrations")
-            .filter_map(Result::ok)
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .filter(|name| name.ends_with(".sql"))
-            .collect();
+        let sqlite: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+                .expect("sqlite migrations")
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".sql"))
+                .collect();
         for (name, _) in MIGRATIONS {
-            assert!(sqlite.iter().any(|other| other == name), "{name} has no SQLite step");
+            assert!(
+                sqlite.iter().any(|other| other == name),
+                "{name} has no SQLite step"
+            );
         }
         assert_eq!(sqlite.len(), MIGRATIONS.len(), "every SQLite step is mirrored");
     }

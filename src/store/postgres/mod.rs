@@ -64,7 +64,10 @@ impl std::error::Error for PostgresError {
 }
 
 /// Why one attempt at a transaction must be run again from the start.
-const RETRYABLE: [SqlState; 2] = [SqlState::T_R_DEADLOCK_DETECTED, SqlState::T_R_SERIALIZATION_FAILURE];
+const RETRYABLE: [SqlState; 2] = [
+    SqlState::T_R_DEADLOCK_DETECTED,
+    SqlState::T_R_SERIALIZATION_FAILURE,
+];
 
 impl Postgres {
     /// Connects to `url` as `instance` and brings the schema up to date.
@@ -161,8 +164,7 @@ impl Postgres {
                 Ok(value)
             });
             match result {
-                Err(error)
-                    if attempts < 4 && error.code().is_some_and(|code| RETRYABLE.contains(code)) => {}
+                Err(error) if attempts < 4 && error.code().is_some_and(|code| RETRYABLE.contains(code)) => {}
                 result => return result.map_err(|source| self.error(source)),
             }
         }
@@ -342,7 +344,10 @@ impl Store for Postgres {
     fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError> {
         self.with(|client| {
             client
-                .query_opt("SELECT 1 FROM article_urls WHERE url = $1", &[&canonical_url.as_str()])
+                .query_opt(
+                    "SELECT 1 FROM article_urls WHERE url = $1",
+                    &[&canonical_url.as_str()],
+                )
                 .map(|found| found.is_some())
         })
     }
@@ -545,7 +550,10 @@ impl Store for Postgres {
     }
 
     fn articles_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredArticle>, StoreError> {
-        self.select_articles("WHERE id > $1 ORDER BY id LIMIT $2", &[&after_id, &i64::from(limit)])
+        self.select_articles(
+            "WHERE id > $1 ORDER BY id LIMIT $2",
+            &[&after_id, &i64::from(limit)],
+        )
     }
 
     fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError> {

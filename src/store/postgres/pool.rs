@@ -92,6 +92,17 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// Closes the idle connections on a thread of their own: closing blocks, and the last holder of the
+    /// store may be an async task (the daemon ending), where blocking is forbidden.
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut self.state().idle);
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 /// A checked-out connection; goes back to the pool when dropped (or is closed for good if it broke).
 pub(super) struct Pooled<'a> {
     pool: &'a Pool,
