@@ -339,7 +339,10 @@ fn pending_files_come_back_until_cleared(backend: Backend) {
     store
         .record_pending_file(&stored, "still full")
         .expect("pending again");
-    assert_eq!(store.pending_files("news").expect("pending"), [stored.clone()]);
+    assert_eq!(
+        store.pending_files("news").expect("pending"),
+        std::slice::from_ref(&stored)
+    );
     assert!(store.pending_files("other").expect("other feed").is_empty());
     store.clear_pending_file(stored.id).expect("clear");
     assert!(store.pending_files("news").expect("cleared").is_empty());
