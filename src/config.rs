@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::filter::Filter;
 use crate::logging::LogFormat;
-use crate::output::{self, Preset};
+use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 use crate::store::Database;
 
@@ -81,6 +81,8 @@ pub struct Settings {
     /// Retention: files of articles dated more than this many days ago are removed and tombstoned; default
     /// none (kept forever).
     pub max_age_days: Option<u32>,
+    /// Whether a written article is rewritten when its feed item's `updated` moves on; default keep.
+    pub on_update: OnUpdate,
 }
 
 /// One `[[feeds]]` entry.
@@ -193,6 +195,7 @@ struct RawSettings {
     block: Vec<Spanned<String>>,
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
+    on_update: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -408,6 +411,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         Duration::from_secs(1),
         problems,
     );
+    let on_update = checked_word(raw.on_update, problems);
     Some(Settings {
         database: raw.database.map_or_else(
             || Database::Sqlite(base_dir.join("tidings.db")),
@@ -440,12 +444,28 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         max_items_per_poll: max_items_per_poll?,
         preset: preset?,
         max_age_days: max_age_days?,
+        on_update: on_update?,
     })
 }
 
 /// The host name: stable across restarts, so an instance keeps its record of written files.
 fn default_instance() -> String {
     rustix::system::uname().nodename().to_string_lossy().into_owned()
+}
+
+/// A word of one of tidings' small vocabularies (`on_update`), or its default when absent.
+fn checked_word<T: std::str::FromStr<Err = String> + Default>(
+    value: Option<Spanned<String>>,
+    problems: &mut Problems,
+) -> Option<T> {
+    match value {
+        None => Some(T::default()),
+        Some(word) => word
+            .get_ref()
+            .parse()
+            .map_err(|message| problems.add(word.span(), message))
+            .ok(),
+    }
 }
 
 fn default_user_agent() -> String {

@@ -62,4 +62,6 @@ pub struct StoredArticle {
     pub id: i64,
     pub file_name: String,
     pub record: ArticleRecord,
+    /// When the article's text was last rewritten after its feed item changed (`on_update = "rewrite"`).
+    pub updated: Option<DateTime<FixedOffset>>,
 }

@@ -1,7 +1,6 @@
 //! End to end with the real site builders: the hostile article rendered by preset hugo and jekyll builds with
 //! zero errors, and the template syntax it quotes appears as text in the built HTML. Needs `hugo` and
-//! `jekyll` (Debian packages); without them each test prints a SKIPPED line, unless TIDINGS_REQUIRE_EXTERNAL=1
-//! (set by .ci/run, which installs them) makes that a failure.
+//! `jekyll` (Debian packages); without them each test is skipped (see tests/support/external.rs).
 
 use std::path::Path;
 use std::process::Command;
@@ -9,24 +8,7 @@ use std::process::Command;
 use tidings::output::{self, Page, Preset};
 
 use crate::output::hostile_article;
-
-/// True when `program version_argument` runs; otherwise prints the SKIPPED line (or fails under
-/// TIDINGS_REQUIRE_EXTERNAL=1).
-fn available(program: &str, version_argument: &str, test: &str) -> bool {
-    let found = Command::new(program)
-        .arg(version_argument)
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        let why = format!("{program} is not installed");
-        assert!(
-            std::env::var("TIDINGS_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{test}: {why} and TIDINGS_REQUIRE_EXTERNAL=1"
-        );
-        eprintln!("SKIPPED: {test}: {why}, install it (apt-get install -y {program}) or run .ci/run");
-    }
-    found
-}
+use crate::support::external::available;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");

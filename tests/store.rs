@@ -66,6 +66,7 @@ on_both_backends!(
     feed_statuses_count_per_feed,
     article_summaries_filter_and_search,
     articles_read_back_whole_and_in_pages,
+    item_updates_rewrite_the_record_in_place,
     migrations_apply_once,
 );
 
@@ -584,6 +585,59 @@ fn articles_read_back_whole_and_in_pages(backend: Backend) {
         store.unwritten_articles("/out", 0, 10).expect("unwritten").len(),
         4,
         "an article whose extraction has not finished is not written"
+    );
+}
+
+fn item_updates_rewrite_the_record_in_place(backend: Backend) {
+    let store = backend.open("a");
+    let alias = url("https://news.example/item?id=7");
+    let first = record("https://news.example/7", "news", "First Title", "First text.");
+    let stored = insert(store.as_ref(), &first, std::slice::from_ref(&alias)).expect("stored");
+    let known = store.article_at(&alias).expect("lookup").expect("found by alias");
+    assert_eq!(known.article, stored);
+    let stored_at = known.text_as_of.expect("stored time");
+    assert!(
+        (Utc::now().fixed_offset() - stored_at).num_seconds().abs() < 60,
+        "{stored_at}"
+    );
+
+    let checked = DateTime::parse_from_rfc3339("2025-03-02T08:00:00+02:00").expect("time");
+    store
+        .record_item_update(stored.id, checked, None)
+        .expect("checked");
+    let known = store
+        .article_at(&first.canonical_url)
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(known.text_as_of, Some(checked));
+    assert_eq!(known.article.record, first, "text unchanged");
+
+    let changed = DateTime::parse_from_rfc3339("2025-03-03T09:30:00+05:30").expect("time");
+    let rewritten = ArticleRecord {
+        title: "Corrected Title".into(),
+        body: "Corrected text.".into(),
+        ..first.clone()
+    };
+    store
+        .record_item_update(stored.id, changed, Some(&rewritten))
+        .expect("rewritten");
+    let known = store.article_at(&alias).expect("lookup").expect("found");
+    assert_eq!(known.article.record, rewritten);
+    assert_eq!(
+        known.article.file_name, stored.file_name,
+        "the file keeps its name"
+    );
+    assert_eq!(
+        known.article.updated,
+        Some(changed),
+        "shown with the publisher's offset"
+    );
+    assert_eq!(known.text_as_of, Some(changed));
+    assert!(
+        store
+            .article_at(&url("https://news.example/none"))
+            .expect("lookup")
+            .is_none()
     );
 }
 

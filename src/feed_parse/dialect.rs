@@ -76,6 +76,9 @@ fn date_rank(ns: Ns, name: &str) -> Option<u8> {
     })
 }
 
+/// Ranks from this on are update dates (see [`date_rank`]).
+const UPDATE_RANK: u8 = 3;
+
 /// One RSS item or Atom entry (or CDF `ITEM`) as raw candidates.
 fn read_entry(item: &Element, base: &Url) -> Entry {
     let mut entry = Entry::new(base.clone());
@@ -89,6 +92,7 @@ fn read_entry(item: &Element, base: &Url) -> Entry {
     }
     if let Some(lastmod) = item.attr("lastmod") {
         dates.push((4, lastmod.to_string()));
+        entry.updated.push(lastmod.to_string());
     }
     let about = item.attr("rdf:about").map(str::to_string);
 
@@ -104,6 +108,9 @@ fn read_entry(item: &Element, base: &Url) -> Entry {
             child.ns
         };
         if let Some(rank) = date_rank(ns, &child.name) {
+            if rank >= UPDATE_RANK {
+                entry.updated.push(child.text());
+            }
             dates.push((rank, child.text()));
             continue;
         }

@@ -28,6 +28,8 @@ pub(super) struct Entry {
     pub categories: Vec<String>,
     /// Date texts, best source first.
     pub dates: Vec<String>,
+    /// Update-date texts (the subset of `dates` that says when the item last changed).
+    pub updated: Vec<String>,
     pub content_html: Option<String>,
     pub summary_html: Option<String>,
     pub images: Vec<String>,
@@ -62,6 +64,7 @@ impl Entry {
             authors: Vec::new(),
             categories: Vec::new(),
             dates: Vec::new(),
+            updated: Vec::new(),
             content_html: None,
             summary_html: None,
             images: Vec::new(),
@@ -129,6 +132,7 @@ impl Entry {
         };
         Ok(FeedItem {
             published: dates::first_plausible(self.dates.iter().map(String::as_str)),
+            updated: dates::first_plausible(self.updated.iter().map(String::as_str)),
             image: self.images.iter().find_map(|href| self.resolve(href)),
             link,
             title,

@@ -58,6 +58,7 @@ pub(super) fn read(text: &str, feed_url: &Url) -> Result<Vec<Entry>, String> {
                 .iter()
                 .filter_map(|key| string(item, key))
                 .collect();
+            entry.updated = string(item, "date_modified").into_iter().collect();
             entry.images = ["image", "banner_image"]
                 .iter()
                 .filter_map(|key| string(item, key))

@@ -36,6 +36,9 @@ pub struct FeedItem {
     pub authors: Vec<String>,
     /// The first plausible date (publication before update), in the publisher's own UTC offset.
     pub published: Option<DateTime<FixedOffset>>,
+    /// When the publisher last changed the item (Atom `updated`, `dc:modified`, JSON `date_modified`), for
+    /// `on_update = "rewrite"`.
+    pub updated: Option<DateTime<FixedOffset>>,
     /// Category terms (labels when given), in feed order, duplicates removed.
     pub categories: Vec<String>,
     /// The item's full HTML content (`content:encoded`, Atom `content`, JSON `content_html`).

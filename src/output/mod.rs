@@ -32,6 +32,30 @@ pub enum OutputError {
     Outside { path: PathBuf },
 }
 
+/// `[settings] on_update`: what happens to a written article when its feed item says it changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnUpdate {
+    /// The file stays as first written.
+    #[default]
+    Keep,
+    /// The page is read again and, if its text changed, the same file is rewritten with an `updated` field.
+    Rewrite,
+}
+
+impl std::str::FromStr for OnUpdate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "keep" => Ok(OnUpdate::Keep),
+            "rewrite" => Ok(OnUpdate::Rewrite),
+            other => Err(format!(
+                "on_update must be \"keep\" or \"rewrite\", not {other:?}"
+            )),
+        }
+    }
+}
+
 /// What one file shows: the stored article plus what output decided about it.
 #[derive(Debug, Clone)]
 pub struct Page<'a> {

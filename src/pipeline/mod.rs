@@ -29,6 +29,7 @@ mod flow;
 mod lease;
 mod page;
 mod publish;
+mod updates;
 
 pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
 
@@ -42,7 +43,7 @@ pub use crash::{Crash, contained};
 
 use crate::canonical_url::canonicalize;
 use crate::config::{FeedConfig, Settings};
-use crate::extract::ExtractOptions;
+use crate::extract::{Article, ExtractOptions};
 use crate::feed_parse::{self, FeedItem};
 use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetcher, Validators};
 use crate::filter::Verdict;
@@ -580,7 +581,16 @@ impl Pipeline {
     ) -> Result<ItemResult, ItemError> {
         let item_url = canonicalize(&item.link);
         if self.is_known(&item_url).await? {
-            return Ok(ItemResult::Known);
+            return Ok(
+                match self
+                    .check_update(feed, &item, &item_url, options, content)
+                    .await?
+                {
+                    updates::Update::Unchanged => ItemResult::Known,
+                    updates::Update::Rewritten(path) => ItemResult::Written(path),
+                    updates::Update::FileFailed(error) => ItemResult::FileFailed(error),
+                },
+            );
         }
         let url = item_url.clone();
         if self.on_store(move |store| store.item_attempts(&url)).await? >= MAX_ITEM_ATTEMPTS {
@@ -605,47 +615,12 @@ impl Pipeline {
                 return self.reject(feed, &item_url, reason).await;
             }
         }
-        let feed_article = feed_content_article(&item);
-        // An item identified only by an opaque id has no page to fetch: its own text is the article.
-        let (article, page_url) = if let Some(content) = content.filter(|_| item.has_web_link()) {
-            match self
-                .fetch_page(content, &feed.name, &item_url, &item.link, options)
-                .await
-            {
-                Ok((page, final_url)) => {
-                    let page_url = canonicalize(&final_url);
-                    if page_url != item_url && self.is_known(&page_url).await? {
-                        self.remember_alias(&page_url, &item_url).await?;
-                        return Ok(ItemResult::Known);
-                    }
-                    (choose_body(feed, &item, page, feed_article), page_url)
-                }
-                Err(PageFailure::Refused(error)) => {
-                    // Logged once: the item is then stored from the feed's content or given up, never retried.
-                    warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
-                    match feed_article {
-                        Some(article) if has_real_text(&article) => {
-                            ((article, Origin::Feed), item_url.clone())
-                        }
-                        _ => return Err(ItemError::Refused(error)),
-                    }
-                }
-                Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
-                Err(PageFailure::Unavailable(error)) => match feed_article {
-                    Some(article) if has_real_text(&article) => {
-                        info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
-                        ((article, Origin::Feed), item_url.clone())
-                    }
-                    _ => return Err(ItemError::Unusable(error)),
-                },
-            }
-        } else {
-            match feed_article.filter(|article| !article.text.trim().is_empty()) {
-                Some(article) => ((article, Origin::Feed), item_url.clone()),
-                None => return Err(ItemError::Unusable("the feed item has no content".into())),
-            }
-        };
-        let record = build_record(feed, &item, article.0, article.1, page_url)
+        let (article, origin, page_url) = self.read_item(feed, &item, &item_url, options, content).await?;
+        if page_url != item_url && self.is_known(&page_url).await? {
+            self.remember_alias(&page_url, &item_url).await?;
+            return Ok(ItemResult::Known);
+        }
+        let record = build_record(feed, &item, article, origin, page_url)
             .ok_or_else(|| ItemError::Unusable("no article text could be extracted".into()))?;
         if verdict == Verdict::NeedBody
             && let Verdict::Reject(reason) = feed.filter.judge(&feed_texts, Some(&record.body))
@@ -679,6 +654,53 @@ impl Pipeline {
                 Ok(ItemResult::FileFailed(error))
             }
         }
+    }
+
+    /// The article of `item` (known as `item_url`): its page's extraction or the feed's own content, as the
+    /// quality gate decides, with the canonical URL of the page it was read from.
+    async fn read_item(
+        &self,
+        feed: &FeedConfig,
+        item: &FeedItem,
+        item_url: &Url,
+        options: &Arc<ExtractOptions>,
+        content: Option<&ContentFetcher>,
+    ) -> Result<(Article, Origin, Url), ItemError> {
+        let feed_article = feed_content_article(item);
+        // An item identified only by an opaque id has no page to fetch: its own text is the article.
+        let read = if let Some(content) = content.filter(|_| item.has_web_link()) {
+            match self
+                .fetch_page(content, &feed.name, item_url, &item.link, options)
+                .await
+            {
+                Ok((page, final_url)) => {
+                    let (article, origin) = choose_body(feed, item, page, feed_article);
+                    (article, origin, canonicalize(&final_url))
+                }
+                Err(PageFailure::Refused(error)) => {
+                    // Logged once: the item is then stored from the feed's content or given up, never retried.
+                    warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
+                    match feed_article {
+                        Some(article) if has_real_text(&article) => (article, Origin::Feed, item_url.clone()),
+                        _ => return Err(ItemError::Refused(error)),
+                    }
+                }
+                Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
+                Err(PageFailure::Unavailable(error)) => match feed_article {
+                    Some(article) if has_real_text(&article) => {
+                        info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
+                        (article, Origin::Feed, item_url.clone())
+                    }
+                    _ => return Err(ItemError::Unusable(error)),
+                },
+            }
+        } else {
+            match feed_article.filter(|article| !article.text.trim().is_empty()) {
+                Some(article) => (article, Origin::Feed, item_url.clone()),
+                None => return Err(ItemError::Unusable("the feed item has no content".into())),
+            }
+        };
+        Ok(read)
     }
 
     /// Records that a filter rejected the item at `item_url`, so later polls skip it without a request.

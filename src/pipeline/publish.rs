@@ -116,11 +116,11 @@ impl<'a> Publisher<'a> {
     }
 
     fn write(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
-        let contents = output::render(
-            self.settings.preset,
-            &Page::of(&article.record),
-            output::is_mdx(name),
-        );
+        let page = Page {
+            updated: article.updated,
+            ..Page::of(&article.record)
+        };
+        let contents = output::render(self.settings.preset, &page, output::is_mdx(name));
         Ok(output::write_atomically(self.dir(), name, contents.as_bytes())?)
     }
 
@@ -150,6 +150,23 @@ impl<'a> Publisher<'a> {
         self.store
             .set_file(&self.renderer, article.id, &claimed.path, FileState::Written)?;
         Ok(Some(path))
+    }
+
+    /// Rewrites the file of `article` (whose text changed, `on_update = "rewrite"`) in place under the name it
+    /// has; writes it first if it has none yet. A tombstone or a file the admin deleted stays as it is.
+    pub fn rewrite(&self, article: &StoredArticle) -> Result<Option<PathBuf>, PublishError> {
+        let record = self
+            .store
+            .written_files(&self.renderer, Some(&article.record.feed))?
+            .into_iter()
+            .find(|record| record.article_id == article.id);
+        match record {
+            Some(record) if record.state == FileState::Written && self.exists(&record.path) => {
+                Ok(Some(self.write(article, &record.path)?))
+            }
+            Some(record) if record.state != FileState::Writing => Ok(None),
+            _ => self.publish(article, false),
+        }
     }
 
     /// Tombstones files the admin deleted and applies retention, for `feed` (each poll) or every feed; at

@@ -146,6 +146,15 @@ pub struct ArticleSummary {
     /// The Markdown file's name inside `output_dir`.
     pub file_name: String,
 }
+/// A stored article and how current its text is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownArticle {
+    pub article: StoredArticle,
+    /// The newest feed-item `updated` time its text was checked against, else when it was stored; `None`
+    /// when the stored time cannot be read (then any `updated` counts as newer).
+    pub text_as_of: Option<DateTime<FixedOffset>>,
+}
+
 /// The operations tidings needs from a database; every backend provides all of them with the same meaning.
 pub trait Store: WrittenFiles + Send + Sync {
     /// A trivial query: proves the database still answers (watchdog health).
@@ -226,6 +235,20 @@ pub trait Store: WrittenFiles + Send + Sync {
 
     /// The article stored under `canonical_url`, directly or as one of its aliases.
     fn article_by_url(&self, canonical_url: &Url) -> Result<Option<StoredArticle>, StoreError>;
+
+    /// The article stored under `canonical_url` (or one of its aliases), with the time its text is known as
+    /// of (for `on_update = "rewrite"`).
+    fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError>;
+
+    /// Notes that article `id`'s feed item says it changed at `item_updated` and that its text was checked
+    /// against that; with `rewritten`, that text changed: the record becomes `rewritten` (URL, feed and file
+    /// name stay) and `item_updated` its `updated` time.
+    fn record_item_update(
+        &self,
+        id: i64,
+        item_updated: DateTime<FixedOffset>,
+        rewritten: Option<&ArticleRecord>,
+    ) -> Result<(), StoreError>;
 
     /// Notes that `article`'s file could not be written; [`Store::pending_files`] returns it until cleared.
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError>;

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use url::Url;
 
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Lease, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod written;
@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_drop_dead_warned_at.sql",
         include_str!("../../migrations/sqlite/0006_drop_dead_warned_at.sql"),
+    ),
+    (
+        "0007_article_updates.sql",
+        include_str!("../../migrations/sqlite/0007_article_updates.sql"),
     ),
 ];
 
@@ -385,6 +389,7 @@ impl Store for Sqlite {
                 id,
                 file_name,
                 record: record.clone(),
+                updated: None,
             }))
         })();
         let stored = stored.map_err(|source| self.error(source))?;
@@ -516,6 +521,67 @@ impl Store for Sqlite {
         Ok(found.into_iter().next())
     }
 
+    fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError> {
+        let found = self
+            .connection()
+            .query_row(
+                "SELECT a.id, coalesce(a.item_updated, a.created_at) FROM article_urls u
+                 JOIN articles a ON a.id = u.article_id WHERE u.url = ?1",
+                [canonical_url.as_str()],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|source| self.error(source))?;
+        let Some((id, checked)) = found else {
+            return Ok(None);
+        };
+        Ok(self
+            .select_articles("WHERE id = ?1", [id])?
+            .pop()
+            .map(|article| KnownArticle {
+                article,
+                text_as_of: DateTime::parse_from_rfc3339(&checked).ok(),
+            }))
+    }
+
+    fn record_item_update(
+        &self,
+        id: i64,
+        item_updated: DateTime<FixedOffset>,
+        rewritten: Option<&ArticleRecord>,
+    ) -> Result<(), StoreError> {
+        let connection = self.connection();
+        let updated = match rewritten {
+            None => connection.execute(
+                "UPDATE articles SET item_updated = ?2 WHERE id = ?1",
+                params![id, item_updated.to_rfc3339()],
+            ),
+            // URL, feed and file name stay: the article is the same one, its file keeps its name.
+            Some(record) => connection.execute(
+                "UPDATE articles SET item_updated = ?2, updated = ?2, title = ?3, date = ?4, published = ?5,
+                        excerpt = ?6, cover_image = ?7, author = ?8, tags = ?9, category = ?10, language = ?11,
+                        body = ?12, origin = ?13
+                 WHERE id = ?1",
+                params![
+                    id,
+                    item_updated.to_rfc3339(),
+                    record.title,
+                    record.date.format("%Y-%m-%d").to_string(),
+                    record.published.map(|at| at.to_rfc3339()),
+                    record.excerpt,
+                    record.cover_image.as_ref().map(Url::as_str),
+                    record.author,
+                    serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
+                    record.category,
+                    record.language,
+                    record.body,
+                    record.origin.as_str(),
+                ],
+            ),
+        };
+        updated.map(drop).map_err(|source| self.error(source))
+    }
+
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
         self.connection()
             .execute(
@@ -593,7 +659,7 @@ impl Sqlite {
         let mut statement = connection
             .prepare(&format!(
                 "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
-                        tags, category, language, body, origin
+                        tags, category, language, body, origin, updated
                  FROM articles {filter}"
             ))
             .map_err(|source| self.error(source))?;
@@ -620,6 +686,7 @@ impl Sqlite {
                         body: text(13)?,
                         origin: Origin::parse(&text(14)?),
                     },
+                    updated: optional(15)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                 })
             })
             .and_then(Iterator::collect)

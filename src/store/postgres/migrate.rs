@@ -30,6 +30,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0006_drop_dead_warned_at.sql",
         include_str!("../../../migrations/postgres/0006_drop_dead_warned_at.sql"),
     ),
+    (
+        "0007_article_updates.sql",
+        include_str!("../../../migrations/postgres/0007_article_updates.sql"),
+    ),
 ];
 
 /// The advisory lock key of migrations ("tidings" in ASCII), the same for every instance.

@@ -15,14 +15,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use postgres::error::SqlState;
 use postgres::types::{FromSql, Type};
 use postgres::{GenericClient, Row, Transaction};
 use url::Url;
 
 use super::database::redact_password;
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, Lease, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod migrate;
@@ -190,7 +190,7 @@ const FEED_STATE_COLUMNS: &str = "etag, last_modified, body_hash, last_poll_at, 
     consecutive_failures, next_poll_at, articles_written, skipped_items, failing_since";
 
 const ARTICLE_COLUMNS: &str = "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt,
-    cover_image, author, tags, category, language, body, origin";
+    cover_image, author, tags, category, language, body, origin, updated";
 
 impl Store for Postgres {
     fn ping(&self) -> Result<(), StoreError> {
@@ -437,6 +437,7 @@ impl Store for Postgres {
                     id,
                     file_name,
                     record: record.clone(),
+                    updated: None,
                 }));
             }
         })
@@ -562,6 +563,65 @@ impl Store for Postgres {
             &[&canonical_url.as_str()],
         )?;
         Ok(found.into_iter().next())
+    }
+
+    fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError> {
+        self.with(|client| {
+            let Some(row) = client.query_opt(
+                &format!(
+                    "{ARTICLE_COLUMNS}, COALESCE(item_updated, created_at) FROM articles
+                     WHERE id = (SELECT article_id FROM article_urls WHERE url = $1)"
+                ),
+                &[&canonical_url.as_str()],
+            )?
+            else {
+                return Ok(None);
+            };
+            let text_as_of: DateTime<Utc> = row.get(16);
+            Ok(Some(KnownArticle {
+                article: stored_article(&row)?,
+                text_as_of: Some(text_as_of.fixed_offset()),
+            }))
+        })
+    }
+
+    fn record_item_update(
+        &self,
+        id: i64,
+        item_updated: DateTime<FixedOffset>,
+        rewritten: Option<&ArticleRecord>,
+    ) -> Result<(), StoreError> {
+        let checked = item_updated.with_timezone(&Utc);
+        self.with(|client| match rewritten {
+            None => client.execute(
+                "UPDATE articles SET item_updated = $2 WHERE id = $1",
+                &[&id, &checked],
+            ),
+            // URL, feed and file name stay: the article is the same one, its file keeps its name.
+            Some(record) => client.execute(
+                "UPDATE articles SET item_updated = $2, updated = $3, title = $4, date = $5, published = $6,
+                        excerpt = $7, cover_image = $8, author = $9, tags = $10, category = $11, language = $12,
+                        body = $13, origin = $14
+                 WHERE id = $1",
+                &[
+                    &id,
+                    &checked,
+                    &item_updated.to_rfc3339(),
+                    &record.title,
+                    &record.date,
+                    &record.published.map(|at| at.to_rfc3339()),
+                    &record.excerpt,
+                    &record.cover_image.as_ref().map(Url::as_str),
+                    &record.author,
+                    &serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
+                    &record.category,
+                    &record.language,
+                    &record.body,
+                    &record.origin.as_str(),
+                ],
+            ),
+        })
+        .map(drop)
     }
 
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
@@ -768,6 +828,7 @@ fn stored_article(row: &Row) -> Result<StoredArticle, postgres::Error> {
             body: row.get(13),
             origin: Origin::parse(&row.get::<_, String>(14)),
         },
+        updated: optional(15).and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
     })
 }
 
