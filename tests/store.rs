@@ -627,9 +627,10 @@ fn item_updates_rewrite_the_record_in_place(backend: Backend) {
         known.article.file_name, stored.file_name,
         "the file keeps its name"
     );
+    assert_eq!(known.article.updated, Some(changed));
     assert_eq!(
-        known.article.updated,
-        Some(changed),
+        known.article.updated.map(|at| at.offset().local_minus_utc()),
+        Some(5 * 3600 + 1800),
         "shown with the publisher's offset"
     );
     assert_eq!(known.text_as_of, Some(changed));
