@@ -13,7 +13,7 @@ use tidings::config::{self, Config};
 use tidings::fetch::Fetcher;
 use tidings::host_limits::HostLimits;
 use tidings::pipeline::MAX_ITEM_ATTEMPTS;
-use tidings::status::{self, FeedResult};
+use tidings::status;
 use tidings::store::{self, ArticleQuery, Store, StoreError};
 use tidings::{discover, feeds_file, opml, output};
 use url::Url;
@@ -32,65 +32,9 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(EXIT_OK);
     }
-    let rows: Vec<[String; 12]> = report
-        .feeds
-        .iter()
-        .map(|feed| {
-            let result = match feed.result {
-                None => "never polled".to_string(),
-                Some(result @ (FeedResult::Failed | FeedResult::Dead)) => {
-                    format!("{} ×{}", result.as_str(), feed.consecutive_failures)
-                }
-                Some(result) => result.as_str().to_string(),
-            };
-            [
-                feed.name.clone(),
-                result,
-                local_time(feed.last_poll),
-                local_time(feed.last_success),
-                local_time(feed.next_poll),
-                feed.articles_total.to_string(),
-                feed.articles_24h.to_string(),
-                feed.skipped.to_string(),
-                feed.pending_failures.to_string(),
-                feed.consecutive_failures.to_string(),
-                feed.leased_by.clone().unwrap_or_else(|| "-".into()),
-                feed.last_error.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    print_table(
-        &[
-            "feed",
-            "result",
-            "last poll",
-            "last success",
-            "next poll",
-            "articles",
-            "24h",
-            "skipped",
-            "pending",
-            "failures",
-            "polled by",
-            "last error",
-        ],
-        &rows,
-    );
-    let totals = &report.totals;
-    let results: Vec<String> = totals
-        .results
-        .iter()
-        .map(|(result, count)| format!("{count} {result}"))
-        .collect();
-    println!(
-        "total: {} feeds ({}), {} articles, {} in 24h, {} skipped, {} pending item failures",
-        totals.feeds,
-        results.join(", "),
-        totals.articles_total,
-        totals.articles_24h,
-        totals.skipped,
-        totals.pending_failures
-    );
+    let rows: Vec<[String; 12]> = report.feeds.iter().map(status::table_row).collect();
+    print_table(&status::TABLE_HEADERS, &rows);
+    println!("{}", status::totals_line(&report.totals));
     Ok(EXIT_OK)
 }
 
@@ -141,7 +85,7 @@ pub fn articles(
         .iter()
         .map(|article| {
             [
-                local_time(Some(article.stored_at)),
+                status::local_time(Some(article.stored_at)),
                 article.feed.clone(),
                 article.title.clone(),
                 output_dir.join(&article.file_name).display().to_string(),
@@ -186,11 +130,6 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
                 "--since {text:?}: use a date (2025-01-31), an RFC 3339 time, or a span such as 24h or 7d"
             )
         })
-}
-
-fn local_time(at: Option<DateTime<Utc>>) -> String {
-    at.map(|at| at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| "-".into())
 }
 
 /// `tidings add URL [--name N] [--dry-run]`: finds the feed (URL may be a web page), shows its title and

@@ -6,7 +6,6 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,12 +15,12 @@ use tidings::extract::{Article, ExtractOptions};
 use tidings::fetch::{ContentFetcher, Fetcher};
 use tidings::host_limits::HostLimits;
 use tidings::logging::{self, ProgressLine};
+use tidings::metrics::{Metrics, Queue};
 use tidings::pipeline::{
-    ArticlePage, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, PollSlot, Progress, extract_file,
+    ArticlePage, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, PollSlot, Slots, extract_file,
 };
 use tidings::store;
 use tidings::{charset, daemon, site_rules, status};
-use tokio::sync::Semaphore;
 
 use crate::{admin, republish};
 use url::Url;
@@ -339,7 +338,7 @@ async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> 
             return EXIT_USAGE;
         }
     };
-    let progress = Arc::new(Progress::default());
+    let progress = Arc::new(Metrics::default());
     let pipeline = match Pipeline::new(config.settings.clone(), store, Arc::clone(&progress)) {
         Ok(pipeline) => pipeline,
         Err(error) => {
@@ -402,11 +401,11 @@ async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> 
     if any_failed { EXIT_FEED_FAILED } else { EXIT_OK }
 }
 
-fn draw_progress(line: &ProgressLine, done: usize, total: usize, progress: &Progress) {
+fn draw_progress(line: &ProgressLine, done: usize, total: usize, progress: &Metrics) {
     line.draw(&format!(
         "feeds {done}/{total} · articles written {} · item failures {}",
-        progress.articles_written.load(Ordering::Relaxed),
-        progress.item_failures.load(Ordering::Relaxed)
+        progress.articles_written(),
+        progress.item_failures()
     ));
 }
 
@@ -527,12 +526,15 @@ impl Preview {
             HostLimits::new(2, Duration::ZERO),
         )?;
         let any_url = Url::parse("http://localhost/")?;
+        // Previews count nothing anyone reads; the reader still needs somewhere to count.
+        let metrics = Arc::new(Metrics::default());
         Ok(Self {
             content: fetcher.for_content_of(&any_url, true).await?,
             reader: PageReader::new(
-                Arc::new(Semaphore::new(2)),
-                Arc::new(Semaphore::new(1)),
+                Slots::new(2, Queue::Requests, &metrics),
+                Slots::new(1, Queue::Extractions, &metrics),
                 Arc::new(rules),
+                &metrics,
             ),
         })
     }

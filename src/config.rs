@@ -83,6 +83,8 @@ pub struct Settings {
     pub max_age_days: Option<u32>,
     /// Whether a written article is rewritten when its feed item's `updated` moves on; default keep.
     pub on_update: OnUpdate,
+    /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// One `[[feeds]]` entry.
@@ -196,6 +198,7 @@ struct RawSettings {
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
     on_update: Option<Spanned<String>>,
+    listen: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -405,6 +408,23 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         }
         _ => Some(lease),
     });
+    let listen = match raw.listen {
+        None => Some(None),
+        Some(address) => address
+            .get_ref()
+            .parse::<std::net::SocketAddr>()
+            .map(Some)
+            .map_err(|_| {
+                problems.add(
+                    address.span(),
+                    format!(
+                        "listen must be an IP address and port such as \"127.0.0.1:9187\", not {:?}",
+                        address.get_ref()
+                    ),
+                )
+            })
+            .ok(),
+    };
     let dead_after = checked_duration(
         raw.dead_after,
         Duration::from_secs(7 * 86_400),
@@ -445,6 +465,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         preset: preset?,
         max_age_days: max_age_days?,
         on_update: on_update?,
+        listen: listen?,
     })
 }
 
@@ -723,6 +744,21 @@ mod tests {
         assert_eq!(problems.len(), 6, "{problems:#?}");
         assert_eq!(positions, ["2", "3", "7", "10", "11", "12"], "{problems:#?}");
         assert!(problems[3].contains("duplicate feed name \"a\" (first used at line 6"));
+    }
+
+    #[test]
+    fn listen_is_an_address_and_port_or_off() {
+        let path = Path::new("feeds.toml");
+        let off = parse("", path).expect("valid");
+        assert_eq!(off.settings.listen, None);
+        let on = parse("[settings]\nlisten = \"127.0.0.1:9187\"\n", path).expect("valid");
+        assert_eq!(on.settings.listen, Some(([127, 0, 0, 1], 9187).into()));
+        let problems = problems_of("[settings]\nlisten = \"localhost\"\n");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("feeds.toml:2:10: listen must be an IP address and port"),
+            "{problems:?}"
+        );
     }
 
     #[test]

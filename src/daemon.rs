@@ -1,6 +1,7 @@
 //! The daemon: owns the runtime's lifetime. Schedules each feed's polls, reloads the config on SIGHUP,
 //! stops gracefully on SIGTERM/SIGINT, and keeps systemd informed (`READY=1`, `WATCHDOG=1`, `STATUS=`,
-//! `STOPPING=1`).
+//! `STOPPING=1`), and serves `/metrics`, `/healthz` and the status page when `[settings] listen` is set
+//! ([`crate::serve`]).
 //!
 //! Scheduling rules: a feed is never polled twice at once; ticks missed while it ran are skipped, not
 //! queued; the next due time comes from the database, so a restart neither skips a poll nor repeats one.
@@ -8,7 +9,6 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -20,8 +20,10 @@ use tracing::{error, info, warn};
 
 use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
-use crate::pipeline::{FeedOutcome, FeedReport, Pipeline, PipelineError, PollSlot, Progress};
+use crate::metrics::Metrics;
+use crate::pipeline::{FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError, PollSlot};
 use crate::schedule;
+use crate::serve::{self, Served};
 use crate::store::{self, FeedState, Store, StoreError};
 
 /// How long in-flight polls may run after SIGTERM before they are cut at their next await point. Below
@@ -33,6 +35,8 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// How often the output folder catches up with articles it lacks: on a database shared by several
 /// instances, those the others stored (on SQLite the check finds nothing and costs one indexed query).
 const RENDER_INTERVAL: Duration = Duration::from_secs(10);
+/// The scheduler counts as stuck (watchdog, `/healthz`) when it has not turned for this long.
+pub const SCHEDULER_STALE_AFTER: Duration = Duration::from_secs(2 * MAX_SLEEP.as_secs());
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,11 @@ pub enum DaemonError {
     Task(tokio::task::JoinError),
     #[error("cannot install signal handler: {0}")]
     Signal(std::io::Error),
+    #[error("cannot listen on {address} (`[settings] listen`): {source}")]
+    Listen {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Runs until SIGTERM or SIGINT. Returns `Ok` after a graceful stop.
@@ -60,24 +69,43 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let store = tokio::task::spawn_blocking(move || store::open(&settings.database, &settings.instance))
         .await
         .map_err(DaemonError::Task)??;
-    let progress = Arc::new(Progress::default());
-    let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&progress))?;
+    let metrics = Arc::new(Metrics::default());
+    let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&metrics))?;
     pipeline.fail_interrupted_extractions().await?;
     pipeline.reconcile_files().await?;
+    let (config_sender, config_receiver) = tokio::sync::watch::channel(Arc::new(config.clone()));
+    let stop_background = CancellationToken::new();
+    let server = match config.settings.listen {
+        Some(address) => {
+            tokio::task::block_in_place(|| seed_feed_metrics(&metrics, store.as_ref()))?;
+            let served = Served {
+                metrics: Arc::clone(&metrics),
+                store: Arc::clone(&store),
+                database: config.settings.database.clone(),
+                config: config_receiver,
+                scheduler_stale_after: SCHEDULER_STALE_AFTER,
+            };
+            let (bound, task) = serve::start(address, served, stop_background.clone())
+                .await
+                .map_err(|source| DaemonError::Listen { address, source })?;
+            info!(address = %bound, "serving /metrics, /healthz and the status page");
+            Some(task)
+        }
+        None => None,
+    };
     // Store calls block; the scheduler's few (start-up, reload, a poll that could not be recorded) run in
     // place of async work rather than on the runtime's threads.
     let mut scheduler = tokio::task::block_in_place(|| Scheduler::new(config, store.as_ref()))?;
 
-    let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
-    let stop_watchdog = CancellationToken::new();
+    metrics.scheduler_turned();
     let watchdog = tokio::spawn(watchdog(
-        Arc::clone(&heartbeat),
+        Arc::clone(&metrics),
         Arc::clone(&store),
-        stop_watchdog.clone(),
+        stop_background.clone(),
     ));
     notify(&[
         NotifyState::Ready,
-        NotifyState::Status(&scheduler.status_line(&progress)),
+        NotifyState::Status(&scheduler.status_line(&metrics)),
     ]);
     info!(
         config = %scheduler.config.path.display(),
@@ -89,7 +117,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut rendering: Option<JoinHandle<()>> = None;
     let mut render_due = Instant::now() + RENDER_INTERVAL;
     loop {
-        heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
+        metrics.scheduler_turned();
         if Instant::now() >= render_due {
             render_due = Instant::now() + RENDER_INTERVAL;
             if rendering.as_ref().is_none_or(JoinHandle::is_finished) {
@@ -121,7 +149,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                     }
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
-                notify(&[NotifyState::Status(&scheduler.status_line(&progress))]);
+                notify(&[NotifyState::Status(&scheduler.status_line(&metrics))]);
             }
             _ = hangup.recv() => {
                 match NotifyState::monotonic_usec_now() {
@@ -135,15 +163,19 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                             "a new database path takes effect after a restart; still using the current one"
                         );
                     }
+                    if config.settings.listen != scheduler.config.settings.listen {
+                        warn!("a new listen address takes effect after a restart; still serving the current one");
+                    }
                     match pipeline.with_settings(config.settings.clone()) {
                         Ok(reloaded) => {
                             pipeline = reloaded;
+                            config_sender.send_replace(Arc::new(config.clone()));
                             tokio::task::block_in_place(|| scheduler.apply(config, store.as_ref()));
                         }
                         Err(error) => error!(error = %error, "configuration not reloaded; keeping the running one"),
                     }
                 }
-                notify(&[NotifyState::Ready, NotifyState::Status(&scheduler.status_line(&progress))]);
+                notify(&[NotifyState::Ready, NotifyState::Status(&scheduler.status_line(&metrics))]);
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -162,7 +194,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while let Some(joined) = running.join_next().await {
             if let Ok((name, result)) = joined {
-                tokio::task::block_in_place(|| scheduler.finished(&name, result, store.as_ref()));
+                scheduler.finished(&name, result, store.as_ref());
             }
         }
     })
@@ -177,8 +209,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     if let Some(rendering) = rendering {
         let _ = rendering.await;
     }
-    stop_watchdog.cancel();
+    stop_background.cancel();
     let _ = watchdog.await;
+    if let Some(server) = server {
+        let _ = server.await;
+    }
     // Blocking writers finish even when their task is cancelled; let them settle, then sweep temp files.
     tokio::task::yield_now().await;
     crate::output::remove_stale_temp_files(&scheduler.config.settings.output_dir);
@@ -394,7 +429,7 @@ impl Scheduler {
         }
     }
 
-    fn status_line(&mut self, progress: &Progress) -> String {
+    fn status_line(&mut self, metrics: &Metrics) -> String {
         let next = self
             .next_waiting()
             .map(|(due, name)| format!("; next: {name} at {}", due.format("%H:%M:%S UTC")))
@@ -404,7 +439,7 @@ impl Scheduler {
             self.enabled,
             self.running.len(),
             self.failing.len(),
-            progress.articles_written.load(Ordering::Relaxed)
+            metrics.articles_written()
         )
     }
 }
@@ -416,9 +451,18 @@ fn save_next_poll(store: &dyn Store, feed: &FeedConfig, at: DateTime<Utc>) {
     }
 }
 
+/// Starts each feed's gauges on `/metrics` from the database (last success, failures in a row), so they
+/// survive a restart.
+fn seed_feed_metrics(metrics: &Metrics, store: &dyn Store) -> Result<(), StoreError> {
+    for feed in store.feed_statuses(Utc::now(), MAX_ITEM_ATTEMPTS)? {
+        metrics.seed_feed(&feed.name, feed.last_success_at, feed.state.consecutive_failures);
+    }
+    Ok(())
+}
+
 /// Sends `WATCHDOG=1` at half the interval systemd asked for, but only while the scheduler loop has
 /// turned recently and the database answers; otherwise systemd's watchdog restarts us.
-async fn watchdog(heartbeat: Arc<AtomicI64>, store: Arc<dyn Store>, stop: CancellationToken) {
+async fn watchdog(metrics: Arc<Metrics>, store: Arc<dyn Store>, stop: CancellationToken) {
     let Some(interval) = sd_notify::watchdog_enabled() else {
         return;
     };
@@ -428,8 +472,7 @@ async fn watchdog(heartbeat: Arc<AtomicI64>, store: Arc<dyn Store>, stop: Cancel
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(period) => {}
         }
-        let scheduler_alive = Utc::now().timestamp() - heartbeat.load(Ordering::Relaxed)
-            <= i64::try_from(MAX_SLEEP.as_secs() * 2).unwrap_or(i64::MAX);
+        let scheduler_alive = metrics.since_scheduler_turned() <= SCHEDULER_STALE_AFTER;
         let store_for_check = Arc::clone(&store);
         let database_ok = tokio::task::spawn_blocking(move || store_for_check.ping().is_ok())
             .await
@@ -504,7 +547,7 @@ mod tests {
         assert_eq!(scheduler.time_until_next_due(much_later), MAX_SLEEP);
         assert!(
             scheduler
-                .status_line(&Progress::default())
+                .status_line(&Metrics::default())
                 .starts_with("3 feeds, 3 polling")
         );
     }

@@ -1,7 +1,7 @@
 //! `tidings status`: each configured feed's health as an admin reads it, built from the configuration and
 //! what the database counted. Pure: the caller opens the database read-only and prints the report.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, Local, SecondsFormat, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 use url::Url;
 
@@ -149,6 +149,71 @@ pub fn report(config: &Config, stored: &[FeedStatus], now: DateTime<Utc>) -> Sta
         totals.pending_failures = totals.pending_failures.saturating_add(feed.pending_failures);
     }
     StatusReport { feeds, totals }
+}
+
+/// The columns of the status table, as `tidings status` prints them and the daemon's status page shows them.
+pub const TABLE_HEADERS: [&str; 12] = [
+    "feed",
+    "result",
+    "last poll",
+    "last success",
+    "next poll",
+    "articles",
+    "24h",
+    "skipped",
+    "pending",
+    "failures",
+    "polled by",
+    "last error",
+];
+
+/// One feed's cells under [`TABLE_HEADERS`], times in local time.
+pub fn table_row(feed: &FeedHealth) -> [String; 12] {
+    let result = match feed.result {
+        None => "never polled".to_string(),
+        Some(result @ (FeedResult::Failed | FeedResult::Dead)) => {
+            format!("{} ×{}", result.as_str(), feed.consecutive_failures)
+        }
+        Some(result) => result.as_str().to_string(),
+    };
+    [
+        feed.name.clone(),
+        result,
+        local_time(feed.last_poll),
+        local_time(feed.last_success),
+        local_time(feed.next_poll),
+        feed.articles_total.to_string(),
+        feed.articles_24h.to_string(),
+        feed.skipped.to_string(),
+        feed.pending_failures.to_string(),
+        feed.consecutive_failures.to_string(),
+        feed.leased_by.clone().unwrap_or_else(|| "-".into()),
+        feed.last_error.clone().unwrap_or_default(),
+    ]
+}
+
+/// The line under the table: every total.
+pub fn totals_line(totals: &Totals) -> String {
+    let results: Vec<String> = totals
+        .results
+        .iter()
+        .map(|(result, count)| format!("{count} {result}"))
+        .collect();
+    format!(
+        "total: {} feeds ({}), {} articles, {} in 24h, {} skipped, {} pending item failures",
+        totals.feeds,
+        results.join(", "),
+        totals.articles_total,
+        totals.articles_24h,
+        totals.skipped,
+        totals.pending_failures
+    )
+}
+
+/// A time as the admin reads it: local, to the second; `-` for none.
+pub fn local_time(at: Option<DateTime<Utc>>) -> String {
+    at.map(|at| at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 /// `url` safe to show: a user name or password becomes `***`, and so does the value of any query parameter

@@ -240,15 +240,15 @@ impl Daemon {
         }
     }
 
-    /// Waits (bounded) for a log line containing `needle`.
-    pub(crate) fn wait_for(&mut self, needle: &str) {
+    /// Waits (bounded) for a log line containing `needle`, and returns it.
+    pub(crate) fn wait_for(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
                 let found = line.contains(needle);
-                self.log.push(line);
+                self.log.push(line.clone());
                 if found {
-                    return;
+                    return line;
                 }
             }
         }

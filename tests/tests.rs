@@ -16,6 +16,7 @@ mod ops_dead;
 mod ops_filters;
 mod ops_logs;
 mod ops_opml;
+mod ops_serve;
 mod ops_status;
 mod output;
 mod output_files;

@@ -18,8 +18,19 @@ const SCORED_ANCESTOR_LEVELS: usize = 5;
 /// An element holding at least this share of the page's text is the page itself, not furniture.
 const PROTECTED_SHARE: f64 = 0.5;
 
-/// First pass: drops what is never content (scripts, navigation, hidden elements, furniture by class).
-pub(super) fn clean(dom: &mut Dom) {
+/// How much the first pass trusts class and id words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cleaning {
+    /// Furniture by tag, visibility and by class/id/role words.
+    Full,
+    /// Only what is never content whatever its name (furniture tags, hidden elements, forms): the second
+    /// look at a page whose article the class words removed ("story-body-supplemental", "noRightRail").
+    Structural,
+}
+
+/// First pass: drops what is never content (scripts, navigation, hidden elements, and with
+/// [`Cleaning::Full`] furniture by class).
+pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
     for index in 1..dom.len() {
         if !dom.is_removed(index) && dom.element(index).is_some() && is_furniture_tag(dom.name(index)) {
             dom.remove(index);
@@ -54,9 +65,10 @@ pub(super) fn clean(dom: &mut Dom) {
         let share = f64::from(dom.stats(index).chars) / page_chars;
         // Headings and paragraphs carry text-derived ids and styling classes, not furniture markers.
         let text_element = heading_level(name).is_some() || name == "p";
+        let by_name = cleaning == Cleaning::Full
+            && ((!text_element && looks_like_furniture(dom, index)) || is_code_label(dom, index));
         let furniture = is_hidden(dom, index)
-            || (!text_element && looks_like_furniture(dom, index))
-            || is_code_label(dom, index)
+            || by_name
             || matches!(name, "form" | "header")
             || (name == "h1" && share < 0.2);
         if furniture && share < PROTECTED_SHARE {
@@ -107,7 +119,9 @@ impl Scores {
     }
 }
 
-pub(super) fn score(dom: &Dom) -> Scores {
+/// Scores every candidate. With [`Cleaning::Structural`] a furniture word in a class does not count against
+/// its element either, since that pass exists because such a word was wrong.
+pub(super) fn score(dom: &Dom, cleaning: Cleaning) -> Scores {
     let mut scores: Vec<Option<f64>> = vec![None; dom.len()];
     for index in 1..dom.len() {
         if dom.is_removed(index) || dom.element(index).is_none() {
@@ -136,8 +150,15 @@ pub(super) fn score(dom: &Dom) -> Scores {
             .take(SCORED_ANCESTOR_LEVELS);
         for (level, ancestor) in targets.enumerate() {
             let slot = &mut scores[ancestor];
-            let base =
-                *slot.get_or_insert_with(|| tag_bonus(dom.name(ancestor)) + class_weight(dom, ancestor));
+            let base = *slot.get_or_insert_with(|| {
+                let weight = class_weight(dom, ancestor);
+                let weight = if cleaning == Cleaning::Full {
+                    weight
+                } else {
+                    weight.max(0.0)
+                };
+                tag_bonus(dom.name(ancestor)) + weight
+            });
             let divider = match level {
                 0 => 1.0,
                 1 => 2.0,
@@ -324,6 +345,7 @@ fn ends_sentence(dom: &Dom, index: usize) -> bool {
 pub(super) fn clean_conditionally(dom: &mut Dom, scores: &Scores, roots: &[usize]) {
     for &root in roots {
         let root_chars = f64::from(dom.stats(root).chars.max(1));
+        let root_prose = f64::from(unlinked_chars(dom, root).max(1));
         let end = dom.nodes[root].end;
         let mut index = root + 1;
         while index < end {
@@ -332,7 +354,9 @@ pub(super) fn clean_conditionally(dom: &mut Dom, scores: &Scores, roots: &[usize
                 index = subtree_end;
                 continue;
             }
-            if should_drop(dom, scores, index, root_chars) {
+            // Most of the root's unlinked text is the article, however many links sit beside it.
+            let holds_prose = f64::from(unlinked_chars(dom, index)) / root_prose > PROTECTED_SHARE;
+            if !holds_prose && should_drop(dom, scores, index, root_chars) {
                 dom.remove(index);
                 index = subtree_end;
             } else {
@@ -396,6 +420,11 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
         }
         _ => false,
     }
+}
+
+fn unlinked_chars(dom: &Dom, index: usize) -> u32 {
+    let stats = dom.stats(index);
+    stats.chars - stats.link_chars
 }
 
 fn has_code_or_table(dom: &Dom, index: usize) -> bool {

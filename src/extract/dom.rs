@@ -23,6 +23,8 @@ pub(super) struct DomNode<'a> {
     pub stats: Stats,
     /// For text nodes, their own (characters, commas), counted once at construction.
     own_text: (u32, u32),
+    /// An `<a>` whose href runs a script instead of navigating: its text reads as text, not as a link.
+    script_link: bool,
 }
 
 /// Text statistics of a subtree, ignoring removed nodes.
@@ -75,6 +77,7 @@ impl<'a> Dom<'a> {
             removed: false,
             stats: Stats::default(),
             own_text: (0, 0),
+            script_link: false,
         }];
         // Explicit stack: real pages nest deeply enough to make recursion a stack-overflow risk. An entry
         // is (the index children attach to, whether the entry owns that index, its depth, the children).
@@ -98,6 +101,7 @@ impl<'a> Dom<'a> {
                         removed: false,
                         stats: Stats::default(),
                         own_text,
+                        script_link: name == "a" && runs_script(value),
                     });
                     if value.is_element() {
                         // Below the limit an element stays empty and its content joins `parent`.
@@ -248,7 +252,7 @@ impl<'a> Dom<'a> {
             stats.chars += own_chars;
             stats.commas += own_commas;
             match name {
-                "a" => stats.link_chars = stats.chars,
+                "a" if !self.nodes[index].script_link => stats.link_chars = stats.chars,
                 "p" => stats.paragraphs += 1,
                 "img" => stats.images += 1,
                 "li" => stats.list_items += 1,
@@ -268,6 +272,17 @@ impl<'a> Dom<'a> {
             into.has_block |= stats.has_block || is_block(name);
         }
     }
+}
+
+fn runs_script(node: &Node) -> bool {
+    node.as_element()
+        .and_then(|element| {
+            element
+                .attrs()
+                .find_map(|(key, value)| (key == "href").then_some(value))
+        })
+        .and_then(|href| href.trim_start().get(..11))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("javascript:"))
 }
 
 /// Non-whitespace characters and commas (Latin `,`, CJK `，` and `、`) of a text node, over bytes: every

@@ -14,6 +14,8 @@ use super::text::normalize;
 #[derive(Debug, Default)]
 pub(super) struct JsonLdArticle {
     pub headline: Option<String>,
+    /// The object's `name`, which some publishers fill with the headline and `headline` with a label.
+    pub name: Option<String>,
     /// People only; an organisation as author is a weaker fallback than a visible byline.
     pub author: Option<String>,
     pub author_organization: Option<String>,
@@ -62,7 +64,8 @@ pub(super) fn parse(scripts: &[String]) -> Option<JsonLdArticle> {
     })?;
     let article = best.1;
     Some(JsonLdArticle {
-        headline: string_field(article, "headline").or_else(|| string_field(article, "name")),
+        headline: string_field(article, "headline"),
+        name: string_field(article, "name"),
         author: article
             .get("author")
             .and_then(|a| authors(a, &names_by_id, AuthorKind::Person)),

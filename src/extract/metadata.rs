@@ -21,7 +21,7 @@ use super::byline::{self, Evidence, clean_author};
 use super::dates::{find_date_in_text, parse_date};
 use super::dom::Dom;
 use super::jsonld::{self, JsonLdArticle};
-use super::text::normalize;
+use super::text::{decode_leftover_references, normalize};
 
 #[derive(Debug, Default)]
 pub(super) struct Metadata {
@@ -110,18 +110,17 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
     .chain(host_label(&base))
     .chain(site_h1.into_iter().cloned())
     .collect();
-    let title = [
-        ld.headline.as_deref(),
-        meta("og:title"),
-        meta("twitter:title"),
-        headline_h1.first().map(|h| h.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .chain(scan.title.as_deref())
-    .map(normalize)
-    .find(|t| !t.is_empty())
-    .map(|t| strip_site_name(&t, &sites, &scan.h1));
+    let document_title = scan.title.as_deref().map(normalize).filter(|t| !t.is_empty());
+    let title = [ld_title(&ld, document_title.as_deref())]
+        .into_iter()
+        .chain(TITLE_KEYS.iter().map(|k| meta(k)))
+        .flatten()
+        .map(|t| normalize(&decode_leftover_references(t)))
+        // A meta title that is the site's own name ("Yahoo News - Latest News") is no headline.
+        .find(|t| !t.is_empty() && !names_whole_site(t, &scan))
+        .or_else(|| page_title(document_title, headline_h1.first().map(|h| h.as_str())))
+        .map(|t| normalize(&decode_leftover_references(&t)))
+        .map(|t| strip_site_name(&t, &sites, &scan.h1));
 
     let author = ld
         .author
@@ -263,6 +262,60 @@ fn scan(dom: &Dom) -> Scan {
         }
     }
     scan
+}
+
+/// Meta titles in order of trust: Dublin Core is set deliberately, OpenGraph and Twitter for sharing.
+const TITLE_KEYS: &[&str] = &[
+    "dc:title",
+    "dcterm:title",
+    "dcterms:title",
+    "og:title",
+    "twitter:title",
+    "parsely-title",
+];
+
+/// JSON-LD `headline`, unless `name` differs and is the one the document's `<title>` repeats (some
+/// publishers put a label such as "Wikimedia list article" in `headline`).
+fn ld_title<'l>(ld: &'l JsonLdArticle, document_title: Option<&str>) -> Option<&'l str> {
+    let repeated = |candidate: &str| {
+        let candidate = squash(candidate);
+        !candidate.is_empty() && document_title.is_some_and(|t| squash(t).contains(&candidate))
+    };
+    match (ld.headline.as_deref(), ld.name.as_deref()) {
+        (Some(headline), Some(name)) if !repeated(headline) && repeated(name) => Some(name),
+        (headline, name) => headline.or(name),
+    }
+}
+
+/// Whether `title` is exactly the site's own name as the page declares it (`og:site_name`,
+/// `application-name`).
+fn names_whole_site(title: &str, scan: &Scan) -> bool {
+    let title = squash(title);
+    ["og:site_name", "application-name"]
+        .iter()
+        .filter_map(|k| scan.meta.get(*k))
+        .any(|site| squash(site) == title)
+}
+
+/// The document's `<title>` when it has one: a page's `<h1>` is as often its logo, a section name or a
+/// teaser's headline as its own. The `<h1>` serves when there is no `<title>`, when it is most of the
+/// `<title>` (the headline without the site's name, however that is attached), or when the `<title>` is
+/// too short to be a headline and the `<h1>` reads like one.
+fn page_title(document_title: Option<String>, h1: Option<&str>) -> Option<String> {
+    let h1 = h1.map(normalize).filter(|h| !h.is_empty());
+    match (document_title, h1) {
+        (Some(title), Some(h1)) if is_most_of(&h1, &title) => Some(h1),
+        (Some(title), Some(h1)) if title.chars().count() < 15 && h1.split_whitespace().count() > 4 => {
+            Some(h1)
+        }
+        (Some(title), _) => Some(title),
+        (None, h1) => h1,
+    }
+}
+
+fn is_most_of(part: &str, whole: &str) -> bool {
+    let (part, whole) = (squash(part), squash(whole));
+    !part.is_empty() && whole.contains(&part) && part.chars().count() * 2 > whole.chars().count()
 }
 
 /// Whether `heading` is the shorter end of a separated `title` ("Headline | Site", "Site - Headline"): the

@@ -138,7 +138,7 @@ fn extract_parsed(
     }
     dom.recompute();
     meter.check_time()?;
-    content::clean(&mut dom);
+    content::clean(&mut dom, content::Cleaning::Full);
 
     let by_selector = options
         .content_selector
@@ -149,7 +149,7 @@ fn extract_parsed(
     // A per-feed selector wins over a site rule; a rule that selects nothing falls back to scoring.
     let by_rule = Some(outermost(&dom, identified(document, &dom, &options.body_nodes)))
         .filter(|roots| !from_selector && !roots.is_empty());
-    let scores = content::score(&dom);
+    let scores = content::score(&dom, content::Cleaning::Full);
     let ruled = by_rule.and_then(|roots| {
         if !options.keep_body_whole {
             content::clean_conditionally(&mut dom, &scores, &roots);
@@ -176,15 +176,14 @@ fn extract_parsed(
 
     if !from_selector && !from_rule {
         let claimed_body = meta.article_body.as_deref();
-        blocks = fallback_if_poor(
-            &mut dom,
-            &scores,
-            &base,
-            blocks,
-            meta.title.as_deref(),
+        let page = Page {
+            document,
+            options,
+            base: &base,
+            title: meta.title.as_deref(),
             claimed_body,
-            meter,
-        )?;
+        };
+        blocks = fallback_if_poor(&mut dom, &scores, &page, blocks, meter)?;
     }
 
     let cover_image = meta
@@ -220,8 +219,8 @@ pub fn extract_fragment(html: &str, url: &Url) -> Result<Article, ExtractError> 
 fn fragment_blocks(html: &str, base: &Url, meter: &Meter) -> Result<Vec<Block>, ExtractError> {
     let document = parse::fragment(html, meter)?;
     let mut dom = Dom::new(&document);
-    content::clean(&mut dom);
-    let scores = content::score(&dom);
+    content::clean(&mut dom, content::Cleaning::Full);
+    let scores = content::score(&dom, content::Cleaning::Full);
     meter.check_time()?;
     content::clean_conditionally(&mut dom, &scores, &[ROOT]);
     Ok(render_roots(&dom, base, &[ROOT], None))
@@ -321,25 +320,43 @@ fn render_roots(dom: &Dom, base: &Url, roots: &[usize], title: Option<&str>) -> 
     markdown::tidy(blocks, title)
 }
 
+/// What the fallbacks need to know about the page besides the cleaned tree.
+struct Page<'p> {
+    document: &'p Html,
+    options: &'p ExtractOptions,
+    base: &'p Url,
+    title: Option<&'p str>,
+    /// JSON-LD `articleBody`, the page's own claim of what its article says.
+    claimed_body: Option<&'p str>,
+}
+
 /// When the scored body is short, or much shorter than the page's own JSON-LD `articleBody`, tries the
-/// page's `<article>`/`<main>`, then every prose paragraph, keeping whichever recovers clearly more text
-/// without exceeding what the page claims as its body; `articleBody` itself is the last resort.
+/// page's `<article>`/`<main>`, every prose paragraph, and a second scoring of the original document that
+/// trusts no class word, keeping whichever recovers clearly more text without exceeding what the page
+/// claims as its body; `articleBody` itself is the last resort.
 fn fallback_if_poor(
     dom: &mut Dom,
     scores: &content::Scores,
-    base: &Url,
+    page: &Page,
     blocks: Vec<Block>,
-    title: Option<&str>,
-    body: Option<&str>,
     meter: &Meter,
 ) -> Result<Vec<Block>, ExtractError> {
     let found = markdown::text_chars(&blocks);
-    let claimed = body.map_or(0, |b| b.chars().filter(|c| !c.is_whitespace()).count());
+    let claimed = page
+        .claimed_body
+        .map_or(0, |b| b.chars().filter(|c| !c.is_whitespace()).count());
     let poor = found < SHORT_BODY_CHARS || found * 10 < claimed * 6;
     if !poor {
         return Ok(blocks);
     }
     let mut best = (found, blocks);
+    let mut consider = |candidate: Vec<Block>| {
+        let chars = markdown::text_chars(&candidate);
+        let within_claim = claimed == 0 || chars * 10 <= claimed * 13;
+        if chars * 10 > best.0 * 15 && within_claim {
+            best = (chars, candidate);
+        }
+    };
     let containers = content::semantic_containers(dom);
     content::clean_conditionally(dom, scores, &containers);
     // Every paragraph on the page is a blunt instrument: only for pages where scoring found almost nothing.
@@ -350,20 +367,43 @@ fn fallback_if_poor(
     };
     for roots in [containers, paragraphs] {
         meter.check_time()?;
-        if roots.is_empty() {
-            continue;
-        }
-        let candidate = render_roots(dom, base, &roots, title);
-        let chars = markdown::text_chars(&candidate);
-        let within_claim = claimed == 0 || chars * 10 <= claimed * 13;
-        if chars * 10 > best.0 * 15 && within_claim {
-            best = (chars, candidate);
+        if !roots.is_empty() {
+            consider(render_roots(dom, page.base, &roots, page.title));
         }
     }
-    match body {
-        Some(body) if best.0 * 10 < claimed * 6 && claimed >= 200 => body_paragraphs(body, base, meter),
+    meter.check_time()?;
+    consider(unpruned_candidate(page));
+    match page.claimed_body {
+        Some(body) if best.0 * 10 < claimed * 6 && claimed >= 200 => body_paragraphs(body, page.base, meter),
         _ => Ok(best.1),
     }
+}
+
+/// The article as scored on the original document with only structural cleaning: the first pass may have
+/// removed the article's own container for a word in its class. When nothing scores (a page of a few
+/// loose words), the body's remaining text, unless it is mostly links.
+fn unpruned_candidate(page: &Page) -> Vec<Block> {
+    let mut dom = Dom::new(page.document);
+    for selector in &page.options.remove_selectors {
+        for index in matching(page.document, &dom, selector) {
+            dom.remove(index);
+        }
+    }
+    dom.recompute();
+    content::clean(&mut dom, content::Cleaning::Structural);
+    let scores = content::score(&dom, content::Cleaning::Structural);
+    let roots = content::select(&dom, &scores);
+    if roots.is_empty() {
+        if dom.stats(ROOT).link_density() >= 0.5 {
+            return Vec::new();
+        }
+        let blocks = render_roots(&dom, page.base, &[ROOT], page.title);
+        // Stray punctuation is not an article.
+        let has_words = markdown::to_text(&blocks).chars().any(char::is_alphanumeric);
+        return if has_words { blocks } else { Vec::new() };
+    }
+    content::clean_conditionally(&mut dom, &scores, &roots);
+    render_roots(&dom, page.base, &roots, page.title)
 }
 
 /// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).

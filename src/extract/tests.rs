@@ -193,6 +193,27 @@ fn metadata_precedence() {
 }
 
 #[test]
+fn json_ld_name_wins_over_a_label_in_headline_when_the_title_repeats_it() {
+    let html = "<html><head><title>List of films featuring time loops - Wikipedia</title>\
+        <script type='application/ld+json'>{\"@type\":\"Article\",\"name\":\"List of films featuring time loops\",\
+        \"headline\":\"Wikimedia list article\"}</script></head><body><p>Text.</p></body></html>";
+    let article = extract(html, &url(), &ExtractOptions::default());
+    assert_eq!(
+        article.title.as_deref(),
+        Some("List of films featuring time loops")
+    );
+    let html = html.replace("Wikimedia list article", "Films with time loops, listed");
+    let article = extract(&html, &url(), &ExtractOptions::default());
+    assert_eq!(
+        article.title.as_deref(),
+        Some("List of films featuring time loops")
+    );
+    let html = html.replace("List of films featuring time loops - Wikipedia", "Other");
+    let article = extract(&html, &url(), &ExtractOptions::default());
+    assert_eq!(article.title.as_deref(), Some("Films with time loops, listed"));
+}
+
+#[test]
 fn keeps_the_rest_of_an_article_folded_into_a_read_more_box() {
     let html = page(&format!(
         "<div class='story-body'><p>Lede. {PROSE}</p><p>Second. {PROSE}</p><p>Third. {PROSE}</p>\

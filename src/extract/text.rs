@@ -54,6 +54,25 @@ fn push_space(out: &mut String, space: char) {
 }
 
 /// Whitespace-normalised copy: runs collapsed, ends trimmed.
+/// Decodes character references left in text that was already decoded once: publishers that escape twice
+/// ship titles such as "&#163;5m deal" or "Caf&amp;eacute;". Text without a reference is returned as is;
+/// a lone "&" or "AT&T" is not a reference.
+pub(super) fn decode_leftover_references(text: &str) -> String {
+    let has_reference = text.match_indices('&').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        let name_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(rest.len());
+        name_len >= 2 && rest[name_len..].starts_with(';')
+    });
+    if !has_reference {
+        return text.to_owned();
+    }
+    // The HTML parser knows every named reference; "<" is escaped first so no markup can appear.
+    let fragment = scraper::Html::parse_fragment(&text.replace('<', "&lt;"));
+    fragment.root_element().text().collect()
+}
+
 pub(super) fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     push_collapsed(&mut out, text);

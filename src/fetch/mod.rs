@@ -19,6 +19,7 @@ use url::Url;
 pub use guard::{ALLOW_SETTING, AddressPolicy, AddressRefused, is_public};
 
 use crate::host_limits::{HostLimits, HostPermit};
+use crate::metrics::Metrics;
 
 /// Bodies larger than this are refused: no real feed or article page comes near it, and a runaway or
 /// hostile response must not take the daemon's memory with it.
@@ -126,6 +127,8 @@ pub struct Fetcher {
     user_agent: String,
     hosts: HostLimits,
     timeout: Duration,
+    /// Where responses are counted by status class, when anyone reads them (the daemon's `/metrics`).
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// Fetches URLs taken from one feed's content: item links, their redirects, images. Every connection goes
@@ -183,7 +186,16 @@ impl Fetcher {
             user_agent: user_agent.to_string(),
             hosts,
             timeout,
+            metrics: None,
         })
+    }
+
+    /// The same fetcher, counting every response by status class (and requests without one) in `metrics`.
+    pub fn counting_responses(self, metrics: &Arc<Metrics>) -> Self {
+        Self {
+            metrics: Some(Arc::clone(metrics)),
+            ..self
+        }
     }
 
     /// The fetcher for content of the feed at `feed_url`: public addresses, plus the feed host's own
@@ -282,7 +294,11 @@ impl Fetcher {
                 request = request.header(header::IF_MODIFIED_SINCE, last_modified);
             }
         }
-        let mut response = request.send().await.map_err(|error| self.classify(url, error))?;
+        let sent = request.send().await;
+        if let Some(metrics) = &self.metrics {
+            metrics.response(sent.as_ref().ok().map(|response| response.status().as_u16()));
+        }
+        let mut response = sent.map_err(|error| self.classify(url, error))?;
         let status = response.status();
         let headers = response.headers().clone();
         if status == StatusCode::NOT_MODIFIED {

@@ -3,7 +3,6 @@
 //! until it succeeds (issue 7). A vanished output folder is recreated with a warning.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 use tracing::{error, info, warn};
 
@@ -62,7 +61,7 @@ impl Pipeline {
                     self.on_store(move |store| store.clear_pending_file(stored.id))
                         .await?;
                     if let Some(path) = written {
-                        self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
+                        self.metrics.article_written(&feed.name);
                         info!(feed = %feed.name, path = %path.display(), "pending article file written");
                         report.written.push(path);
                     }

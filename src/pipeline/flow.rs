@@ -8,10 +8,14 @@
 //! - A page is fetched only when it can be extracted soon: its download needs a share of the
 //!   [`PAGE_QUEUE_BYTES`] budget (pages between download and the end of their extraction), so downloads
 //!   never pile up in memory behind the extraction slots. A page is charged its real size once downloaded.
+//!
+//! Every bound counts its holders and waiters in the [`Metrics`] (queue depths on `/metrics`).
 
 use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::metrics::{Counted, Metrics, Queue};
 
 /// Feeds polled at once. Each waits mostly on the network (and on per-host spacing), so this is well above
 /// the request concurrency; what a poll holds meanwhile is its parsed items, small next to pages.
@@ -25,10 +29,48 @@ const EXPECTED_PAGE_BYTES: usize = 1024 * 1024;
 /// Budget unit: permits count KiB, so a 16 MB body fits in a semaphore's permit count with room to spare.
 const UNIT: usize = 1024;
 
+/// A bounded stage: at most its capacity of holders at once, holders and waiters counted in the metrics.
+#[derive(Clone)]
+pub struct Slots {
+    semaphore: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
+    queue: Queue,
+}
+
+/// A place held in [`Slots`], given back when dropped.
+pub struct Slot {
+    _permit: Option<OwnedSemaphorePermit>,
+    _held: Counted,
+}
+
+impl Slots {
+    pub fn new(capacity: usize, queue: Queue, metrics: &Arc<Metrics>) -> Self {
+        metrics.set_capacity(queue, capacity);
+        Self {
+            semaphore: Arc::new(Semaphore::new(capacity)),
+            metrics: Arc::clone(metrics),
+            queue,
+        }
+    }
+
+    /// Waits for a place.
+    pub async fn enter(&self) -> Slot {
+        let waiting = self.metrics.wait(self.queue);
+        // The semaphore is never closed, so this only fails in theory; then the work goes unbounded.
+        let permit = Arc::clone(&self.semaphore).acquire_owned().await.ok();
+        drop(waiting);
+        Slot {
+            _permit: permit,
+            _held: self.metrics.hold(self.queue),
+        }
+    }
+}
+
 /// The byte budget of the page queue between fetch and extract.
 #[derive(Clone)]
 pub(super) struct PageQueue {
     units: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
 }
 
 /// A page's place in the queue, held from before its download until its extraction ends.
@@ -38,23 +80,28 @@ pub(super) struct PageSlot {
 }
 
 impl PageQueue {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(metrics: &Arc<Metrics>) -> Self {
+        metrics.set_page_queue_capacity(PAGE_QUEUE_BYTES);
         Self {
             units: Arc::new(Semaphore::new(PAGE_QUEUE_BYTES / UNIT)),
+            metrics: Arc::clone(metrics),
         }
     }
 
     /// Waits until a typical page fits in the queue, then reserves room for it.
     pub(super) async fn reserve(&self) -> PageSlot {
-        PageSlot {
+        let mut slot = PageSlot {
             queue: self.clone(),
-            permit: self.acquire(EXPECTED_PAGE_BYTES).await,
-        }
+            permit: None,
+        };
+        slot.replace(self.acquire(EXPECTED_PAGE_BYTES).await);
+        slot
     }
 
     async fn acquire(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
         let units = bytes.div_ceil(UNIT).clamp(1, PAGE_QUEUE_BYTES / UNIT);
         let units = u32::try_from(units).unwrap_or(u32::MAX);
+        let _waiting = self.metrics.page_waiting();
         // The semaphore is never closed, so this only fails in theory; then the page goes unaccounted.
         Arc::clone(&self.units).acquire_many_owned(units).await.ok()
     }
@@ -68,13 +115,31 @@ impl PageSlot {
         let units = u32::try_from(bytes.div_ceil(UNIT).max(1)).unwrap_or(u32::MAX);
         let held = self.permit.as_ref().map_or(0, |permit| permit.num_permits());
         if (units as usize) <= held {
-            if let Some(permit) = self.permit.as_mut() {
-                drop(permit.split(held - units as usize));
+            if let Some(permit) = self.permit.as_mut()
+                && let Some(rest) = permit.split(held - units as usize)
+            {
+                self.queue.metrics.page_bytes(0, rest.num_permits() * UNIT);
             }
         } else {
-            self.permit = None;
-            self.permit = self.queue.acquire(bytes).await;
+            self.replace(None);
+            let permit = self.queue.acquire(bytes).await;
+            self.replace(permit);
         }
+    }
+
+    /// Holds `permit` instead of the current one, keeping the metrics' byte count in step.
+    fn replace(&mut self, permit: Option<OwnedSemaphorePermit>) {
+        let units = |permit: &Option<OwnedSemaphorePermit>| permit.as_ref().map_or(0, |p| p.num_permits());
+        self.queue
+            .metrics
+            .page_bytes(units(&permit) * UNIT, units(&self.permit) * UNIT);
+        self.permit = permit;
+    }
+}
+
+impl Drop for PageSlot {
+    fn drop(&mut self) {
+        self.replace(None);
     }
 }
 
@@ -90,7 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_is_charged_its_real_size_once_downloaded() {
-        let queue = PageQueue::new();
+        let queue = PageQueue::new(&Arc::default());
         let total = free_kib(&queue);
         let mut slot = queue.reserve().await;
         assert_eq!(free_kib(&queue), total - EXPECTED_PAGE_BYTES / UNIT);
@@ -98,13 +163,15 @@ mod tests {
         assert_eq!(free_kib(&queue), total - 100);
         slot.charge(3 * 1024 * 1024).await;
         assert_eq!(free_kib(&queue), total - 3 * 1024);
+        assert_eq!(queue.metrics.page_queue().0, 3 * 1024 * 1024);
         drop(slot);
         assert_eq!(free_kib(&queue), total);
+        assert_eq!(queue.metrics.page_queue(), (0, PAGE_QUEUE_BYTES as u64, 0));
     }
 
     #[tokio::test(start_paused = true)]
     async fn downloads_wait_while_the_queue_is_full() {
-        let queue = PageQueue::new();
+        let queue = PageQueue::new(&Arc::default());
         let mut held = Vec::new();
         for _ in 0..PAGE_QUEUE_BYTES / EXPECTED_PAGE_BYTES {
             held.push(queue.reserve().await);
@@ -121,7 +188,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_larger_than_the_whole_queue_still_passes_alone() {
-        let queue = PageQueue::new();
+        let queue = PageQueue::new(&Arc::default());
         let mut slot = queue.reserve().await;
         slot.charge(PAGE_QUEUE_BYTES * 4).await;
         assert_eq!(free_kib(&queue), 0);

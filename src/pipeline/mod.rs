@@ -10,12 +10,10 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 use tracing::{error, info, warn};
 use url::Url;
 
@@ -33,6 +31,7 @@ mod updates;
 
 pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
 
+pub use flow::{Slot, Slots};
 pub use lease::PollSlot;
 pub use page::PageFailure;
 pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_file};
@@ -48,6 +47,7 @@ use crate::feed_parse::{self, FeedItem};
 use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetcher, Validators};
 use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
+use crate::metrics::{Fallback, Metrics, Queue};
 use crate::output;
 use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming};
@@ -135,13 +135,6 @@ impl FeedReport {
     }
 }
 
-/// Live counters for progress display while feeds run.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub articles_written: AtomicUsize,
-    pub item_failures: AtomicUsize,
-}
-
 /// Reads the rule folders, logging each problem once (warnings at debug: community folders carry hundreds
 /// of directives tidings does not act on).
 fn load_site_rules(folders: &[PathBuf]) -> Arc<RuleBook> {
@@ -176,40 +169,42 @@ pub enum PipelineError {
 pub struct Pipeline {
     fetcher: Fetcher,
     store: Arc<dyn Store>,
-    in_flight: Arc<Semaphore>,
+    in_flight: Slots,
     /// Feeds being polled at once ([`flow::MAX_POLLS`]).
-    polls: Arc<Semaphore>,
+    polls: Slots,
     settings: Arc<Settings>,
-    progress: Arc<Progress>,
+    /// What `/metrics`, the progress line and the systemd status report; the pipeline only adds to it.
+    metrics: Arc<Metrics>,
     /// Article pages, read under the site rules of `settings.site_rules`.
     pages: PageReader,
 }
 
 impl Pipeline {
-    pub fn new(
-        settings: Settings,
-        store: Arc<dyn Store>,
-        progress: Arc<Progress>,
-    ) -> Result<Self, FetchError> {
+    pub fn new(settings: Settings, store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Result<Self, FetchError> {
         let hosts = HostLimits::new(settings.per_host_concurrency, settings.per_host_interval);
-        let fetcher = Fetcher::new(&settings.user_agent, settings.timeout, hosts)?;
-        let in_flight = Arc::new(Semaphore::new(settings.concurrency));
+        let fetcher =
+            Fetcher::new(&settings.user_agent, settings.timeout, hosts)?.counting_responses(&metrics);
+        let in_flight = Slots::new(settings.concurrency, Queue::Requests, &metrics);
         // Extraction is CPU-bound and a huge page briefly needs ~20× its size in memory: one per core at most.
-        let extracting = Arc::new(Semaphore::new(
+        let extracting = Slots::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-        ));
+            Queue::Extractions,
+            &metrics,
+        );
         let pages = PageReader::new(
-            Arc::clone(&in_flight),
+            in_flight.clone(),
             extracting,
             load_site_rules(&settings.site_rules),
+            &metrics,
         );
+        metrics.set_capacity(Queue::Items, flow::ITEMS_PER_POLL * flow::MAX_POLLS);
         Ok(Self {
             fetcher,
             store,
             in_flight,
-            polls: Arc::new(Semaphore::new(flow::MAX_POLLS)),
+            polls: Slots::new(flow::MAX_POLLS, Queue::Polls, &metrics),
             settings: Arc::new(settings),
-            progress,
+            metrics,
             pages,
         })
     }
@@ -233,7 +228,7 @@ impl Pipeline {
                 ..self.clone()
             })
         } else {
-            Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.progress))
+            Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.metrics))
         }
     }
 
@@ -262,7 +257,7 @@ impl Pipeline {
     /// recorded as a failed poll, so the feed is retried with backoff like any other failure.
     pub async fn poll_feed(&self, feed: &FeedConfig, slot: PollSlot) -> Result<FeedReport, PipelineError> {
         // Waiting here holds nothing but the feed's config, however many feeds are due.
-        let _poll = self.polls.acquire().await;
+        let _poll = self.polls.enter().await;
         if let Some(skipped) = self.take_lease(feed, slot).await? {
             return Ok(skipped);
         }
@@ -329,7 +324,7 @@ impl Pipeline {
         });
         let fetched = match self.fetcher.turn(&feed.url).await {
             Ok(turn) => {
-                let _slot = self.in_flight.acquire().await;
+                let _slot = self.in_flight.enter().await;
                 self.fetcher
                     .get_in_turn(turn, &feed.url, validators.as_ref())
                     .await
@@ -476,6 +471,12 @@ impl Pipeline {
             }
         }
         state.next_poll_at = Some(report.next_poll);
+        self.metrics.poll_finished(
+            &feed.name,
+            report.outcome.as_str(),
+            state.consecutive_failures,
+            finished_at,
+        );
         let (name, url) = (feed.name.clone(), feed.url.clone());
         self.on_store(move |store| store.save_feed_state(&name, &url, &state))
             .await?;
@@ -530,7 +531,9 @@ impl Pipeline {
                 let Some(item) = items.next() else { break };
                 let pipeline = self.clone();
                 let (feed, options, content) = (Arc::clone(&feed), Arc::clone(&options), content.clone());
+                let in_progress = self.metrics.hold(Queue::Items);
                 tasks.spawn(async move {
+                    let _in_progress = in_progress;
                     let link = item.link.clone();
                     let result = contained(pipeline.process_item(&feed, item, &options, content.as_deref()))
                         .await
@@ -550,7 +553,7 @@ impl Pipeline {
                 Ok(ItemResult::FileFailed(error)) => report.file_failures.push((link, error)),
                 Err(ItemError::Store(error)) => return Err(error.into()),
                 Err(ItemError::Refused(reason)) => {
-                    self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.item_failed();
                     let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
                     self.on_store(move |store| {
                         store.give_up_item(&name, &canonical, &error, MAX_ITEM_ATTEMPTS)
@@ -559,7 +562,7 @@ impl Pipeline {
                     report.item_failures.push((link, reason));
                 }
                 Err(ItemError::Unusable(reason)) => {
-                    self.progress.item_failures.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.item_failed();
                     warn!(feed = %feed.name, url = %link, error = %reason, "item not written; will retry next poll");
                     let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
                     self.on_store(move |store| store.record_item_failure(&name, &canonical, &error))
@@ -620,8 +623,13 @@ impl Pipeline {
             self.remember_alias(&page_url, &item_url).await?;
             return Ok(ItemResult::Known);
         }
-        let record = build_record(feed, &item, article, origin, page_url)
-            .ok_or_else(|| ItemError::Unusable("no article text could be extracted".into()))?;
+        let Some(record) = build_record(feed, &item, article, origin, page_url) else {
+            if origin == Origin::Page {
+                // The page was fetched and extracted, but held no text: an extraction that failed.
+                self.metrics.extraction_failed();
+            }
+            return Err(ItemError::Unusable("no article text could be extracted".into()));
+        };
         if verdict == Verdict::NeedBody
             && let Verdict::Reject(reason) = feed.filter.judge(&feed_texts, Some(&record.body))
         {
@@ -643,7 +651,7 @@ impl Pipeline {
         };
         match self.write_file(&stored).await {
             Ok(Some(path)) => {
-                self.progress.articles_written.fetch_add(1, Ordering::Relaxed);
+                self.metrics.article_written(&feed.name);
                 info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
                 Ok(ItemResult::Written(path))
             }
@@ -675,13 +683,19 @@ impl Pipeline {
             {
                 Ok((page, final_url)) => {
                     let (article, origin) = choose_body(feed, item, page, feed_article);
+                    if origin == Origin::Feed {
+                        self.metrics.fell_back(Fallback::ThinPage);
+                    }
                     (article, origin, canonicalize(&final_url))
                 }
                 Err(PageFailure::Refused(error)) => {
                     // Logged once: the item is then stored from the feed's content or given up, never retried.
                     warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
                     match feed_article {
-                        Some(article) if has_real_text(&article) => (article, Origin::Feed, item_url.clone()),
+                        Some(article) if has_real_text(&article) => {
+                            self.metrics.fell_back(Fallback::PageUnavailable);
+                            (article, Origin::Feed, item_url.clone())
+                        }
                         _ => return Err(ItemError::Refused(error)),
                     }
                 }
@@ -689,6 +703,7 @@ impl Pipeline {
                 Err(PageFailure::Unavailable(error)) => match feed_article {
                     Some(article) if has_real_text(&article) => {
                         info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
+                        self.metrics.fell_back(Fallback::PageUnavailable);
                         (article, Origin::Feed, item_url.clone())
                     }
                     _ => return Err(ItemError::Unusable(error)),
@@ -771,10 +786,10 @@ impl Pipeline {
             return Ok(0);
         }
         let written = self.on_publisher(|publisher| publisher.write_unwritten()).await?;
+        for (feed, _) in &written {
+            self.metrics.article_written(feed);
+        }
         if !written.is_empty() {
-            self.progress
-                .articles_written
-                .fetch_add(written.len(), Ordering::Relaxed);
             info!(
                 written = written.len(),
                 "article files written for articles stored elsewhere"

@@ -9,14 +9,14 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
 use tracing::{debug, info, warn};
 use url::Url;
 
-use super::flow::{PageQueue, PageSlot};
+use super::flow::{PageQueue, PageSlot, Slots};
 use super::page::PageFailure;
 use crate::extract::{self, Article, ExtractError, ExtractOptions};
 use crate::fetch::{ContentFetcher, FetchOutcome};
+use crate::metrics::Metrics;
 use crate::site_rules::{RuleBook, SiteRules, same_site};
 
 /// Pages of one multi-page article, the first included; a site whose "next" link never ends stops here.
@@ -48,11 +48,12 @@ pub struct ArticlePage {
 /// Fetches article pages and extracts them under the site rules.
 #[derive(Clone)]
 pub struct PageReader {
-    in_flight: Arc<Semaphore>,
-    extracting: Arc<Semaphore>,
+    in_flight: Slots,
+    extracting: Slots,
     /// Pages between download and the end of their extraction, bounded by bytes (flow control).
     queue: PageQueue,
     rules: Arc<RuleBook>,
+    metrics: Arc<Metrics>,
 }
 
 /// One page extracted under rules: the article, and the links the rules found.
@@ -66,13 +67,15 @@ struct PageOutcome {
 }
 
 impl PageReader {
-    /// `in_flight` bounds requests, `extracting` bounds CPU-bound extractions.
-    pub fn new(in_flight: Arc<Semaphore>, extracting: Arc<Semaphore>, rules: Arc<RuleBook>) -> Self {
+    /// `in_flight` bounds requests, `extracting` bounds CPU-bound extractions; failed extractions and the
+    /// page queue are counted in `metrics`.
+    pub fn new(in_flight: Slots, extracting: Slots, rules: Arc<RuleBook>, metrics: &Arc<Metrics>) -> Self {
         Self {
             in_flight,
             extracting,
-            queue: PageQueue::new(),
+            queue: PageQueue::new(metrics),
             rules,
+            metrics: Arc::clone(metrics),
         }
     }
 
@@ -197,7 +200,7 @@ impl PageReader {
         let turn = content.turn(url).await.map_err(PageFailure::from)?;
         let mut queued = self.queue.reserve().await;
         let response = {
-            let _slot = self.in_flight.acquire().await;
+            let _slot = self.in_flight.enter().await;
             content
                 .get_in_turn(turn, url, headers)
                 .await
@@ -257,17 +260,22 @@ impl PageReader {
         T: Send + 'static,
         M: Fn(Extraction) + Send + Sync + 'static,
     {
-        let _cpu = self.extracting.acquire().await;
-        tokio::task::spawn_blocking(move || {
+        let _cpu = self.extracting.enter().await;
+        let finished = tokio::task::spawn_blocking(move || {
             // Marked in the extracting thread itself, so only a dead process leaves the mark behind.
             mark(Extraction::Started);
             let result = work();
             mark(Extraction::Finished);
             result
         })
-        .await
-        .map_err(|error| PageFailure::Unavailable(format!("{url}: extraction failed: {error}")))?
-        .map_err(|error| PageFailure::Unavailable(format!("{url}: extraction stopped: {error}")))
+        .await;
+        let failure = match finished {
+            Ok(Ok(extracted)) => return Ok(extracted),
+            Ok(Err(error)) => format!("{url}: extraction stopped: {error}"),
+            Err(error) => format!("{url}: extraction failed: {error}"),
+        };
+        self.metrics.extraction_failed();
+        Err(PageFailure::Unavailable(failure))
     }
 }
 

@@ -61,6 +61,10 @@ pub enum StoreError {
         "{path}: the database predates this tidings (schema {found} of {known}); `tidings once` or `tidings run` upgrades it"
     )]
     Outdated { path: PathBuf, found: i64, known: usize },
+    #[error(
+        "{path}: the database file was removed or replaced while in use; restart to use the file there now"
+    )]
+    Gone { path: PathBuf },
 }
 
 /// What the last poll of a feed left behind.
@@ -157,7 +161,8 @@ pub struct KnownArticle {
 
 /// The operations tidings needs from a database; every backend provides all of them with the same meaning.
 pub trait Store: WrittenFiles + Send + Sync {
-    /// A trivial query: proves the database still answers (watchdog health).
+    /// Proves the database still answers (watchdog and `/healthz`): a query that reads it, and its file is
+    /// still the one opened (writes to a file removed from under us would be lost).
     fn ping(&self) -> Result<(), StoreError>;
 
     /// The stored state of feed `name`, or defaults for a feed never polled.

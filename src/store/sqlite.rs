@@ -51,6 +51,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
 pub struct Sqlite {
     path: PathBuf,
+    /// Device and inode of the file opened, to notice it being removed or replaced.
+    identity: Option<(u64, u64)>,
     connection: Mutex<Connection>,
     /// Held by a writer for as long as the database is open; `None` when opened read-only.
     _writer: Option<super::lock::WriterLock>,
@@ -80,6 +82,7 @@ impl Sqlite {
         migrate(&mut connection, path)?;
         Ok(Self {
             path: path.to_path_buf(),
+            identity: file_identity(path),
             connection: Mutex::new(connection),
             _writer: Some(writer),
         })
@@ -110,6 +113,7 @@ impl Sqlite {
         match usize::try_from(found) {
             Ok(version) if version == known => Ok(Self {
                 path: path.to_path_buf(),
+                identity: file_identity(path),
                 connection: Mutex::new(connection),
                 _writer: None,
             }),
@@ -140,8 +144,14 @@ impl Sqlite {
 
 impl Store for Sqlite {
     fn ping(&self) -> Result<(), StoreError> {
+        if file_identity(&self.path) != self.identity {
+            return Err(StoreError::Gone {
+                path: self.path.clone(),
+            });
+        }
+        // Reads the schema page, so an unreadable file fails here rather than passing a bare `SELECT 1`.
         self.connection()
-            .query_row("SELECT 1", [], |_| Ok(()))
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(|source| self.error(source))
     }
 
@@ -766,6 +776,14 @@ fn fts_query(text: &str) -> String {
         .join(" ")
 }
 
+/// Device and inode of the file at `path`, or `None` when there is none.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|metadata| (metadata.dev(), metadata.ino()))
+}
+
 fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let sqlite = |source| StoreError::Sqlite {
         path: path.to_path_buf(),
@@ -824,6 +842,25 @@ mod tests {
                 "{name} is out of sequence"
             );
         }
+    }
+
+    #[test]
+    fn ping_fails_once_the_file_is_removed_or_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let store = Sqlite::open(&path).expect("open");
+        store.ping().expect("a fresh database answers");
+        let aside = dir.path().join("aside.db");
+        std::fs::rename(&path, &aside).expect("move away");
+        assert!(matches!(store.ping(), Err(StoreError::Gone { .. })));
+        std::fs::copy(&aside, &path).expect("a copy in its place");
+        assert!(
+            matches!(store.ping(), Err(StoreError::Gone { .. })),
+            "a copy is not the file in use"
+        );
+        std::fs::remove_file(&path).expect("remove copy");
+        std::fs::rename(&aside, &path).expect("move back");
+        store.ping().expect("the same file back in place");
     }
 
     #[test]
