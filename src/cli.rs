@@ -17,7 +17,8 @@ use tidings::host_limits::HostLimits;
 use tidings::logging::{self, ProgressLine};
 use tidings::metrics::{Metrics, Queue};
 use tidings::pipeline::{
-    ArticlePage, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, PollSlot, Slots, extract_file,
+    ArticlePage, Changes, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, PollSlot, Slots,
+    extract_file,
 };
 use tidings::store;
 use tidings::{charset, daemon, site_rules, status};
@@ -350,10 +351,13 @@ async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> 
         eprintln!("{error}");
         return EXIT_FEED_FAILED;
     }
-    if let Err(error) = pipeline.reconcile_files().await {
-        eprintln!("{error}");
-        return EXIT_FEED_FAILED;
-    }
+    let mut changes = match pipeline.reconcile_files().await {
+        Ok(done) => Changes::of_reconciled(&done),
+        Err(error) => {
+            eprintln!("{error}");
+            return EXIT_FEED_FAILED;
+        }
+    };
 
     let total = feeds.len();
     let mut tasks = tokio::task::JoinSet::new();
@@ -377,6 +381,7 @@ async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> 
                         // A file that could not be written is a failure of the run, though the row is stored.
                         any_failed |= matches!(report.outcome, FeedOutcome::Failed { .. })
                             || !report.file_failures.is_empty();
+                        changes.add(Changes::of_report(&report));
                         reports.push(report);
                     }
                     Ok((feed, Err(error))) => {
@@ -398,6 +403,8 @@ async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> 
     }
     reports.sort_by(|a, b| a.feed.cmp(&b.feed));
     print_summary(&reports);
+    // The manifest and the on_write hook, once for the whole run; their failures are logged, not the run's.
+    pipeline.files_changed(changes).await;
     if any_failed { EXIT_FEED_FAILED } else { EXIT_OK }
 }
 

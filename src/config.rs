@@ -16,6 +16,7 @@ use toml::Spanned;
 use url::Url;
 
 use crate::filter::Filter;
+use crate::hook::Hook;
 use crate::logging::LogFormat;
 use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
@@ -83,6 +84,10 @@ pub struct Settings {
     pub max_age_days: Option<u32>,
     /// Whether a written article is rewritten when its feed item's `updated` moves on; default keep.
     pub on_update: OnUpdate,
+    /// The program run after a poll cycle that wrote or removed files, with its timeout; default none.
+    pub on_write: Option<Hook>,
+    /// Keep `index.json` in `output_dir` listing every file written, with its front matter; default false.
+    pub manifest: bool,
     /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
     pub listen: Option<std::net::SocketAddr>,
 }
@@ -198,6 +203,10 @@ struct RawSettings {
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
     on_update: Option<Spanned<String>>,
+    on_write: Option<Spanned<Vec<String>>>,
+    on_write_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    manifest: bool,
     listen: Option<Spanned<String>>,
 }
 
@@ -432,6 +441,33 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         problems,
     );
     let on_update = checked_word(raw.on_update, problems);
+    let on_write_timeout = checked_duration(
+        raw.on_write_timeout,
+        Duration::from_secs(300),
+        Duration::from_secs(1),
+        problems,
+    );
+    let on_write = match raw.on_write {
+        Some(command)
+            if command
+                .get_ref()
+                .first()
+                .is_none_or(|program| program.trim().is_empty()) =>
+        {
+            problems.add(
+                command.span(),
+                "on_write must list a program and its arguments, e.g. [\"/usr/local/bin/rebuild-site\", \"--quick\"]".into(),
+            );
+            None
+        }
+        Some(command) => on_write_timeout.map(|timeout| {
+            Some(Hook {
+                command: command.into_inner(),
+                timeout,
+            })
+        }),
+        None => Some(None),
+    };
     Some(Settings {
         database: raw.database.map_or_else(
             || Database::Sqlite(base_dir.join("tidings.db")),
@@ -465,6 +501,8 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         preset: preset?,
         max_age_days: max_age_days?,
         on_update: on_update?,
+        on_write: on_write?,
+        manifest: raw.manifest,
         listen: listen?,
     })
 }

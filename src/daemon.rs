@@ -8,6 +8,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,9 @@ use tracing::{error, info, warn};
 use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
 use crate::metrics::Metrics;
-use crate::pipeline::{FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError, PollSlot};
+use crate::pipeline::{
+    Changes, Debouncer, FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError, PollSlot,
+};
 use crate::schedule;
 use crate::serve::{self, Served};
 use crate::store::{self, FeedState, Store, StoreError};
@@ -72,7 +75,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let metrics = Arc::new(Metrics::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&metrics))?;
     pipeline.fail_interrupted_extractions().await?;
-    pipeline.reconcile_files().await?;
+    let reconciled = pipeline.reconcile_files().await?;
+    let debouncer = Debouncer::start();
+    debouncer.changed(&pipeline, Changes::of_reconciled(&reconciled));
     let (config_sender, config_receiver) = tokio::sync::watch::channel(Arc::new(config.clone()));
     let stop_background = CancellationToken::new();
     let server = match config.settings.listen {
@@ -114,18 +119,19 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     );
 
     let mut running: JoinSet<(String, Result<FeedReport, PipelineError>)> = JoinSet::new();
-    let mut rendering: Option<JoinHandle<()>> = None;
+    let mut rendering: Option<JoinHandle<Vec<PathBuf>>> = None;
     let mut render_due = Instant::now() + RENDER_INTERVAL;
     loop {
         metrics.scheduler_turned();
         if Instant::now() >= render_due {
             render_due = Instant::now() + RENDER_INTERVAL;
-            if rendering.as_ref().is_none_or(JoinHandle::is_finished) {
+            if rendering.is_none() {
                 let pipeline = pipeline.clone();
                 rendering = Some(tokio::spawn(async move {
-                    if let Err(error) = pipeline.write_unwritten().await {
+                    pipeline.write_unwritten().await.unwrap_or_else(|error| {
                         warn!(error = %error, "cannot write the files of articles stored elsewhere");
-                    }
+                        Vec::new()
+                    })
                 }));
             }
         }
@@ -142,9 +148,16 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             .min(render_due.saturating_duration_since(Instant::now()));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
+            Some(written) = finished_rendering(&mut rendering), if rendering.is_some() => {
+                rendering = None;
+                debouncer.changed(&pipeline, Changes { paths: written, tombstoned: 0 });
+            }
             Some(joined) = running.join_next() => {
                 match joined {
                     Ok((name, result)) => {
+                        if let Ok(report) = &result {
+                            debouncer.changed(&pipeline, Changes::of_report(report));
+                        }
                         tokio::task::block_in_place(|| scheduler.finished(&name, result, store.as_ref()));
                     }
                     Err(error) => error!(error = %error, "poll task failed"),
@@ -194,6 +207,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while let Some(joined) = running.join_next().await {
             if let Ok((name, result)) = joined {
+                if let Ok(report) = &result {
+                    debouncer.changed(&pipeline, Changes::of_report(report));
+                }
                 scheduler.finished(&name, result, store.as_ref());
             }
         }
@@ -206,9 +222,16 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         );
         running.shutdown().await;
     }
-    if let Some(rendering) = rendering {
-        let _ = rendering.await;
+    if let Some(written) = finished_rendering(&mut rendering).await {
+        debouncer.changed(
+            &pipeline,
+            Changes {
+                paths: written,
+                tombstoned: 0,
+            },
+        );
     }
+    debouncer.finish(SHUTDOWN_GRACE).await;
     stop_background.cancel();
     let _ = watchdog.await;
     if let Some(server) = server {
@@ -219,6 +242,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     crate::output::remove_stale_temp_files(&scheduler.config.settings.output_dir);
     info!("stopped");
     Ok(())
+}
+
+/// The files a catch-up rendering wrote, once it ends (`None` if none runs or it failed).
+async fn finished_rendering(rendering: &mut Option<JoinHandle<Vec<PathBuf>>>) -> Option<Vec<PathBuf>> {
+    match rendering.as_mut() {
+        Some(task) => task.await.ok(),
+        None => None,
+    }
 }
 
 /// Re-reads the config; on any problem logs each at file:line:col and keeps the running config.

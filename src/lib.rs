@@ -19,6 +19,7 @@ pub mod feed_parse;
 pub mod feeds_file;
 pub mod fetch;
 pub mod filter;
+pub mod hook;
 pub mod host_limits;
 pub mod logging;
 pub mod metrics;

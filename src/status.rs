@@ -251,10 +251,15 @@ pub fn redact_url(url: &Url) -> String {
 /// An error message fit for one table cell: whitespace (newlines included) collapsed, the feed's URL named
 /// once at the front and credentials in it redacted, wherever the underlying error repeated it.
 pub fn one_line_error(url: &Url, error: &str) -> String {
+    format!("{}: {}", redact_url(url), without_url(url, error))
+}
+
+/// `error` on one line with every mention of `url` dropped, for a log line or cell that names the URL
+/// itself. Mentions of other URLs (where a redirect led) stay: they say something the URL does not.
+pub fn without_url(url: &Url, error: &str) -> String {
     let mut text = error.split_whitespace().collect::<Vec<_>>().join(" ");
     let raw = url.as_str();
-    // reqwest wraps the URL as "… for url (URL)"; other layers prefix "URL: ". Drop every mention, then name
-    // it once.
+    // reqwest wraps the URL as "… for url (URL)"; other layers prefix "URL: ". Drop every mention.
     for wrapped in [
         format!(" for url ({raw})"),
         format!("({raw})"),
@@ -263,8 +268,8 @@ pub fn one_line_error(url: &Url, error: &str) -> String {
     ] {
         text = text.replace(&wrapped, "");
     }
-    let text = text.trim_matches(|c: char| c == ':' || c.is_whitespace());
-    format!("{}: {text}", redact_url(url))
+    text.trim_matches(|c: char| c == ':' || c.is_whitespace())
+        .to_string()
 }
 
 fn rfc3339<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {

@@ -129,3 +129,56 @@ fn logs_on_a_terminal_print_above_the_progress_line_never_through_it() {
         "warning written through the progress line: {warning:?}"
     );
 }
+
+#[test]
+fn each_log_line_names_its_url_once() {
+    let server = FixtureServer::start();
+    // A port nothing listens on: connection errors are where the HTTP client repeats the URL itself.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port");
+    server.route(
+        "/feed",
+        Route::ok(
+            "application/rss+xml",
+            crate::support::pages::rss(&[("Gone story".into(), server.url("/gone"))]),
+        ),
+    );
+    server.route("/broken", Route::status(500));
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&format!(
+        "{}{}{}",
+        feed_entry("items", &server.url("/feed"), ""),
+        feed_entry("broken", &server.url("/broken"), ""),
+        feed_entry("refused", &format!("http://{closed}/feed"), "")
+    )));
+    let output = workspace
+        .command(&["once"])
+        .env("JOURNAL_STREAM", "8:12345")
+        .output()
+        .expect("run");
+    let log = stderr(&output);
+    let mut checked = Vec::new();
+    for line in log.lines() {
+        let Some(url) = line
+            .split(' ')
+            .find_map(|field| field.strip_prefix("url="))
+            .map(|url| url.trim_matches('"'))
+        else {
+            continue;
+        };
+        assert_eq!(line.matches(url).count(), 1, "{url} more than once in: {line}");
+        checked.push(line.split(" feed=").next().unwrap_or_default().to_string());
+    }
+    for message in ["<4>feed failed", "<4>item not written; will retry next poll"] {
+        assert!(
+            checked.iter().filter(|line| line.as_str() == message).count() >= 1,
+            "no {message:?} line checked in:\n{log}"
+        );
+    }
+    assert_eq!(
+        checked.iter().filter(|line| *line == "<4>feed failed").count(),
+        2,
+        "{log}"
+    );
+}

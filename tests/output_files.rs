@@ -183,3 +183,38 @@ fn retention_removes_old_files_tombstones_them_and_never_writes_old_articles() {
     run_ok(&workspace, &["once"]);
     assert_eq!(names(&workspace), kept);
 }
+
+#[test]
+fn file_deleted_while_the_daemon_runs_is_tombstoned_on_the_next_poll_and_not_rewritten() {
+    let workspace = Workspace::new();
+    let server = two_story_site(&workspace, "");
+    let config = std::fs::read_to_string(workspace.config_path()).expect("config");
+    workspace.write_config(&config.replace(
+        "[[feeds]]\nname = \"f\"\n",
+        "[[feeds]]\nname = \"f\"\nschedule = \"* * * * * *\"\n",
+    ));
+    let mut daemon = crate::daemon::Daemon::start(&workspace);
+    daemon.wait_for("daemon ready");
+    daemon.wait_for("article written");
+    daemon.wait_for("article written");
+    let written = names(&workspace);
+    assert_eq!(written.len(), 2);
+
+    std::fs::remove_file(workspace.output_dir().join(&written[0])).expect("admin deletes");
+    daemon.wait_for("article file deleted by the admin");
+    daemon.wait_for("feed polled");
+    daemon.wait_for("feed polled");
+    assert_eq!(names(&workspace), [written[1].clone()], "not written again");
+    let state: String = rusqlite::Connection::open(workspace.path().join("tidings.db"))
+        .expect("db")
+        .query_row(
+            "SELECT state FROM written_files WHERE path = ?1",
+            [&written[0]],
+            |row| row.get(0),
+        )
+        .expect("state");
+    assert_eq!(state, "deleted");
+    assert_eq!(server.hits("/one"), 1, "a tombstone is not refetched");
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), Some(0));
+}

@@ -20,6 +20,7 @@ mod ops_serve;
 mod ops_status;
 mod output;
 mod output_files;
+mod output_hooks;
 mod output_updates;
 mod pipeline;
 mod site_rules;

@@ -56,6 +56,24 @@ impl Mapping {
         self
     }
 
+    /// The mapping as JSON, every string as [`clean_text`] makes it: what a YAML reader gets from the file.
+    pub fn to_json(&self) -> serde_json::Value {
+        let text = |value: &str| serde_json::Value::String(clean_text(value));
+        self.entries
+            .iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    Value::Text(value) => text(value),
+                    Value::Bool(flag) => serde_json::Value::Bool(*flag),
+                    Value::List(items) => items.iter().map(|item| text(item)).collect(),
+                    Value::Map(mapping) => mapping.to_json(),
+                };
+                ((*key).to_string(), value)
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+
     /// The mapping as YAML lines (no `---` markers).
     pub fn to_yaml(&self) -> String {
         let mut out = String::with_capacity(256);
@@ -147,6 +165,22 @@ mod tests {
             "a \"b\" \\ c\nd\u{2028}e\u{7}\u{a0}\u{ffff}\u{feff}\u{202e}f\u{1fffe}\u{9f}",
         );
         assert_eq!(out, "\"a \\\"b\\\" \\\\ c d e f\"");
+    }
+
+    #[test]
+    fn json_reads_like_the_yaml() {
+        let mut author = Mapping::new();
+        author.text("name", "Jane\u{7}");
+        let mut front = Mapping::new();
+        front
+            .text("title", "a\nb\u{ffff}")
+            .bool("draft", false)
+            .list("tags", vec!["x".into()])
+            .map("author", author);
+        assert_eq!(
+            front.to_json(),
+            serde_json::json!({"title": "a b", "draft": false, "tags": ["x"], "author": {"name": "Jane"}})
+        );
     }
 
     #[test]

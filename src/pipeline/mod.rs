@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 use url::Url;
 
+mod after_write;
 mod caps;
 mod compose;
 mod site_pages;
@@ -29,6 +30,7 @@ mod page;
 mod publish;
 mod updates;
 
+pub use after_write::{Changes, Debouncer};
 pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
 
 pub use flow::{Slot, Slots};
@@ -52,6 +54,7 @@ use crate::output;
 use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming};
 use crate::site_rules::{RuleBook, Severity};
+use crate::status::without_url;
 use crate::store::{FeedState, Store, StoreError};
 
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
@@ -98,8 +101,12 @@ pub struct FeedReport {
     pub items: usize,
     /// Items the feed had but that could not be read (no link or id, no text).
     pub skipped: usize,
-    /// Paths of the Markdown files written.
+    /// Paths of the Markdown files written (or rewritten).
     pub written: Vec<PathBuf>,
+    /// Paths of files retention removed before this poll.
+    pub removed: Vec<PathBuf>,
+    /// Files of this feed the admin deleted since the last poll (now tombstones).
+    pub tombstoned: usize,
     /// Items skipped because their article is already stored.
     pub known: usize,
     /// Items skipped because they failed [`MAX_ITEM_ATTEMPTS`] polls in a row.
@@ -124,6 +131,8 @@ impl FeedReport {
             items: 0,
             skipped: 0,
             written: Vec::new(),
+            removed: Vec::new(),
+            tombstoned: 0,
             known: 0,
             given_up: 0,
             filtered: 0,
@@ -296,17 +305,27 @@ impl Pipeline {
         started: Instant,
     ) -> Result<FeedReport, PipelineError> {
         let name = feed.name.clone();
+        let mut report = FeedReport::new(feed);
         // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
-        if self.settings.render
-            && let Err(error) = self
-                .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
-                .await
-        {
-            warn!(feed = %feed.name, error = %error, "cannot check the feed's article files");
+        let reconciled = match self.settings.render {
+            true => Some(
+                self.on_publisher(move |publisher| publisher.reconcile(Some(&name)))
+                    .await,
+            ),
+            false => None,
+        };
+        match reconciled {
+            Some(Ok(done)) => {
+                report.removed = done.expired;
+                report.tombstoned = done.tombstoned;
+            }
+            Some(Err(error)) => {
+                warn!(feed = %feed.name, error = %error, "cannot check the feed's article files")
+            }
+            None => {}
         }
         let name = feed.name.clone();
         let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
-        let mut report = FeedReport::new(feed);
         self.retry_pending_files(feed, &mut report).await?;
         // Items that failed last time are only seen again in the feed body, so while any are pending the feed
         // is fetched in full even if unchanged.
@@ -385,7 +404,7 @@ impl Pipeline {
                         }
                         Err(error) => {
                             report.outcome = FeedOutcome::Failed {
-                                error: error.to_string(),
+                                error: without_url(&feed.url, &error.to_string()),
                                 status: None,
                             };
                             PollOutcome::Failed {
@@ -398,7 +417,7 @@ impl Pipeline {
             }
             Err(error) => {
                 report.outcome = FeedOutcome::Failed {
-                    error: error.to_string(),
+                    error: without_url(&feed.url, &error.to_string()),
                     status: error.status(),
                 };
                 PollOutcome::Failed {
@@ -563,7 +582,7 @@ impl Pipeline {
                 }
                 Err(ItemError::Unusable(reason)) => {
                     self.metrics.item_failed();
-                    warn!(feed = %feed.name, url = %link, error = %reason, "item not written; will retry next poll");
+                    warn!(feed = %feed.name, url = %link, error = %without_url(&link, &reason), "item not written; will retry next poll");
                     let (name, canonical, error) = (feed.name.clone(), canonicalize(&link), reason.clone());
                     self.on_store(move |store| store.record_item_failure(&name, &canonical, &error))
                         .await?;
@@ -690,7 +709,7 @@ impl Pipeline {
                 }
                 Err(PageFailure::Refused(error)) => {
                     // Logged once: the item is then stored from the feed's content or given up, never retried.
-                    warn!(feed = %feed.name, url = %item.link, error = %error, allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
+                    warn!(feed = %feed.name, url = %item.link, error = %without_url(&item.link, &error), allow_with = ALLOW_SETTING, "item link refused: internal address; not retried");
                     match feed_article {
                         Some(article) if has_real_text(&article) => {
                             self.metrics.fell_back(Fallback::PageUnavailable);
@@ -702,7 +721,7 @@ impl Pipeline {
                 Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
                 Err(PageFailure::Unavailable(error)) => match feed_article {
                     Some(article) if has_real_text(&article) => {
-                        info!(feed = %feed.name, url = %item.link, error = %error, "page unavailable; using the feed's own content");
+                        info!(feed = %feed.name, url = %item.link, error = %without_url(&item.link, &error), "page unavailable; using the feed's own content");
                         self.metrics.fell_back(Fallback::PageUnavailable);
                         (article, Origin::Feed, item_url.clone())
                     }
@@ -780,10 +799,10 @@ impl Pipeline {
 
 impl Pipeline {
     /// Writes the articles this instance's output folder still lacks, whoever stored them (on a database
-    /// shared by several instances, the others' too); nothing when `render = false`. Returns how many.
-    pub async fn write_unwritten(&self) -> Result<usize, PipelineError> {
+    /// shared by several instances, the others' too); nothing when `render = false`. Returns the paths written.
+    pub async fn write_unwritten(&self) -> Result<Vec<PathBuf>, PipelineError> {
         if !self.settings.render {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let written = self.on_publisher(|publisher| publisher.write_unwritten()).await?;
         for (feed, _) in &written {
@@ -795,7 +814,7 @@ impl Pipeline {
                 "article files written for articles stored elsewhere"
             );
         }
-        Ok(written.len())
+        Ok(written.into_iter().map(|(_, path)| path).collect())
     }
 }
 

@@ -7,6 +7,7 @@
 //! writes the file then; a `written` file that is gone was deleted on purpose.
 //! Synchronous: callers on the async runtime run these on blocking threads.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use url::Url;
 
 use crate::canonical_url::canonicalize;
 use crate::config::Settings;
-use crate::output::{self, OutputError, Page};
+use crate::output::{self, MANIFEST_NAME, ManifestEntry, OutputError, Page};
 use crate::record::StoredArticle;
 use crate::store::{FileState, Store, StoreError};
 
@@ -115,12 +116,21 @@ impl<'a> Publisher<'a> {
         output::resolve(self.dir(), name).is_ok_and(|path| path.symlink_metadata().is_ok())
     }
 
-    fn write(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
-        let page = Page {
+    /// A name a new file may take: nothing is there, and it is not the manifest's.
+    fn is_free(&self, name: &str) -> bool {
+        name != MANIFEST_NAME && !self.exists(name)
+    }
+
+    /// What the file of `article` shows.
+    fn page<'b>(&self, article: &'b StoredArticle) -> Page<'b> {
+        Page {
             updated: article.updated,
             ..Page::of(&article.record)
-        };
-        let contents = output::render(self.settings.preset, &page, output::is_mdx(name));
+        }
+    }
+
+    fn write(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
+        let contents = output::render(self.settings.preset, &self.page(article), output::is_mdx(name));
         Ok(output::write_atomically(self.dir(), name, contents.as_bytes())?)
     }
 
@@ -136,7 +146,7 @@ impl<'a> Publisher<'a> {
         let claimed =
             self.store
                 .claim_file(&self.renderer, article.id, &self.name_for(article), &|name| {
-                    !self.exists(name)
+                    self.is_free(name)
                 })?;
         if claimed.state != FileState::Writing {
             return Ok(None);
@@ -269,7 +279,7 @@ impl<'a> Publisher<'a> {
             let name =
                 self.store
                     .free_file_name(&self.renderer, article.id, &self.name_for(&article), &|name| {
-                        name == old || !self.exists(name)
+                        name == old || self.is_free(name)
                     })?;
             let path = self.write(&article, &name)?;
             if name == old {
@@ -282,7 +292,40 @@ impl<'a> Publisher<'a> {
             done.moved.push((self.dir().join(old), path));
             Ok(())
         })?;
+        self.refresh_manifest()?;
         Ok(done)
+    }
+
+    /// With `manifest = true`, rewrites `index.json` (atomically) to list every file this renderer wrote that
+    /// is in place, with its front matter; returns its path. Nothing otherwise.
+    pub fn refresh_manifest(&self) -> Result<Option<PathBuf>, PublishError> {
+        if !self.settings.manifest {
+            return Ok(None);
+        }
+        let written: HashMap<i64, String> = self
+            .store
+            .written_files(&self.renderer, None)?
+            .into_iter()
+            .filter(|record| record.state == FileState::Written && self.exists(&record.path))
+            .map(|record| (record.article_id, record.path))
+            .collect();
+        let mut files = Vec::with_capacity(written.len());
+        let every = |after| self.store.articles_after(after, PAGE);
+        for_each_article(every, |article| {
+            if let Some(path) = written.get(&article.id) {
+                files.push(ManifestEntry {
+                    path: path.clone(),
+                    front_matter: output::front_matter(self.settings.preset, &self.page(&article)).to_json(),
+                });
+            }
+            Ok(())
+        })?;
+        let text = output::render_manifest(self.settings.preset, files);
+        Ok(Some(output::write_atomically(
+            self.dir(),
+            MANIFEST_NAME,
+            text.as_bytes(),
+        )?))
     }
 
     /// Lifts the tombstone of the article stored under `url` and writes its file again (retention included).
@@ -295,11 +338,13 @@ impl<'a> Publisher<'a> {
         let current =
             self.store
                 .claim_file(&self.renderer, article.id, &self.name_for(&article), &|name| {
-                    !self.exists(name)
+                    self.is_free(name)
                 })?;
         if current.state.is_tombstone() {
             self.store.forget_file(&self.renderer, article.id)?;
         }
-        self.publish(&article, true)
+        let written = self.publish(&article, true)?;
+        self.refresh_manifest()?;
+        Ok(written)
     }
 }

@@ -18,6 +18,7 @@ use crate::extract::{self, Article, ExtractError, ExtractOptions};
 use crate::fetch::{ContentFetcher, FetchOutcome};
 use crate::metrics::Metrics;
 use crate::site_rules::{RuleBook, SiteRules, same_site};
+use crate::status::without_url;
 
 /// Pages of one multi-page article, the first included; a site whose "next" link never ends stops here.
 pub const MAX_PAGES: usize = 10;
@@ -160,7 +161,7 @@ impl PageReader {
             let (page_url, html, queued) = match self.fetch(content, &link, Some(&rules)).await {
                 Ok(page) => page,
                 Err(error) => {
-                    warn!(url = %link, error = %error, "next page unavailable; article kept without it");
+                    warn!(url = %link, error = %without_url(&link, &error.to_string()), "next page unavailable; article kept without it");
                     break;
                 }
             };
