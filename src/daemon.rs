@@ -176,6 +176,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                             "a new database path takes effect after a restart; still using the current one"
                         );
                     }
+                    if config.settings.instance != scheduler.config.settings.instance {
+                        warn!(
+                            instance = %scheduler.config.settings.instance,
+                            "a new instance name takes effect after a restart; still running as the current one"
+                        );
+                    }
                     if config.settings.listen != scheduler.config.settings.listen {
                         warn!("a new listen address takes effect after a restart; still serving the current one");
                     }
