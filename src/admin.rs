@@ -12,9 +12,9 @@ use chrono::{DateTime, Local, NaiveDate, SecondsFormat, Utc};
 use tidings::config::{self, Config};
 use tidings::fetch::Fetcher;
 use tidings::host_limits::HostLimits;
-use tidings::pipeline::MAX_ITEM_ATTEMPTS;
+use tidings::pipeline::{MAX_ITEM_ATTEMPTS, Publisher};
 use tidings::status;
-use tidings::store::{self, ArticleQuery, Store, StoreError};
+use tidings::store::{self, ArticleQuery, ArticleSummary, Store, StoreError};
 use tidings::{discover, feeds_file, opml, output};
 use url::Url;
 
@@ -64,17 +64,25 @@ pub fn articles(
     };
     let found = store.article_summaries(&query)?;
     let output_dir = &config.settings.output_dir;
+    // Where each file is now (a rebuild may have moved it) and whether it is still there.
+    let files = Publisher::new(&store, &config.settings)?.files_by_article()?;
+    let file_of = |article: &ArticleSummary| match files.get(&article.id) {
+        Some(file) => (output_dir.join(&file.path), file.state.as_str()),
+        None => (output_dir.join(&article.file_name), "not written"),
+    };
     if json {
         let articles: Vec<serde_json::Value> = found
             .iter()
             .map(|article| {
+                let (path, file) = file_of(article);
                 serde_json::json!({
                     "feed": article.feed,
                     "title": article.title,
                     "url": article.url.as_str(),
                     "published": article.published.map(|at| at.to_rfc3339()),
                     "stored_at": article.stored_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    "path": output_dir.join(&article.file_name),
+                    "path": path,
+                    "file": file,
                 })
             })
             .collect();
@@ -84,11 +92,16 @@ pub fn articles(
     let rows: Vec<[String; 4]> = found
         .iter()
         .map(|article| {
+            let (path, file) = file_of(article);
+            let path = match file {
+                "written" => path.display().to_string(),
+                other => format!("{} ({other})", path.display()),
+            };
             [
                 status::local_time(Some(article.stored_at)),
                 article.feed.clone(),
                 article.title.clone(),
-                output_dir.join(&article.file_name).display().to_string(),
+                path,
             ]
         })
         .collect();

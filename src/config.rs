@@ -18,6 +18,7 @@ use url::Url;
 use crate::filter::Filter;
 use crate::hook::Hook;
 use crate::logging::LogFormat;
+use crate::output::images::ImageMode;
 use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 use crate::store::Database;
@@ -88,6 +89,12 @@ pub struct Settings {
     pub on_write: Option<Hook>,
     /// Keep `index.json` in `output_dir` listing every file written, with its front matter; default false.
     pub manifest: bool,
+    /// `remote` (default): images stay links to the publisher; `download`: local copies (see
+    /// [`output::images`]).
+    pub images: ImageMode,
+    /// Where copies of images of articles that are not page bundles go, relative to `output_dir`; default
+    /// `images`.
+    pub images_dir: String,
     /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
     pub listen: Option<std::net::SocketAddr>,
 }
@@ -207,6 +214,8 @@ struct RawSettings {
     on_write_timeout: Option<Spanned<String>>,
     #[serde(default)]
     manifest: bool,
+    images: Option<Spanned<String>>,
+    images_dir: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
 }
 
@@ -441,6 +450,18 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         problems,
     );
     let on_update = checked_word(raw.on_update, problems);
+    let images = checked_word(raw.images, problems);
+    let images_dir = match raw.images_dir {
+        Some(folder) if !output::is_safe_relative(folder.get_ref()) => {
+            problems.add(
+                folder.span(),
+                "images_dir must be a folder inside output_dir (relative, no . or .. parts)".into(),
+            );
+            None
+        }
+        Some(folder) => Some(folder.into_inner()),
+        None => Some("images".to_string()),
+    };
     let on_write_timeout = checked_duration(
         raw.on_write_timeout,
         Duration::from_secs(300),
@@ -503,6 +524,8 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         on_update: on_update?,
         on_write: on_write?,
         manifest: raw.manifest,
+        images: images?,
+        images_dir: images_dir?,
         listen: listen?,
     })
 }

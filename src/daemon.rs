@@ -76,8 +76,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&metrics))?;
     pipeline.fail_interrupted_extractions().await?;
     let reconciled = pipeline.reconcile_files().await?;
-    let debouncer = Debouncer::start();
-    debouncer.changed(&pipeline, Changes::of_reconciled(&reconciled));
+    let debouncer = Debouncer::start(&pipeline, Changes::of_reconciled(&reconciled));
     let (config_sender, config_receiver) = tokio::sync::watch::channel(Arc::new(config.clone()));
     let stop_background = CancellationToken::new();
     let server = match config.settings.listen {

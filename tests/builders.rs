@@ -9,6 +9,7 @@ use tidings::output::{self, Page, Preset};
 
 use crate::output::hostile_article;
 use crate::support::external::available;
+use crate::support::workspace::files_under;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
@@ -30,19 +31,10 @@ fn build(command: &mut Command, site: &Path) {
 }
 
 fn built_html(root: &Path) -> String {
-    let mut pages = String::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("list").filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "html") {
-                pages.push_str(&std::fs::read_to_string(&path).expect("read page"));
-            }
-        }
-    }
-    pages
+    files_under(root, &["html"])
+        .iter()
+        .map(|page| std::fs::read_to_string(page).expect("read page"))
+        .collect()
 }
 
 fn rendered(preset: Preset) -> String {

@@ -13,7 +13,7 @@ use tidings::output::{self, Page, Preset};
 use crate::output::hostile_article;
 use crate::support::external::node_modules_with;
 use crate::support::server::{FixtureServer, Route};
-use crate::support::workspace::{Workspace, config_with, feed_entry, stderr, stdout};
+use crate::support::workspace::{Workspace, config_with, feed_entry, files_under, stderr, stdout};
 
 /// Reads each file with gray-matter and prints `[{path, data, content}]`.
 const READ_ALL: &str = r#"
@@ -52,27 +52,6 @@ fn read_with_gray_matter(node_modules: &Path, files: &[PathBuf]) -> Vec<(PathBuf
             )
         })
         .collect()
-}
-
-/// Markdown and MDX files under `dir`, at any depth, sorted.
-fn markdown_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("list").filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "md" || extension == "mdx")
-            {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 /// One hostile item: its title as the feed sends it, the title a reader must see, and its body.
@@ -159,7 +138,7 @@ fn seed_astro_and_nextjs_files_of_hostile_items_parse_in_gray_matter() {
             stdout(&run),
             stderr(&run)
         );
-        let files = markdown_files(&workspace.output_dir());
+        let files = files_under(&workspace.output_dir(), &["md", "mdx"]);
         assert_eq!(files.len(), ITEMS.len(), "{preset} {filename}: {files:?}");
         let mut titles = Vec::new();
         for (path, data, content) in read_with_gray_matter(&node_modules, &files) {

@@ -7,22 +7,14 @@ use crate::support::server::{FixtureServer, Route};
 use crate::support::workspace::{Workspace, config_with, feed_entry, front_matter, stderr, stdout};
 
 fn run_ok(workspace: &Workspace, args: &[&str]) -> String {
-    let output = workspace.run(args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "tidings {args:?}\nstdout:\n{}\nstderr:\n{}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
+    stdout(&workspace.run_ok(args))
 }
 
 fn names(workspace: &Workspace) -> Vec<String> {
     workspace.articles().into_iter().map(|(name, _)| name).collect()
 }
 
-fn two_story_site(workspace: &Workspace, settings: &str) -> FixtureServer {
+pub(crate) fn two_story_site(workspace: &Workspace, settings: &str) -> FixtureServer {
     let server = FixtureServer::start();
     news_site::serve(
         &server,
@@ -32,8 +24,8 @@ fn two_story_site(workspace: &Workspace, settings: &str) -> FixtureServer {
             ("/two", "Tram line extended", "tram"),
         ],
     );
-    let config = config_with(&feed_entry("f", &server.url("/feed"), ""));
-    workspace.write_config(&config.replacen("[settings]\n", &format!("[settings]\n{settings}"), 1));
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+    workspace.add_settings(settings);
     server
 }
 
@@ -163,8 +155,7 @@ fn retention_removes_old_files_tombstones_them_and_never_writes_old_articles() {
             ]),
         ),
     );
-    let config = std::fs::read_to_string(workspace.config_path()).expect("config");
-    workspace.write_config(&config.replacen("[settings]\n", "[settings]\nmax_age_days = 30\n", 1));
+    workspace.add_settings("max_age_days = 30\n");
     run_ok(&workspace, &["once"]);
     let kept = names(&workspace);
     assert_eq!(kept.len(), 1, "{kept:?}");
@@ -217,4 +208,75 @@ fn file_deleted_while_the_daemon_runs_is_tombstoned_on_the_next_poll_and_not_rew
     assert_eq!(server.hits("/one"), 1, "a tombstone is not refetched");
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), Some(0));
+}
+
+/// `tidings articles --json`: each title with its `path` and `file` state.
+fn listed_files(workspace: &Workspace) -> Vec<(String, String, String)> {
+    let listed: serde_json::Value =
+        serde_json::from_str(&run_ok(workspace, &["articles", "--json"])).expect("json");
+    let mut rows: Vec<(String, String, String)> = listed["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .map(|article| {
+            let text = |key: &str| article[key].as_str().unwrap_or_default().to_string();
+            (text("title"), text("path"), text("file"))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn articles_shows_where_each_file_is_after_a_rebuild_and_which_were_deleted() {
+    let workspace = Workspace::new();
+    let _server = two_story_site(&workspace, "filename = \"{slug}.md\"\n");
+    run_ok(&workspace, &["once"]);
+    let dir = workspace.output_dir();
+    let at = |name: &str| dir.join(name).display().to_string();
+    assert_eq!(
+        listed_files(&workspace),
+        [
+            (
+                "Harbour bridge reopens".into(),
+                at("harbour-bridge-reopens.md"),
+                "written".into()
+            ),
+            (
+                "Tram line extended".into(),
+                at("tram-line-extended.md"),
+                "written".into()
+            ),
+        ]
+    );
+
+    let config = std::fs::read_to_string(workspace.config_path()).expect("config");
+    workspace.write_config(&config.replace(
+        "filename = \"{slug}.md\"\n",
+        "filename = \"{feed}/{slug}/index.md\"\n",
+    ));
+    run_ok(&workspace, &["rebuild"]);
+    std::fs::remove_file(dir.join("f/tram-line-extended/index.md")).expect("admin deletes");
+    run_ok(&workspace, &["once"]);
+    assert_eq!(
+        listed_files(&workspace),
+        [
+            (
+                "Harbour bridge reopens".into(),
+                at("f/harbour-bridge-reopens/index.md"),
+                "written".into()
+            ),
+            (
+                "Tram line extended".into(),
+                at("f/tram-line-extended/index.md"),
+                "deleted".into()
+            ),
+        ]
+    );
+    let table = run_ok(&workspace, &["articles"]);
+    assert!(table.contains("f/harbour-bridge-reopens/index.md"), "{table}");
+    assert!(
+        table.contains("f/tram-line-extended/index.md (deleted)"),
+        "{table}"
+    );
 }

@@ -6,24 +6,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::daemon::Daemon;
+use crate::output_files::two_story_site;
 use crate::support::news_site;
 use crate::support::server::FixtureServer;
-use crate::support::workspace::{Workspace, config_with, feed_entry, front_matter, stderr, stdout};
+use crate::support::workspace::{Workspace, config_with, feed_entry, front_matter, stderr};
 
 /// A workspace polling two stories, with `settings` added to `[settings]`.
-fn two_stories(settings: &str, feed_extra: &str) -> (Workspace, FixtureServer) {
-    let server = FixtureServer::start();
-    news_site::serve(
-        &server,
-        "/feed",
-        &[
-            ("/one", "Harbour bridge reopens", "bridge"),
-            ("/two", "Tram line extended", "tram"),
-        ],
-    );
+fn two_stories(settings: &str) -> (Workspace, FixtureServer) {
     let workspace = Workspace::new();
-    let config = config_with(&feed_entry("f", &server.url("/feed"), feed_extra));
-    workspace.write_config(&config.replacen("[settings]\n", &format!("[settings]\n{settings}"), 1));
+    let server = two_story_site(&workspace, settings);
     (workspace, server)
 }
 
@@ -37,21 +28,9 @@ fn hook(workspace: &Workspace, name: &str, script: &str) -> String {
     format!("on_write = [\"{}\", \"--quick\"]\n", path.display())
 }
 
-fn add_settings(workspace: &Workspace, settings: &str) {
-    let config = std::fs::read_to_string(workspace.config_path()).expect("config");
-    workspace.write_config(&config.replacen("[settings]\n", &format!("[settings]\n{settings}"), 1));
-}
-
+/// The log of a successful `once`.
 fn once(workspace: &Workspace) -> String {
-    let output = workspace.run(&["once"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stderr(&output)
+    stderr(&workspace.run_ok(&["once"]))
 }
 
 /// The Markdown files under `dir`, relative, sorted.
@@ -69,21 +48,18 @@ fn written_names(dir: &Path) -> Vec<String> {
 
 #[test]
 fn hook_gets_the_written_paths_on_stdin_once_per_run_and_only_when_files_changed() {
-    let (workspace, _server) = two_stories("", "");
+    let (workspace, _server) = two_stories("");
     let received = workspace.path().join("received.txt");
     let arguments = workspace.path().join("arguments.txt");
-    add_settings(
+    workspace.add_settings(&hook(
         &workspace,
-        &hook(
-            &workspace,
-            "hook.sh",
-            &format!(
-                "cat >> '{}'\necho \"$@\" >> '{}'\necho rebuilt the site",
-                received.display(),
-                arguments.display()
-            ),
+        "hook.sh",
+        &format!(
+            "cat >> '{}'\necho \"$@\" >> '{}'\necho rebuilt the site",
+            received.display(),
+            arguments.display()
         ),
-    );
+    ));
     let log = once(&workspace);
     let names = written_names(&workspace.output_dir());
     assert_eq!(names.len(), 2);
@@ -114,11 +90,8 @@ fn hook_gets_the_written_paths_on_stdin_once_per_run_and_only_when_files_changed
 
 #[test]
 fn failing_hook_is_logged_and_never_fatal() {
-    let (workspace, _server) = two_stories("", "");
-    add_settings(
-        &workspace,
-        &hook(&workspace, "hook.sh", "echo cannot build >&2\nexit 3"),
-    );
+    let (workspace, _server) = two_stories("");
+    workspace.add_settings(&hook(&workspace, "hook.sh", "echo cannot build >&2\nexit 3"));
     let log = once(&workspace);
     assert_eq!(written_names(&workspace.output_dir()).len(), 2);
     assert!(log.contains("on_write hook failed"), "{log}");
@@ -126,7 +99,7 @@ fn failing_hook_is_logged_and_never_fatal() {
     assert!(log.contains("cannot build"), "{log}");
 
     // A program that cannot be started is logged the same way.
-    let (workspace, _server) = two_stories("on_write = [\"/nonexistent/rebuild-site\"]\n", "");
+    let (workspace, _server) = two_stories("on_write = [\"/nonexistent/rebuild-site\"]\n");
     let log = once(&workspace);
     assert_eq!(written_names(&workspace.output_dir()).len(), 2);
     assert!(log.contains("on_write hook could not be started"), "{log}");
@@ -134,16 +107,13 @@ fn failing_hook_is_logged_and_never_fatal() {
 
 #[test]
 fn hook_outliving_its_timeout_is_killed_with_what_it_started() {
-    let (workspace, _server) = two_stories("on_write_timeout = \"1s\"\n", "");
+    let (workspace, _server) = two_stories("on_write_timeout = \"1s\"\n");
     let pid_file = workspace.path().join("sleep.pid");
-    add_settings(
+    workspace.add_settings(&hook(
         &workspace,
-        &hook(
-            &workspace,
-            "hook.sh",
-            &format!("sleep 60 &\necho $! > '{}'\nwait", pid_file.display()),
-        ),
-    );
+        "hook.sh",
+        &format!("sleep 60 &\necho $! > '{}'\nwait", pid_file.display()),
+    ));
     let started = Instant::now();
     let log = once(&workspace);
     assert!(
@@ -184,18 +154,15 @@ fn daemon_runs_the_hook_once_for_polls_close_together() {
     )));
     let received = workspace.path().join("received.txt");
     let runs = workspace.path().join("runs.txt");
-    add_settings(
+    workspace.add_settings(&hook(
         &workspace,
-        &hook(
-            &workspace,
-            "hook.sh",
-            &format!(
-                "cat >> '{}'\necho run >> '{}'",
-                received.display(),
-                runs.display()
-            ),
+        "hook.sh",
+        &format!(
+            "cat >> '{}'\necho run >> '{}'",
+            received.display(),
+            runs.display()
         ),
-    );
+    ));
     let mut daemon = Daemon::start(&workspace);
     daemon.wait_for("daemon ready");
     daemon.wait_for("on_write hook finished");
@@ -217,7 +184,7 @@ fn daemon_runs_the_hook_once_for_polls_close_together() {
 
 #[test]
 fn manifest_lists_every_written_file_with_its_front_matter_and_follows_changes() {
-    let (workspace, _server) = two_stories("manifest = true\n", "");
+    let (workspace, _server) = two_stories("manifest = true\n");
     once(&workspace);
     let manifest = |workspace: &Workspace| -> serde_json::Value {
         let text = std::fs::read_to_string(workspace.output_dir().join("index.json")).expect("index.json");
@@ -243,6 +210,11 @@ fn manifest_lists_every_written_file_with_its_front_matter_and_follows_changes()
     };
     check(&workspace, "seed");
 
+    // A missing manifest is written again even when no article changed.
+    std::fs::remove_file(workspace.output_dir().join("index.json")).expect("remove manifest");
+    once(&workspace);
+    check(&workspace, "seed");
+
     // The admin deletes one: the next run lists the other only.
     let names = written_names(&workspace.output_dir());
     std::fs::remove_file(workspace.output_dir().join(&names[0])).expect("delete");
@@ -251,7 +223,7 @@ fn manifest_lists_every_written_file_with_its_front_matter_and_follows_changes()
     assert_eq!(manifest(&workspace)["files"].as_array().map(Vec::len), Some(1));
 
     // `rebuild` after a preset change rewrites it too.
-    add_settings(&workspace, "preset = \"hugo\"\n");
+    workspace.add_settings("preset = \"hugo\"\n");
     let rebuilt = workspace.run(&["rebuild"]);
     assert_eq!(rebuilt.status.code(), Some(0), "{}", stderr(&rebuilt));
     check(&workspace, "hugo");

@@ -5,7 +5,7 @@ use chrono::{SecondsFormat, TimeDelta, Utc};
 
 use crate::support::pages::{article_page, paragraphs};
 use crate::support::server::{FixtureServer, Route};
-use crate::support::workspace::{Workspace, config_with, feed_entry, front_matter, stderr, stdout};
+use crate::support::workspace::{Workspace, config_with, feed_entry, front_matter, stderr};
 
 fn atom(server: &FixtureServer, updated: &str) -> String {
     format!(
@@ -42,20 +42,13 @@ fn after_now() -> String {
 }
 
 fn once(workspace: &Workspace) {
-    let output = workspace.run(&["once"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    workspace.run_ok(&["once"]);
 }
 
 fn workspace_with(server: &FixtureServer, on_update: &str) -> Workspace {
     let workspace = Workspace::new();
-    let config = config_with(&feed_entry("harbour", &server.url("/feed"), ""));
-    workspace.write_config(&config.replacen("[settings]\n", &format!("[settings]\n{on_update}"), 1));
+    workspace.write_config(&config_with(&feed_entry("harbour", &server.url("/feed"), "")));
+    workspace.add_settings(on_update);
     workspace
 }
 

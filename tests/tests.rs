@@ -21,6 +21,7 @@ mod ops_status;
 mod output;
 mod output_files;
 mod output_hooks;
+mod output_images;
 mod output_updates;
 mod pipeline;
 mod site_rules;

@@ -18,7 +18,7 @@ const NEGATIVE_WORDS: &[&str] = &[
     "skip", "social", "sponsor", "sponsored", "subscribe", "subscription", "tags", "taboola", "toolbar",
     "tooltip", "trending", "widget", "masthead", "login", "donate", "shoutbox", "supplemental",
     "skyscraper", "tools", "sns", "relate", "prev", "previous", "bio", "author", "follow", "tag", "topics",
-    "credit", "toc", "foot", "writer",
+    "credit", "toc", "foot", "writer", "replies", "reply", "settings",
 ];
 
 /// Compound spellings that do not split into the words above.

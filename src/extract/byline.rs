@@ -71,10 +71,16 @@ pub(super) fn candidate(dom: &Dom, index: usize, unmarked_wanted: bool) -> Optio
         }
     }
     if marked {
-        let names: Vec<String> = name_elements(dom, index)
+        let mut names: Vec<String> = Vec::new();
+        // A box often names its author twice (avatar link and name link): once is enough.
+        for name in name_elements(dom, index)
             .into_iter()
             .filter_map(|i| clean_author(&dom.text_content(i)))
-            .collect();
+        {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
         let text = if names.is_empty() {
             // Longer than any name `clean_author` accepts: not worth building the text of a whole box.
             if dom.stats(index).chars > 110 {
@@ -125,8 +131,21 @@ fn opens_with_by(dom: &Dom, index: usize) -> bool {
         })
 }
 
-/// The descendants of a byline box that hold just a name (one per author), outermost only.
+/// The descendants of a byline box that hold just a name (one per author), outermost only: elements that
+/// say they are the name, else links to author pages (the box's other text is a job title or a date).
 fn name_elements(dom: &Dom, index: usize) -> Vec<usize> {
+    let found = marked_names(dom, index);
+    if !found.is_empty() {
+        return found;
+    }
+    let end = dom.nodes.get(index).map_or(index, |n| n.end);
+    (index + 1..end)
+        .filter(|&i| dom.name(i) == "a" && dom.attr(i, "href").is_some_and(is_author_page))
+        .filter(|&i| dom.stats(i).chars > 0)
+        .collect()
+}
+
+fn marked_names(dom: &Dom, index: usize) -> Vec<usize> {
     let end = dom.nodes.get(index).map_or(index, |n| n.end);
     let mut found: Vec<usize> = Vec::new();
     let mut i = index + 1;
@@ -214,9 +233,10 @@ pub(super) fn reads_as_name(text: &str) -> bool {
     ];
     let words: Vec<&str> = text.split_whitespace().collect();
     (1..=8).contains(&words.len())
+        // "Name *" is a comment form's label.
         && !text
             .chars()
-            .any(|c| c.is_ascii_digit() || matches!(c, ':' | '|' | '@'))
+            .any(|c| c.is_ascii_digit() || matches!(c, ':' | '|' | '@' | '*'))
         && words.iter().all(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
             !w.chars().next().is_some_and(char::is_lowercase) || PARTICLES.contains(&w)

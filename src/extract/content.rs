@@ -9,7 +9,7 @@
 
 use super::boilerplate::{class_weight, is_furniture_tag, is_hidden, is_promotion, looks_like_furniture};
 use super::dom::{Dom, ROOT, heading_level, is_block};
-use super::widgets::{is_caption_credit, is_code_label, is_follow_line, is_widget};
+use super::widgets::{is_caption_credit, is_code_label, is_follow_line, is_gallery, is_widget};
 
 /// Paragraphs shorter than this carry no signal (captions, labels, bylines).
 const MIN_PARAGRAPH_CHARS: u32 = 25;
@@ -17,6 +17,8 @@ const MIN_PARAGRAPH_CHARS: u32 = 25;
 const SCORED_ANCESTOR_LEVELS: usize = 5;
 /// An element holding at least this share of the page's text is the page itself, not furniture.
 const PROTECTED_SHARE: f64 = 0.5;
+/// Visible text enough for a short article: hidden text or a slideshow beside this much is not the article.
+const MIN_VISIBLE_ARTICLE_CHARS: u32 = 250;
 
 /// How much the first pass trusts class and id words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,11 +69,14 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
         let text_element = heading_level(name).is_some() || name == "p";
         let by_name = cleaning == Cleaning::Full
             && ((!text_element && looks_like_furniture(dom, index)) || is_code_label(dom, index));
-        let furniture = is_hidden(dom, index)
-            || by_name
-            || matches!(name, "form" | "header")
-            || (name == "h1" && share < 0.2);
-        if furniture && share < PROTECTED_SHARE {
+        let set_apart = is_hidden(dom, index) || is_gallery(dom, index);
+        // Hidden text and slideshows go even when they are most of the page, as long as the page shows an
+        // article of its own; a page whose article waits hidden for a script keeps it.
+        let apart_from_article = set_apart
+            && page_chars - f64::from(dom.stats(index).chars) >= f64::from(MIN_VISIBLE_ARTICLE_CHARS);
+        let furniture =
+            set_apart || by_name || matches!(name, "form" | "header") || (name == "h1" && share < 0.2);
+        if (furniture && share < PROTECTED_SHARE) || apart_from_article {
             dom.remove(index);
             index = end;
         } else {

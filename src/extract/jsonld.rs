@@ -97,8 +97,11 @@ fn parse_lenient(script: &str) -> Option<Value> {
         .trim_start_matches("<!--")
         .trim_end_matches("-->")
         .trim()
-        .trim_start_matches("//<![CDATA[")
-        .trim_end_matches("//]]>")
+        .trim_start_matches("//")
+        .trim_start_matches("<![CDATA[")
+        .trim_end_matches("]]>")
+        .trim_end()
+        .trim_end_matches("//")
         .trim();
     serde_json::from_str(trimmed).ok().or_else(|| {
         // Raw control characters inside strings are the most common JSON-LD defect.
@@ -238,6 +241,17 @@ mod tests {
         assert_eq!(article.headline.as_deref(), Some("Big news"));
         assert_eq!(article.author.as_deref(), Some("A One, B Two"));
         assert_eq!(article.image.as_deref(), Some("https://x.test/a.jpg"));
+    }
+
+    #[test]
+    fn reads_scripts_wrapped_in_cdata_sections() {
+        for script in [
+            "<![CDATA[\n{\"@type\":\"Article\",\"author\":[{\"@type\":\"Person\",\"name\":\"D K\"}]}\n]]>",
+            "//<![CDATA[\n{\"@type\":\"Article\",\"author\":\"D K\"}\n//]]>",
+        ] {
+            let article = parse(&[script.to_owned()]).unwrap_or_default();
+            assert_eq!(article.author.as_deref(), Some("D K"), "{script}");
+        }
     }
 
     #[test]

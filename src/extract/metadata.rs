@@ -40,6 +40,9 @@ const TITLE_SEPARATORS: &[&str] = &[
 ];
 const AUTHOR_KEYS: &[&str] = &[
     "article:author",
+    "dc:creator",
+    "dcterm:creator",
+    "dcterms:creator",
     "author",
     "byl",
     "parsely-author",
@@ -186,6 +189,8 @@ fn scan(dom: &Dom) -> Scan {
     let mut scan = Scan::default();
     let mut in_article = false;
     let mut article_end = 0;
+    // Inside a form, "Name *" and "Your name" label inputs, not the article.
+    let mut form_end = 0;
     for index in 0..dom.len() {
         if index >= article_end {
             in_article = false;
@@ -199,6 +204,7 @@ fn scan(dom: &Dom) -> Scan {
             "base" if scan.base_href.is_none() => scan.base_href = attr("href").map(str::to_owned),
             "title" if scan.title.is_none() => scan.title = Some(dom.text_content(index)),
             "h1" if scan.h1.len() < 4 => scan.h1.push(dom.text_content(index)),
+            "form" => form_end = form_end.max(dom.nodes[index].end),
             "article" if !in_article => {
                 in_article = true;
                 article_end = dom.nodes[index].end;
@@ -242,7 +248,7 @@ fn scan(dom: &Dom) -> Scan {
             }
             _ => {}
         }
-        if scan.byline.is_none() {
+        if scan.byline.is_none() && index >= form_end {
             // Wrappers hold roles and dates too; the first element whose text reads as a name wins.
             match byline::candidate(dom, index, scan.loose_byline.is_none()) {
                 Some((Evidence::Marked, name)) => scan.byline = Some(name),

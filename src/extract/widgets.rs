@@ -69,6 +69,21 @@ pub(super) fn is_widget(dom: &Dom, index: usize) -> bool {
         || (stats.chars < 1500 && is_bio_box(dom, index))
 }
 
+/// Class or id words that name a slideshow of pictures.
+const GALLERY_WORDS: &[&str] = &["gallery", "slideshow", "carousel", "lightbox", "slider"];
+
+/// A slideshow: named so by class or id and holding several pictures or slides. Its captions describe
+/// other pictures, often other stories ("1/50 United goin down"), not the article around it.
+pub(super) fn is_gallery(dom: &Dom, index: usize) -> bool {
+    let stats = dom.stats(index);
+    let slides = stats.images >= 3 || stats.list_items >= 3;
+    slides
+        && [dom.attr(index, "class"), dom.attr(index, "id")]
+            .into_iter()
+            .flatten()
+            .any(|value| class_words(value).any(|w| GALLERY_WORDS.iter().any(|g| w.eq_ignore_ascii_case(g))))
+}
+
 /// Whether the subtree had a form control, removed or not (cleaning drops the controls themselves).
 fn held_form_control(dom: &Dom, index: usize) -> bool {
     subtree(dom, index).any(|i| matches!(dom.name(i), "form" | "input" | "button" | "select" | "textarea"))

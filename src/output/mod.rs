@@ -7,6 +7,7 @@
 
 mod body;
 mod file_name;
+pub mod images;
 mod manifest;
 mod preset;
 #[cfg(test)]
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 
-pub use file_name::{check_template, file_name, slugify, url_hash};
+pub use file_name::{check_template, file_name, is_safe_relative, slugify, url_hash};
 pub use manifest::{MANIFEST_NAME, ManifestEntry, render_manifest};
 pub use preset::Preset;
 pub use write::{remove_stale_temp_files, remove_written, resolve, write_atomically};

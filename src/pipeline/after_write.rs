@@ -67,6 +67,12 @@ impl Pipeline {
         {
             warn!(path = %self.settings.output_dir.display(), error = %error, "cannot write the manifest");
         }
+        // The hook may run elsewhere than tidings' working folder: hand it paths that say where they are.
+        for path in &mut changes.paths {
+            if let Ok(absolute) = std::path::absolute(&*path) {
+                *path = absolute;
+            }
+        }
         changes.paths.sort();
         changes.paths.dedup();
         if let Some(hook) = self
@@ -88,8 +94,12 @@ pub struct Debouncer {
 }
 
 impl Debouncer {
-    pub fn start() -> Self {
+    /// Starts with what start-up changed; acted on even when that is nothing, so a manifest just switched on
+    /// is written at once.
+    pub fn start(pipeline: &Pipeline, start_up: Changes) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
+        // The receiver is alive: it was just made.
+        let _ = sender.send((pipeline.clone(), start_up));
         Self {
             sender,
             task: tokio::spawn(debounce(receiver)),

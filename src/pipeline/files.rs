@@ -6,16 +6,24 @@ use std::path::PathBuf;
 
 use tracing::{error, info, warn};
 
-use super::{FeedReport, Pipeline, PipelineError};
+use super::images::Copied;
+use super::{Claim, FeedReport, Pipeline, PipelineError};
 use crate::canonical_url::canonicalize;
 use crate::config::FeedConfig;
 use crate::feed_parse::FeedItem;
+use crate::output::images::ImageMode;
 use crate::record::StoredArticle;
 
 impl Pipeline {
     /// Writes `stored`'s file unless this output folder holds a tombstone for it (see [`super::publish`]);
-    /// `None` when not written for that reason. The error is the reason, naming the path.
-    pub(super) async fn write_file(&self, stored: &StoredArticle) -> Result<Option<PathBuf>, String> {
+    /// `None` when not written for that reason. With `images = "download"` its images are copied first, and
+    /// a file already in place is rewritten when copies were made since (a later poll's retry). The error is
+    /// the reason, naming the path.
+    pub(super) async fn write_file(
+        &self,
+        feed: &FeedConfig,
+        stored: &StoredArticle,
+    ) -> Result<Option<PathBuf>, String> {
         // A pure poller (`render = false`) stores articles; the instances that render write them.
         if !self.settings.render {
             return Ok(None);
@@ -24,10 +32,58 @@ impl Pipeline {
         if !dir.is_dir() {
             warn!(feed = %stored.record.feed, path = %dir.display(), "the output folder is gone; recreating it");
         }
-        let stored = stored.clone();
-        self.on_publisher(move |publisher| publisher.publish(&stored, false))
+        let article = stored.clone();
+        let claim = self
+            .on_publisher(move |publisher| publisher.claim(&article, false))
             .await
-            .map_err(|error| error.to_string())
+            .map_err(|error| error.to_string())?;
+        let download = self.settings.images == ImageMode::Download;
+        let (name, in_place) = match claim {
+            Claim::New(name) => (name, false),
+            Claim::InPlace(name) if download => (name, true),
+            Claim::InPlace(_) | Claim::Settled => {
+                self.note_images(stored, &[]).await;
+                return Ok(None);
+            }
+        };
+        let copied = if download {
+            self.copy_images(feed, stored, &name).await
+        } else {
+            Copied::default()
+        };
+        if in_place && copied.new == 0 {
+            self.note_images(stored, &copied.failed).await;
+            return Ok(None);
+        }
+        let article = stored.clone();
+        let written = self
+            .on_publisher(move |publisher| match in_place {
+                true => publisher.rewrite(&article),
+                false => publisher.write_claimed(&article, &name).map(Some),
+            })
+            .await
+            .map_err(|error| error.to_string())?;
+        self.note_images(stored, &copied.failed).await;
+        Ok(written)
+    }
+
+    /// Records `stored` as pending while images failed (its feed's next poll retries them), else clears it.
+    async fn note_images(&self, stored: &StoredArticle, failed: &[(url::Url, String)]) {
+        let pending = stored.clone();
+        let result = match failed.first() {
+            None => {
+                let id = stored.id;
+                self.on_store(move |store| store.clear_pending_file(id)).await
+            }
+            Some((url, reason)) => {
+                let reason = format!("{} image(s) not copied yet, e.g. {url}: {reason}", failed.len());
+                self.on_store(move |store| store.record_pending_file(&pending, &reason))
+                    .await
+            }
+        };
+        if let Err(error) = result {
+            warn!(feed = %stored.record.feed, url = %stored.record.canonical_url, error = %error, "cannot record the article's pending images");
+        }
     }
 
     /// Logs and records that `stored` is in the database but its file is not written yet.
@@ -56,10 +112,9 @@ impl Pipeline {
         let name = feed.name.clone();
         let pending = self.on_store(move |store| store.pending_files(&name)).await?;
         for stored in pending {
-            match self.write_file(&stored).await {
+            // Written or not, `write_file` clears the record, or keeps it while images are still missing.
+            match self.write_file(feed, &stored).await {
                 Ok(written) => {
-                    self.on_store(move |store| store.clear_pending_file(stored.id))
-                        .await?;
                     if let Some(path) = written {
                         self.metrics.article_written(&feed.name);
                         info!(feed = %feed.name, path = %path.display(), "pending article file written");

@@ -25,13 +25,14 @@ mod site_pages;
 mod crash;
 mod files;
 mod flow;
+mod images;
 mod lease;
 mod page;
 mod publish;
 mod updates;
 
 pub use after_write::{Changes, Debouncer};
-pub use publish::{PublishError, Publisher, Rebuilt, Reconciled};
+pub use publish::{Claim, PublishError, Publisher, Rebuilt, Reconciled};
 
 pub use flow::{Slot, Slots};
 pub use lease::PollSlot;
@@ -668,7 +669,7 @@ impl Pipeline {
         let Some(stored) = stored else {
             return Ok(ItemResult::Known);
         };
-        match self.write_file(&stored).await {
+        match self.write_file(feed, &stored).await {
             Ok(Some(path)) => {
                 self.metrics.article_written(&feed.name);
                 info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");

@@ -17,9 +17,10 @@ use url::Url;
 
 use crate::canonical_url::canonicalize;
 use crate::config::Settings;
+use crate::output::images::{self, ImageMode};
 use crate::output::{self, MANIFEST_NAME, ManifestEntry, OutputError, Page};
 use crate::record::StoredArticle;
-use crate::store::{FileState, Store, StoreError};
+use crate::store::{FileState, Store, StoreError, WrittenFile};
 
 /// Why publishing failed.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +78,17 @@ pub struct Rebuilt {
     pub tombstones: usize,
 }
 
+/// Where an article's file stands before a write ([`Publisher::claim`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// No file yet: it is to be written under this name.
+    New(String),
+    /// Written and in place under this name.
+    InPlace(String),
+    /// Nothing to write: a tombstone, or too old for retention.
+    Settled,
+}
+
 /// One renderer: the output folder, its settings and the store.
 pub struct Publisher<'a> {
     store: &'a Arc<dyn Store>,
@@ -116,21 +128,48 @@ impl<'a> Publisher<'a> {
         output::resolve(self.dir(), name).is_ok_and(|path| path.symlink_metadata().is_ok())
     }
 
+    /// This renderer's record of each article's file, by article id.
+    pub fn files_by_article(&self) -> Result<HashMap<i64, WrittenFile>, PublishError> {
+        Ok(self
+            .store
+            .written_files(&self.renderer, None)?
+            .into_iter()
+            .map(|record| (record.article_id, record))
+            .collect())
+    }
+
     /// A name a new file may take: nothing is there, and it is not the manifest's.
     fn is_free(&self, name: &str) -> bool {
         name != MANIFEST_NAME && !self.exists(name)
     }
 
-    /// What the file of `article` shows.
-    fn page<'b>(&self, article: &'b StoredArticle) -> Page<'b> {
-        Page {
+    /// What the file of `article` shows when written as `name`: with `images = "download"`, its images point
+    /// at the local copies that are on disk.
+    fn page<'b>(&self, article: &'b StoredArticle, name: &str) -> Page<'b> {
+        let mut page = Page {
             updated: article.updated,
             ..Page::of(&article.record)
+        };
+        if self.settings.images == ImageMode::Download {
+            let (cover, body) = images::localized(
+                self.dir(),
+                name,
+                &self.settings.images_dir,
+                article.record.cover_image.as_ref(),
+                &article.record.body,
+            );
+            page.cover = cover.or(page.cover);
+            page.body = body;
         }
+        page
     }
 
     fn write(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
-        let contents = output::render(self.settings.preset, &self.page(article), output::is_mdx(name));
+        let contents = output::render(
+            self.settings.preset,
+            &self.page(article, name),
+            output::is_mdx(name),
+        );
         Ok(output::write_atomically(self.dir(), name, contents.as_bytes())?)
     }
 
@@ -140,26 +179,42 @@ impl<'a> Publisher<'a> {
         move |attempt| output::file_name(&pattern, &record, attempt)
     }
 
-    /// Writes `article`'s file unless this renderer already did or tombstoned it (or retention would remove
-    /// it at once, when `keep_old` is false). Returns the path written.
-    pub fn publish(&self, article: &StoredArticle, keep_old: bool) -> Result<Option<PathBuf>, PublishError> {
+    /// Where `article` stands before a write: the name its new file gets (recorded as `Writing`), the name of
+    /// the file already in place, or nothing to write (a tombstone, or retention would remove it at once when
+    /// `keep_old` is false).
+    pub fn claim(&self, article: &StoredArticle, keep_old: bool) -> Result<Claim, PublishError> {
         let claimed =
             self.store
                 .claim_file(&self.renderer, article.id, &self.name_for(article), &|name| {
                     self.is_free(name)
                 })?;
-        if claimed.state != FileState::Writing {
-            return Ok(None);
+        match claimed.state {
+            FileState::Writing if !keep_old && self.is_expired(article.record.date) => {
+                self.store
+                    .set_file(&self.renderer, article.id, &claimed.path, FileState::Expired)?;
+                Ok(Claim::Settled)
+            }
+            FileState::Writing => Ok(Claim::New(claimed.path)),
+            FileState::Written if self.exists(&claimed.path) => Ok(Claim::InPlace(claimed.path)),
+            _ => Ok(Claim::Settled),
         }
-        if !keep_old && self.is_expired(article.record.date) {
-            self.store
-                .set_file(&self.renderer, article.id, &claimed.path, FileState::Expired)?;
-            return Ok(None);
-        }
-        let path = self.write(article, &claimed.path)?;
+    }
+
+    /// Writes the file of `article` under `name` (from [`claim`](Self::claim)) and records it written.
+    pub fn write_claimed(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
+        let path = self.write(article, name)?;
         self.store
-            .set_file(&self.renderer, article.id, &claimed.path, FileState::Written)?;
-        Ok(Some(path))
+            .set_file(&self.renderer, article.id, name, FileState::Written)?;
+        Ok(path)
+    }
+
+    /// Writes `article`'s file unless this renderer already did or tombstoned it (or retention would remove
+    /// it at once, when `keep_old` is false). Returns the path written.
+    pub fn publish(&self, article: &StoredArticle, keep_old: bool) -> Result<Option<PathBuf>, PublishError> {
+        match self.claim(article, keep_old)? {
+            Claim::New(name) => Ok(Some(self.write_claimed(article, &name)?)),
+            Claim::InPlace(_) | Claim::Settled => Ok(None),
+        }
     }
 
     /// Rewrites the file of `article` (whose text changed, `on_update = "rewrite"`) in place under the name it
@@ -315,7 +370,8 @@ impl<'a> Publisher<'a> {
             if let Some(path) = written.get(&article.id) {
                 files.push(ManifestEntry {
                     path: path.clone(),
-                    front_matter: output::front_matter(self.settings.preset, &self.page(&article)).to_json(),
+                    front_matter: output::front_matter(self.settings.preset, &self.page(&article, path))
+                        .to_json(),
                 });
             }
             Ok(())

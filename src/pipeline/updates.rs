@@ -16,6 +16,7 @@ use crate::extract::ExtractOptions;
 use crate::feed_parse::FeedItem;
 use crate::fetch::ContentFetcher;
 use crate::output::OnUpdate;
+use crate::output::images::ImageMode;
 use crate::record::StoredArticle;
 
 /// What checking a known item for an update did.
@@ -72,8 +73,15 @@ impl Pipeline {
             .await;
         match written {
             Ok(path) => {
-                self.on_store(move |store| store.record_item_update(id, updated, Some(&rewritten.record)))
+                let record = rewritten.record.clone();
+                self.on_store(move |store| store.record_item_update(id, updated, Some(&record)))
                     .await?;
+                if self.settings.images == ImageMode::Download {
+                    // The new text's images: copied now (rewriting the file once more) or retried later.
+                    if let Err(error) = self.write_file(feed, &rewritten).await {
+                        tracing::warn!(feed = %feed.name, url = %item_url, error = %error, "cannot copy the rewritten article's images");
+                    }
+                }
                 match path {
                     Some(path) => {
                         info!(feed = %feed.name, url = %item_url, path = %path.display(), updated = %updated, "article rewritten: its feed item changed");

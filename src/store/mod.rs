@@ -141,13 +141,14 @@ pub struct ArticleQuery {
 /// One line of `tidings articles`: newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleSummary {
+    pub id: i64,
     pub feed: String,
     pub title: String,
     pub url: Url,
     pub published: Option<DateTime<FixedOffset>>,
     /// When tidings stored it.
     pub stored_at: DateTime<Utc>,
-    /// The Markdown file's name inside `output_dir`.
+    /// The file name first chosen for it inside `output_dir` (the written-files record has where it is now).
     pub file_name: String,
 }
 /// A stored article and how current its text is.

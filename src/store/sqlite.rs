@@ -8,7 +8,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use url::Url;
 
 use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, Store, StoreError};
@@ -256,7 +257,7 @@ impl Store for Sqlite {
         let search = query.search.as_deref().map(fts_query);
         let mut statement = connection
             .prepare(
-                "SELECT feed, title, canonical_url, published, created_at, file_name FROM articles
+                "SELECT feed, title, canonical_url, published, created_at, file_name, id FROM articles
                  WHERE (?1 IS NULL OR feed = ?1)
                    AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
                    AND (?3 IS NULL OR id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?3))
@@ -282,6 +283,7 @@ impl Store for Sqlite {
                             .and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                         stored_at: time_column(row, 4)?.unwrap_or_default(),
                         file_name: row.get(5)?,
+                        id: row.get(6)?,
                     })
                 },
             )
@@ -364,23 +366,15 @@ impl Store for Sqlite {
                 "INSERT INTO articles (canonical_url, feed, title, date, published, excerpt, cover_image, author,
                                        tags, category, language, body, origin, file_name, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                params![
-                    record.canonical_url.as_str(),
-                    record.feed,
-                    record.title,
-                    record.date.format("%Y-%m-%d").to_string(),
-                    record.published.map(|at| at.to_rfc3339()),
-                    record.excerpt,
-                    record.cover_image.as_ref().map(Url::as_str),
-                    record.author,
-                    serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
-                    record.category,
-                    record.language,
-                    record.body,
-                    record.origin.as_str(),
-                    file_name,
-                    Utc::now().to_rfc3339(),
-                ],
+                params_from_iter(
+                    [
+                        Value::Text(record.canonical_url.to_string()),
+                        Value::Text(record.feed.clone()),
+                    ]
+                    .into_iter()
+                    .chain(content_columns(record))
+                    .chain([Value::Text(file_name.clone()), Value::Text(Utc::now().to_rfc3339())]),
+                ),
             )?;
             let id = transaction.last_insert_rowid();
             record_aliases(&transaction, id, std::slice::from_ref(&record.canonical_url))?;
@@ -572,21 +566,11 @@ impl Store for Sqlite {
                         excerpt = ?6, cover_image = ?7, author = ?8, tags = ?9, category = ?10, language = ?11,
                         body = ?12, origin = ?13
                  WHERE id = ?1",
-                params![
-                    id,
-                    item_updated.to_rfc3339(),
-                    record.title,
-                    record.date.format("%Y-%m-%d").to_string(),
-                    record.published.map(|at| at.to_rfc3339()),
-                    record.excerpt,
-                    record.cover_image.as_ref().map(Url::as_str),
-                    record.author,
-                    serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
-                    record.category,
-                    record.language,
-                    record.body,
-                    record.origin.as_str(),
-                ],
+                params_from_iter(
+                    [Value::Integer(id), Value::Text(item_updated.to_rfc3339())]
+                        .into_iter()
+                        .chain(content_columns(record)),
+                ),
             ),
         };
         updated.map(drop).map_err(|source| self.error(source))
@@ -702,6 +686,25 @@ impl Sqlite {
             .and_then(Iterator::collect)
             .map_err(|source| self.error(source))
     }
+}
+
+/// The columns of `record` from `title` to `origin`, in the order of the `articles` table (what a rewrite
+/// may change: not the URL, feed or file name).
+fn content_columns(record: &ArticleRecord) -> [Value; 11] {
+    let optional = |value: Option<String>| value.map_or(Value::Null, Value::Text);
+    [
+        Value::Text(record.title.clone()),
+        Value::Text(record.date.format("%Y-%m-%d").to_string()),
+        optional(record.published.map(|at| at.to_rfc3339())),
+        Value::Text(record.excerpt.clone()),
+        optional(record.cover_image.as_ref().map(Url::to_string)),
+        optional(record.author.clone()),
+        Value::Text(serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into())),
+        optional(record.category.clone()),
+        optional(record.language.clone()),
+        Value::Text(record.body.clone()),
+        Value::Text(record.origin.as_str().to_string()),
+    ]
 }
 
 /// Records the item at `url` as failed `give_up_at` times, so no later poll tries it again.

@@ -52,6 +52,25 @@ impl Workspace {
         self.command(args).output().expect("run tidings")
     }
 
+    /// Runs `tidings ARGS…` and asserts it exits 0, showing its output when not.
+    pub fn run_ok(&self, args: &[&str]) -> Output {
+        let output = self.run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "tidings {args:?}\nstdout:\n{}\nstderr:\n{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        output
+    }
+
+    /// Puts `settings` (whole lines) first in the config's `[settings]` table.
+    pub fn add_settings(&self, settings: &str) {
+        let config = std::fs::read_to_string(self.config_path()).expect("read config");
+        self.write_config(&config.replacen("[settings]\n", &format!("[settings]\n{settings}"), 1));
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tidings"));
         command
@@ -81,6 +100,27 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Files under `root` at any depth whose extension is one of `extensions`, sorted.
+pub fn files_under(root: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("list").filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|extension| extensions.iter().any(|wanted| extension == *wanted))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Splits a written file into its parsed front matter and body; panics with the file if it is not valid.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use postgres::error::SqlState;
-use postgres::types::{FromSql, Type};
+use postgres::types::{FromSql, ToSql, Type};
 use postgres::{GenericClient, Row, Transaction};
 use url::Url;
 
@@ -293,7 +293,7 @@ impl Store for Postgres {
         let limit = query.limit.map(i64::from);
         self.with(|client| {
             let rows = client.query(
-                "SELECT feed, title, canonical_url, published, created_at, file_name FROM articles
+                "SELECT feed, title, canonical_url, published, created_at, file_name, id FROM articles
                  WHERE ($1::text IS NULL OR feed = $1)
                    AND ($2::timestamptz IS NULL OR created_at >= $2)
                    AND ($3::text IS NULL
@@ -313,6 +313,7 @@ impl Store for Postgres {
                             .and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
                         stored_at: row.get(4),
                         file_name: row.get(5),
+                        id: row.get(6),
                     })
                 })
                 .collect()
@@ -359,10 +360,7 @@ impl Store for Postgres {
         name_for: &dyn Fn(u32) -> String,
     ) -> Result<Option<StoredArticle>, StoreError> {
         let canonical = record.canonical_url.as_str();
-        let tags = serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into());
-        let published = record.published.map(|at| at.to_rfc3339());
-        let cover_image = record.cover_image.as_ref().map(Url::as_str);
-        let origin = record.origin.as_str();
+        let content = Content::of(record);
         self.transaction(|transaction| {
             // Another instance may be storing the same article right now: the unique canonical URL (and its
             // row in article_urls) decides, and the loser only records its aliases.
@@ -388,22 +386,11 @@ impl Store for Postgres {
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
                          ON CONFLICT DO NOTHING
                          RETURNING id",
-                        &[
-                            &canonical,
-                            &record.feed,
-                            &record.title,
-                            &record.date,
-                            &published,
-                            &record.excerpt,
-                            &cover_image,
-                            &record.author,
-                            &tags,
-                            &record.category,
-                            &record.language,
-                            &record.body,
-                            &origin,
-                            &file_name,
-                        ],
+                        &[&canonical as &(dyn ToSql + Sync), &record.feed]
+                            .into_iter()
+                            .chain(content.columns())
+                            .chain([&file_name as &(dyn ToSql + Sync)])
+                            .collect::<Vec<_>>(),
                     )?;
                     match row {
                         Some(row) => break Some((row.get::<_, i64>(0), file_name)),
@@ -592,33 +579,22 @@ impl Store for Postgres {
         rewritten: Option<&ArticleRecord>,
     ) -> Result<(), StoreError> {
         let checked = item_updated.with_timezone(&Utc);
-        self.with(|client| match rewritten {
+        let rewritten = rewritten.map(|record| (Content::of(record), item_updated.to_rfc3339()));
+        self.with(|client| match &rewritten {
             None => client.execute(
                 "UPDATE articles SET item_updated = $2 WHERE id = $1",
                 &[&id, &checked],
             ),
             // URL, feed and file name stay: the article is the same one, its file keeps its name.
-            Some(record) => client.execute(
+            Some((content, updated)) => client.execute(
                 "UPDATE articles SET item_updated = $2, updated = $3, title = $4, date = $5, published = $6,
                         excerpt = $7, cover_image = $8, author = $9, tags = $10, category = $11, language = $12,
                         body = $13, origin = $14
                  WHERE id = $1",
-                &[
-                    &id,
-                    &checked,
-                    &item_updated.to_rfc3339(),
-                    &record.title,
-                    &record.date,
-                    &record.published.map(|at| at.to_rfc3339()),
-                    &record.excerpt,
-                    &record.cover_image.as_ref().map(Url::as_str),
-                    &record.author,
-                    &serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
-                    &record.category,
-                    &record.language,
-                    &record.body,
-                    &record.origin.as_str(),
-                ],
+                &[&id as &(dyn ToSql + Sync), &checked, updated]
+                    .into_iter()
+                    .chain(content.columns())
+                    .collect::<Vec<_>>(),
             ),
         })
         .map(drop)
@@ -788,6 +764,44 @@ fn record_given_up(
             &[&url, &feed, &int(give_up_at), &error],
         )
         .map(drop)
+}
+
+/// The columns of an article from `title` to `origin`, in the order of the `articles` table (what a rewrite
+/// may change: not the URL, feed or file name), as query parameters.
+struct Content<'a> {
+    record: &'a ArticleRecord,
+    published: Option<String>,
+    cover_image: Option<&'a str>,
+    tags: String,
+    origin: &'static str,
+}
+
+impl<'a> Content<'a> {
+    fn of(record: &'a ArticleRecord) -> Self {
+        Self {
+            record,
+            published: record.published.map(|at| at.to_rfc3339()),
+            cover_image: record.cover_image.as_ref().map(Url::as_str),
+            tags: serde_json::to_string(&record.tags).unwrap_or_else(|_| "[]".into()),
+            origin: record.origin.as_str(),
+        }
+    }
+
+    fn columns(&self) -> [&(dyn ToSql + Sync); 11] {
+        [
+            &self.record.title,
+            &self.record.date,
+            &self.published,
+            &self.record.excerpt,
+            &self.cover_image,
+            &self.record.author,
+            &self.tags,
+            &self.record.category,
+            &self.record.language,
+            &self.record.body,
+            &self.origin,
+        ]
+    }
 }
 
 /// A row of [`FEED_STATE_COLUMNS`] (first in the row).
