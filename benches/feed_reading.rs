@@ -1,6 +1,7 @@
 //! Feed reading speed: `feed_parse::parse` over every fixture in `tests/fixtures/feeds/` (RSS of every version,
 //! RDF, Atom 0.3/1.0, CDF, JSON Feed, ill-formed XML), plus one large synthetic RSS feed, on one core.
-//! Prints items/s and bytes/s per set. Run with `cargo bench --bench feed_reading`.
+//! Prints items/s and bytes/s per set, and the time to load a `feeds.toml` of 1,000 and of 10,000 feeds (the
+//! ratio shows loading is linear in feeds). Run with `cargo bench --bench feed_reading`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -43,6 +44,39 @@ fn main() {
         big.megabytes_per_second(),
         big.micros_per_feed(1) / 1000.0
     );
+
+    let small = config_load_time(1_000);
+    let large = config_load_time(10_000);
+    println!(
+        "feeds.toml load: 1,000 feeds {:.1} ms, 10,000 feeds {:.1} ms, ratio {:.1} (linear: 10)",
+        small.as_secs_f64() * 1e3,
+        large.as_secs_f64() * 1e3,
+        large.as_secs_f64() / small.as_secs_f64()
+    );
+}
+
+/// Best of repeated `config::parse` runs over a file of `feeds` feeds, each with its own name, URL, tags and
+/// one of a few schedules and patterns, as a large real file has.
+fn config_load_time(feeds: usize) -> Duration {
+    let mut text = String::from("[settings]\nschedule = \"*/15 * * * *\"\nblock = [\"(?i)sponsored\"]\n\n");
+    for n in 0..feeds {
+        text.push_str(&format!(
+            "[[feeds]]\nname = \"feed {n}\"\nurl = \"https://host{n}.example/feed.xml\"\nschedule = \"*/{} * * * *\"\n\
+             tags = [\"news\", \"region {}\"]\nkeep = [\"(?i)harbour\"]\n\n",
+            10 + n % 5,
+            n % 50
+        ));
+    }
+    let path = Path::new("/etc/tidings/feeds.toml");
+    let started = Instant::now();
+    let mut best = Duration::MAX;
+    while started.elapsed() < MEASURE_FOR {
+        let run = Instant::now();
+        let config = tidings::config::parse(std::hint::black_box(&text), path).expect("valid config");
+        assert_eq!(config.feeds.len(), feeds);
+        best = best.min(run.elapsed());
+    }
+    best
 }
 
 struct Figures {

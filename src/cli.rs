@@ -170,7 +170,10 @@ pub fn main() -> anyhow::Result<ExitCode> {
     let interactive_once = matches!(cli.command, Command::Once { .. }) && std::io::stderr().is_terminal();
     // The config's log format applies from the first line; a config that does not load logs in text (its
     // problems are printed by the command itself).
-    let log_format = config::load(&cli.config)
+    // Loaded once, before logging starts, because its log format applies from the first line.
+    let loaded = config::load(&cli.config);
+    let log_format = loaded
+        .as_ref()
         .map(|config| config.settings.log_format)
         .unwrap_or_default();
     let progress_line = ProgressLine::default();
@@ -184,24 +187,26 @@ pub fn main() -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the runtime")?;
     let code = match cli.command {
-        Command::Check => check(&cli.config),
-        Command::Once { feed } => runtime.block_on(once(&cli.config, feed.as_deref(), &progress_line)),
-        Command::Run => match load_config(&cli.config) {
+        Command::Check => check(&cli.config, loaded),
+        Command::Once { feed } => {
+            runtime.block_on(once(&cli.config, loaded, feed.as_deref(), &progress_line))
+        }
+        Command::Run => match load_config(loaded) {
             Ok(config) => runtime
                 .block_on(daemon::run(config))
                 .map(|()| EXIT_OK)
                 .context("daemon")?,
             Err(code) => code,
         },
-        Command::Forget { url } => match load_config(&cli.config) {
+        Command::Forget { url } => match load_config(loaded) {
             Ok(config) => republish::forget(&config, &url)?,
             Err(code) => code,
         },
-        Command::Rebuild => match load_config(&cli.config) {
+        Command::Rebuild => match load_config(loaded) {
             Ok(config) => republish::rebuild(&config)?,
             Err(code) => code,
         },
-        Command::Status { json } => match load_config(&cli.config) {
+        Command::Status { json } => match load_config(loaded) {
             Ok(config) => admin::status(&config, json)?,
             Err(code) => code,
         },
@@ -210,7 +215,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
             since,
             search,
             json,
-        } => match load_config(&cli.config) {
+        } => match load_config(loaded) {
             Ok(config) => admin::articles(&config, feed, since.as_deref(), search, json)?,
             Err(code) => code,
         },
@@ -220,15 +225,15 @@ pub fn main() -> anyhow::Result<ExitCode> {
             print!("{}", site_rules::measure(&dir));
             EXIT_OK
         }
-        Command::Add { url, name, dry_run } => match load_config(&cli.config) {
+        Command::Add { url, name, dry_run } => match load_config(loaded) {
             Ok(config) => runtime.block_on(admin::add(&config, &url, name, dry_run))?,
             Err(code) => code,
         },
-        Command::ImportOpml { file } => match load_config(&cli.config) {
+        Command::ImportOpml { file } => match load_config(loaded) {
             Ok(config) => admin::import_opml(&config, &file)?,
             Err(code) => code,
         },
-        Command::ExportOpml => match load_config(&cli.config) {
+        Command::ExportOpml => match load_config(loaded) {
             Ok(config) => admin::export_opml(&config),
             Err(code) => code,
         },
@@ -244,7 +249,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Rules {
             command: RulesCommand::Test { files },
-        } => match load_config(&cli.config) {
+        } => match load_config(loaded) {
             Ok(config) => runtime.block_on(rules_test(&config, &files))?,
             Err(code) => code,
         },
@@ -253,7 +258,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
             format,
             explain,
             inputs,
-        } => match preview_rules(&cli.config) {
+        } => match preview_rules(&cli.config, loaded) {
             Ok(rules) => runtime.block_on(extract_command(rules, url, format, explain, &inputs))?,
             Err(code) => code,
         },
@@ -261,9 +266,9 @@ pub fn main() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// Loads the config, printing every problem; `Err` carries the exit code.
-fn load_config(path: &Path) -> Result<Config, u8> {
-    config::load(path).map_err(|error| {
+/// The loaded config, or every problem printed; `Err` carries the exit code.
+fn load_config(loaded: Result<Config, ConfigError>) -> Result<Config, u8> {
+    loaded.map_err(|error| {
         match &error {
             ConfigError::Invalid { problems } => problems.iter().for_each(|problem| eprintln!("{problem}")),
             ConfigError::Read { .. } => eprintln!("{error}"),
@@ -272,8 +277,8 @@ fn load_config(path: &Path) -> Result<Config, u8> {
     })
 }
 
-fn check(path: &Path) -> u8 {
-    match load_config(path) {
+fn check(path: &Path, loaded: Result<Config, ConfigError>) -> u8 {
+    match load_config(loaded) {
         Ok(config) => {
             let enabled = config.feeds.iter().filter(|feed| feed.enabled).count();
             let rules_ok = check_site_rules(&config.settings.site_rules);
@@ -310,8 +315,13 @@ fn check_site_rules(folders: &[PathBuf]) -> bool {
     errors == 0
 }
 
-async fn once(path: &Path, only: Option<&str>, progress_line: &ProgressLine) -> u8 {
-    let config = match load_config(path) {
+async fn once(
+    path: &Path,
+    loaded: Result<Config, ConfigError>,
+    only: Option<&str>,
+    progress_line: &ProgressLine,
+) -> u8 {
+    let config = match load_config(loaded) {
         Ok(config) => config,
         Err(code) => return code,
     };
@@ -505,11 +515,11 @@ pub fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
 
 /// The site rules `extract` applies: the config's (from `--config`, or ./feeds.toml) when the file exists,
 /// else none: a preview needs no configuration.
-fn preview_rules(path: &Path) -> Result<site_rules::RuleBook, u8> {
+fn preview_rules(path: &Path, loaded: Result<Config, ConfigError>) -> Result<site_rules::RuleBook, u8> {
     if !path.exists() {
         return Ok(site_rules::RuleBook::default());
     }
-    let config = load_config(path)?;
+    let config = load_config(loaded)?;
     let (book, problems) = site_rules::RuleBook::load(&config.settings.site_rules);
     problems
         .iter()

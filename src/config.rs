@@ -1,8 +1,9 @@
 //! Configuration: `feeds.toml` → a validated [`Config`].
 //!
-//! Owns the file format and every rule about it. Parsing is two-step: serde reads a raw, span-carrying
-//! shape (unknown keys rejected), then validation turns it into typed values and reports *every* problem it
-//! finds as `PATH:LINE:COL: message`, so an admin fixes a file in one pass.
+//! Owns the file format and every rule about it. Parsing is two-step: the TOML tree (with positions) is read
+//! key by key into a raw shape, unknown keys and values of the wrong type reported as they are met (see
+//! `document`), then validation turns it into typed values. *Every* problem is reported, as
+//! `PATH:LINE:COL: message` in file order, so an admin fixes a file in one pass.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use regex::{Regex, RegexBuilder};
-use serde::Deserialize;
 use toml::Spanned;
+use toml::de::DeTable;
 use url::Url;
 
 use crate::filter::Filter;
@@ -22,6 +23,9 @@ use crate::output::images::ImageMode;
 use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
 use crate::store::Database;
+
+mod document;
+use document::TableReader;
 
 /// The name a file is written under unless `[settings] filename` says otherwise.
 pub const DEFAULT_FILENAME_PATTERN: &str = "{date}-{slug}.md";
@@ -95,6 +99,9 @@ pub struct Settings {
     /// Where copies of images of articles that are not page bundles go, relative to `output_dir`; default
     /// `images`.
     pub images_dir: String,
+    /// The URL path (`/assets/img`) or address the site serves `images_dir` under; when given, articles link
+    /// copies there by it instead of by a path relative to their file. Default none.
+    pub images_url: Option<String>,
     /// Address of the daemon's HTTP server (`/metrics`, `/healthz`, the status page); default none (off).
     pub listen: Option<std::net::SocketAddr>,
 }
@@ -172,17 +179,7 @@ pub enum ConfigError {
     Invalid { problems: Vec<ConfigProblem> },
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    #[serde(default)]
-    settings: RawSettings,
-    #[serde(default)]
-    feeds: Vec<RawFeed>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+/// `[settings]` as written: each value type-checked, not yet validated.
 struct RawSettings {
     database: Option<Spanned<String>>,
     instance: Option<Spanned<String>>,
@@ -199,54 +196,102 @@ struct RawSettings {
     filename: Option<Spanned<String>>,
     dead_after: Option<Spanned<String>>,
     log_format: Option<Spanned<String>>,
-    site_rules: Option<Vec<Spanned<String>>>,
-    #[serde(default)]
+    site_rules: Vec<Spanned<String>>,
     allow_private_addresses: bool,
     max_items_per_poll: Option<Spanned<i64>>,
-    #[serde(default)]
     keep: Vec<Spanned<String>>,
-    #[serde(default)]
     block: Vec<Spanned<String>>,
     preset: Option<Spanned<String>>,
     max_age_days: Option<Spanned<i64>>,
     on_update: Option<Spanned<String>>,
     on_write: Option<Spanned<Vec<String>>>,
     on_write_timeout: Option<Spanned<String>>,
-    #[serde(default)]
     manifest: bool,
     images: Option<Spanned<String>>,
     images_dir: Option<Spanned<String>>,
+    images_url: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+impl RawSettings {
+    /// Reads the keys of `[settings]`; the field list here is the list of known keys.
+    fn read(mut table: TableReader) -> Self {
+        let settings = Self {
+            database: table.text("database"),
+            output_dir: table.text("output_dir"),
+            schedule: table.text("schedule"),
+            concurrency: table.integer("concurrency"),
+            per_host_concurrency: table.integer("per_host_concurrency"),
+            per_host_interval: table.text("per_host_interval"),
+            user_agent: table.text("user_agent"),
+            timeout: table.text("timeout"),
+            jitter: table.text("jitter"),
+            filename: table.text("filename"),
+            dead_after: table.text("dead_after"),
+            log_format: table.text("log_format"),
+            site_rules: table.texts("site_rules"),
+            allow_private_addresses: table.flag("allow_private_addresses").unwrap_or(false),
+            max_items_per_poll: table.integer("max_items_per_poll"),
+            keep: table.texts("keep"),
+            block: table.texts("block"),
+            preset: table.text("preset"),
+            max_age_days: table.integer("max_age_days"),
+            on_update: table.text("on_update"),
+            on_write: table.text_list("on_write"),
+            on_write_timeout: table.text("on_write_timeout"),
+            manifest: table.flag("manifest").unwrap_or(false),
+            listen: table.text("listen"),
+            images: table.text("images"),
+            images_dir: table.text("images_dir"),
+        };
+        table.finish();
+        settings
+    }
+}
+
+/// One `[[feeds]]` table as written: each value type-checked, not yet validated.
 struct RawFeed {
-    name: Spanned<String>,
-    url: Spanned<String>,
+    /// The whole table, where a missing required key is reported.
+    table: Range<usize>,
+    name: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
     schedule: Option<Spanned<String>>,
     category: Option<String>,
     author: Option<String>,
-    #[serde(default)]
     tags: Vec<String>,
-    #[serde(default = "enabled_by_default")]
     fetch_article: bool,
-    #[serde(default = "enabled_by_default")]
     enabled: bool,
     content_selector: Option<Spanned<String>>,
-    #[serde(default)]
     remove_selectors: Vec<Spanned<String>>,
-    #[serde(default)]
     allow_private_addresses: bool,
     max_items_per_poll: Option<Spanned<i64>>,
-    #[serde(default)]
     keep: Vec<Spanned<String>>,
-    #[serde(default)]
     block: Vec<Spanned<String>>,
 }
 
-fn enabled_by_default() -> bool {
-    true
+impl RawFeed {
+    /// Reads the keys of one `[[feeds]]` table; the field list here is the list of known keys.
+    fn read(span: Range<usize>, mut table: TableReader) -> Self {
+        let feed = Self {
+            table: span,
+            name: table.text("name"),
+            url: table.text("url"),
+            schedule: table.text("schedule"),
+            category: table.text("category").map(Spanned::into_inner),
+            author: table.text("author").map(Spanned::into_inner),
+            tags: table.texts("tags").into_iter().map(Spanned::into_inner).collect(),
+            fetch_article: table.flag("fetch_article").unwrap_or(true),
+            enabled: table.flag("enabled").unwrap_or(true),
+            content_selector: table.text("content_selector"),
+            remove_selectors: table.texts("remove_selectors"),
+            allow_private_addresses: table.flag("allow_private_addresses").unwrap_or(false),
+            max_items_per_poll: table.integer("max_items_per_poll"),
+            keep: table.texts("keep"),
+            block: table.texts("block"),
+        };
+        table.finish();
+        feed
+    }
 }
 
 /// Reads and validates the file at `path`.
@@ -265,23 +310,46 @@ pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigError> {
         path,
         found: Vec::new(),
     };
-    let raw: RawConfig = match toml::from_str(source) {
-        Ok(raw) => raw,
-        Err(error) => {
+    let (document, syntax_errors) = DeTable::parse_recoverable(source);
+    if !syntax_errors.is_empty() {
+        // What the parser recovered around a syntax error is a guess; problems found in it would mislead.
+        for error in syntax_errors {
             problems.add(
                 error.span().unwrap_or(0..0),
                 error.message().trim_end().to_string(),
             );
-            return Err(problems.into_error());
         }
-    };
+        return Err(problems.into_error());
+    }
+    let document = document.into_inner();
+    let mut top = TableReader::new(&document, "the top level", &mut problems);
+    let settings_table = top.table("settings");
+    let feed_tables = top.tables("feeds");
+    top.finish();
+    let empty = DeTable::new();
+    let raw_settings = RawSettings::read(TableReader::new(
+        settings_table.unwrap_or(&empty),
+        "[settings]",
+        &mut problems,
+    ));
+    let raw_feeds: Vec<RawFeed> = feed_tables
+        .into_iter()
+        .map(|table| {
+            let span = table.span();
+            RawFeed::read(
+                span,
+                TableReader::new(table.into_inner(), "[[feeds]]", &mut problems),
+            )
+        })
+        .collect();
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut parsed = ParsedOnce::default();
     let shared_filter = Patterns {
-        keep: checked_patterns(&raw.settings.keep, &mut problems),
-        block: checked_patterns(&raw.settings.block, &mut problems),
+        keep: parsed.patterns(&raw_settings.keep, &mut problems),
+        block: parsed.patterns(&raw_settings.block, &mut problems),
     };
-    let settings = validate_settings(raw.settings, &base_dir, &mut problems);
-    let feeds = validate_feeds(raw.feeds, &shared_filter, &mut problems);
+    let settings = validate_settings(raw_settings, &base_dir, &mut parsed, &mut problems);
+    let feeds = validate_feeds(raw_feeds, &shared_filter, &mut parsed, &mut problems);
     match settings {
         Some(settings) if problems.found.is_empty() => Ok(Config {
             path: path.to_path_buf(),
@@ -292,45 +360,114 @@ pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigError> {
     }
 }
 
+/// Problems found so far, located by byte offset; lines and columns are worked out once, at the end, in one
+/// pass over the file (per-problem scans from the start made loading quadratic in the number of feeds).
 struct Problems<'a> {
     source: &'a str,
     path: &'a Path,
-    found: Vec<ConfigProblem>,
+    found: Vec<Located>,
+}
+
+struct Located {
+    at: usize,
+    message: String,
+    /// Where the thing this problem repeats was first given, appended as "first used at line L, column C".
+    first_used_at: Option<usize>,
 }
 
 impl Problems<'_> {
     fn add(&mut self, span: Range<usize>, message: String) {
-        let (line, column) = line_and_column(self.source, span.start);
-        self.found.push(ConfigProblem {
-            path: self.path.to_path_buf(),
-            line,
-            column,
+        self.found.push(Located {
+            at: span.start,
             message,
+            first_used_at: None,
         });
     }
 
-    fn into_error(self) -> ConfigError {
-        ConfigError::Invalid { problems: self.found }
+    fn add_repeat(&mut self, span: Range<usize>, message: String, first_used_at: usize) {
+        self.found.push(Located {
+            at: span.start,
+            message,
+            first_used_at: Some(first_used_at),
+        });
+    }
+
+    /// Every problem as `PATH:LINE:COL`, in file order.
+    fn into_error(mut self) -> ConfigError {
+        self.found.sort_by_key(|problem| problem.at);
+        let mut offsets: Vec<usize> = self
+            .found
+            .iter()
+            .flat_map(|problem| std::iter::once(problem.at).chain(problem.first_used_at))
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let positions = lines_and_columns(self.source, &offsets);
+        let position_of = |offset: usize| {
+            offsets
+                .binary_search(&offset)
+                .map_or((1, 1), |index| positions[index])
+        };
+        let problems = self
+            .found
+            .into_iter()
+            .map(|problem| {
+                let (line, column) = position_of(problem.at);
+                let message = match problem.first_used_at.map(position_of) {
+                    Some((first_line, first_column)) => format!(
+                        "{} (first used at line {first_line}, column {first_column})",
+                        problem.message
+                    ),
+                    None => problem.message,
+                };
+                ConfigProblem {
+                    path: self.path.to_path_buf(),
+                    line,
+                    column,
+                    message,
+                }
+            })
+            .collect();
+        ConfigError::Invalid { problems }
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = source.get(..offset).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+/// 1-based line and column (in characters) of each of the sorted byte `offsets`, in one pass over `source`.
+fn lines_and_columns(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut positions = Vec::with_capacity(offsets.len());
+    let mut pending = offsets.iter().peekable();
+    let (mut line, mut column) = (1, 1);
+    for (at, character) in source.char_indices() {
+        while pending.next_if(|&&offset| offset <= at).is_some() {
+            positions.push((line, column));
+        }
+        if pending.peek().is_none() {
+            break;
+        }
+        if character == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    // Offsets at or past the end of the file.
+    positions.resize(offsets.len(), (line, column));
+    positions
 }
 
-fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems) -> Option<Settings> {
+fn validate_settings(
+    raw: RawSettings,
+    base_dir: &Path,
+    parsed: &mut ParsedOnce,
+    problems: &mut Problems,
+) -> Option<Settings> {
     let resolve = |value: Option<Spanned<String>>, default: &str| match value {
         Some(value) => base_dir.join(value.into_inner()),
         None => base_dir.join(default),
     };
     let schedule = match raw.schedule {
-        Some(text) => checked_schedule(&text, problems),
+        Some(text) => parsed.schedule(&text, problems),
         None => CronSchedule::parse("*/15 * * * *").ok(),
     };
     let preset = match raw.preset {
@@ -462,6 +599,21 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         Some(folder) => Some(folder.into_inner()),
         None => Some("images".to_string()),
     };
+    let images_url = match raw.images_url {
+        Some(base)
+            if !(base.get_ref().starts_with('/')
+                || base.get_ref().starts_with("https://")
+                || base.get_ref().starts_with("http://"))
+                || base.get_ref().contains(['"', '<', '>', ' ', '(', ')']) =>
+        {
+            problems.add(
+                base.span(),
+                "images_url must be a path from the site root (\"/images\") or an http(s) address, without spaces, quotes or brackets".into(),
+            );
+            None
+        }
+        base => Some(base.map(Spanned::into_inner)),
+    };
     let on_write_timeout = checked_duration(
         raw.on_write_timeout,
         Duration::from_secs(300),
@@ -513,7 +665,6 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         log_format: log_format?,
         site_rules: raw
             .site_rules
-            .unwrap_or_default()
             .into_iter()
             .map(|folder| base_dir.join(folder.into_inner()))
             .collect(),
@@ -526,6 +677,7 @@ fn validate_settings(raw: RawSettings, base_dir: &Path, problems: &mut Problems)
         manifest: raw.manifest,
         images: images?,
         images_dir: images_dir?,
+        images_url: images_url?,
         listen: listen?,
     })
 }
@@ -563,60 +715,49 @@ struct Patterns {
     block: Vec<Regex>,
 }
 
-fn validate_feeds(raw: Vec<RawFeed>, shared: &Patterns, problems: &mut Problems) -> Vec<FeedConfig> {
-    let mut first_use_of_name: HashMap<String, (usize, usize)> = HashMap::new();
+fn validate_feeds(
+    raw: Vec<RawFeed>,
+    shared: &Patterns,
+    parsed: &mut ParsedOnce,
+    problems: &mut Problems,
+) -> Vec<FeedConfig> {
+    let mut first_use_of_name: HashMap<String, usize> = HashMap::with_capacity(raw.len());
     let mut feeds = Vec::with_capacity(raw.len());
     for feed in raw {
-        let name_span = feed.name.span();
-        let name = feed.name.into_inner();
-        if name.trim().is_empty() {
-            problems.add(name_span.clone(), "feed name must not be empty".into());
-        }
-        let here = line_and_column(problems.source, name_span.start);
-        if let Some((line, column)) = first_use_of_name.get(&name) {
-            problems.add(
-                name_span,
-                format!("duplicate feed name {name:?} (first used at line {line}, column {column})"),
-            );
-        } else {
-            first_use_of_name.insert(name.clone(), here);
-        }
-        let url = match Url::parse(feed.url.get_ref()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
-            Ok(url) => {
-                problems.add(
-                    feed.url.span(),
-                    format!(
-                        "feed url must be http or https with a host, not {:?}",
-                        url.as_str()
-                    ),
-                );
-                None
+        for (key, value) in [("name", &feed.name), ("url", &feed.url)] {
+            if value.is_none() {
+                problems.add(feed.table.clone(), format!("[[feeds]] table without `{key}`"));
             }
-            Err(error) => {
-                problems.add(
-                    feed.url.span(),
-                    format!("invalid feed url {:?}: {error}", feed.url.get_ref()),
-                );
-                None
+        }
+        let name = feed.name.map(|name| {
+            let span = name.span();
+            let name = name.into_inner();
+            if name.trim().is_empty() {
+                problems.add(span.clone(), "feed name must not be empty".into());
             }
-        };
-        let schedule = feed
-            .schedule
-            .as_ref()
-            .map(|text| checked_schedule(text, problems));
+            match first_use_of_name.get(&name) {
+                Some(&first) => problems.add_repeat(span, format!("duplicate feed name {name:?}"), first),
+                None => {
+                    first_use_of_name.insert(name.clone(), span.start);
+                }
+            }
+            name
+        });
+        let url = feed.url.and_then(|url| checked_feed_url(&url, problems));
+        let schedule = feed.schedule.as_ref().map(|text| parsed.schedule(text, problems));
         let content_selector = feed
             .content_selector
             .as_ref()
-            .map(|text| checked_selector(text, problems));
+            .map(|text| parsed.selector(text, problems));
         let remove_selectors: Vec<_> = feed
             .remove_selectors
             .iter()
-            .map(|text| checked_selector(text, problems))
+            .map(|text| parsed.selector(text, problems))
             .collect();
-        let keep = checked_patterns(&feed.keep, problems);
-        let block = checked_patterns(&feed.block, problems);
-        let (Some(url), Some(schedule), Some(content_selector), Some(remove_selectors)) = (
+        let keep = parsed.patterns(&feed.keep, problems);
+        let block = parsed.patterns(&feed.block, problems);
+        let (Some(name), Some(url), Some(schedule), Some(content_selector), Some(remove_selectors)) = (
+            name,
             url,
             schedule.map_or(Some(None), |parsed| parsed.map(Some)),
             content_selector.map_or(Some(None), |parsed| parsed.map(Some)),
@@ -648,42 +789,92 @@ fn validate_feeds(raw: Vec<RawFeed>, shared: &Patterns, problems: &mut Problems)
     feeds
 }
 
-fn checked_schedule(text: &Spanned<String>, problems: &mut Problems) -> Option<CronSchedule> {
-    CronSchedule::parse(text.get_ref())
-        .map_err(|error| problems.add(text.span(), error.to_string()))
-        .ok()
-}
-
-/// Compiles `keep`/`block` patterns, reporting each invalid one at its position.
-fn checked_patterns(patterns: &[Spanned<String>], problems: &mut Problems) -> Vec<Regex> {
-    patterns
-        .iter()
-        .filter_map(|pattern| {
-            RegexBuilder::new(pattern.get_ref())
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|error| {
-                    let reason = error.to_string();
-                    let reason = reason.lines().last().unwrap_or("invalid").trim();
-                    problems.add(
-                        pattern.span(),
-                        format!("invalid regular expression {:?}: {reason}", pattern.get_ref()),
-                    )
-                })
-                .ok()
-        })
-        .collect()
-}
-
-fn checked_selector(text: &Spanned<String>, problems: &mut Problems) -> Option<scraper::Selector> {
-    scraper::Selector::parse(text.get_ref())
-        .map_err(|error| {
+fn checked_feed_url(text: &Spanned<String>, problems: &mut Problems) -> Option<Url> {
+    match Url::parse(text.get_ref()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+        Ok(url) => {
             problems.add(
                 text.span(),
-                format!("invalid CSS selector {:?}: {error}", text.get_ref()),
-            )
+                format!(
+                    "feed url must be http or https with a host, not {:?}",
+                    url.as_str()
+                ),
+            );
+            None
+        }
+        Err(error) => {
+            problems.add(
+                text.span(),
+                format!("invalid feed url {:?}: {error}", text.get_ref()),
+            );
+            None
+        }
+    }
+}
+
+/// Schedules, patterns and selectors, each distinct text parsed once: thousands of feeds usually share a
+/// handful, and parsing every copy again (cron expansion above all) was most of the time of loading a large
+/// file.
+#[derive(Default)]
+struct ParsedOnce {
+    schedules: HashMap<String, Result<CronSchedule, String>>,
+    patterns: HashMap<String, Result<Regex, String>>,
+    selectors: HashMap<String, Result<scraper::Selector, String>>,
+}
+
+impl ParsedOnce {
+    fn schedule(&mut self, text: &Spanned<String>, problems: &mut Problems) -> Option<CronSchedule> {
+        parsed_once(&mut self.schedules, text, problems, |text| {
+            CronSchedule::parse(text).map_err(|error| error.to_string())
         })
-        .ok()
+    }
+
+    /// Compiles `keep`/`block` patterns, reporting each invalid one at its position.
+    fn patterns(&mut self, patterns: &[Spanned<String>], problems: &mut Problems) -> Vec<Regex> {
+        patterns
+            .iter()
+            .filter_map(|pattern| {
+                parsed_once(&mut self.patterns, pattern, problems, |text| {
+                    RegexBuilder::new(text)
+                        .size_limit(1 << 20)
+                        .build()
+                        .map_err(|error| {
+                            let reason = error.to_string();
+                            let reason = reason.lines().last().unwrap_or("invalid").trim();
+                            format!("invalid regular expression {text:?}: {reason}")
+                        })
+                })
+            })
+            .collect()
+    }
+
+    fn selector(&mut self, text: &Spanned<String>, problems: &mut Problems) -> Option<scraper::Selector> {
+        parsed_once(&mut self.selectors, text, problems, |text| {
+            scraper::Selector::parse(text).map_err(|error| format!("invalid CSS selector {text:?}: {error}"))
+        })
+    }
+}
+
+/// `parse(text)` from `cache` or run once; an error is reported at this occurrence's position.
+fn parsed_once<T: Clone>(
+    cache: &mut HashMap<String, Result<T, String>>,
+    text: &Spanned<String>,
+    problems: &mut Problems,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    let result = match cache.get(text.get_ref()) {
+        Some(result) => result,
+        None => cache
+            .entry(text.get_ref().clone())
+            .or_insert_with(|| parse(text.get_ref())),
+    };
+    match result {
+        Ok(parsed) => Some(parsed.clone()),
+        Err(message) => {
+            problems.add(text.span(), message.clone());
+            None
+        }
+    }
 }
 
 fn checked_count(value: Option<Spanned<i64>>, default: usize, problems: &mut Problems) -> Option<usize> {
@@ -789,7 +980,8 @@ mod tests {
         let problems = problems_of("[settings]\nconcurency = 3\n");
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].starts_with("feeds.toml:2:1: unknown field `concurency`"),
+            problems[0]
+                == "feeds.toml:2:1: unknown key `concurency` in [settings]; did you mean `concurrency`?",
             "{problems:?}"
         );
     }
@@ -833,7 +1025,31 @@ mod tests {
 
     #[test]
     fn columns_count_characters_not_bytes() {
-        assert_eq!(line_and_column("한국 = 1\nab", 7), (1, 4));
-        assert_eq!(line_and_column("a\nbc", 3), (2, 2));
+        assert_eq!(lines_and_columns("한국 = 1\nab", &[7]), [(1, 4)]);
+        assert_eq!(
+            lines_and_columns("a\nbc", &[0, 3, 4, 99]),
+            [(1, 1), (2, 2), (2, 3), (2, 3)]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_do_not_hide_other_problems() {
+        let source = "colour = 1\n[settings]\nconcurrency = \"4\"\nlog_format = 2\ntimeout = \"soon\"\n\n[[feeds]]\nname = \"a\"\nurl = \"https://e.com/\"\nfetch_articles = false\ntags = [\"x\", 3]\n\n[[feeds]]\nurl = 5\nenabled = \"yes\"\n";
+        let problems = problems_of(source);
+        assert_eq!(
+            problems,
+            [
+                "feeds.toml:1:1: unknown key `colour` in the top level",
+                "feeds.toml:3:15: `concurrency` in [settings] must be an integer, not a string (\"4\")",
+                "feeds.toml:4:14: `log_format` in [settings] must be a string, not an integer (2)",
+                "feeds.toml:5:11: invalid duration \"soon\": use a number with ms, s, m, h or d, e.g. \"1s\" or \"1m30s\"",
+                "feeds.toml:10:1: unknown key `fetch_articles` in [[feeds]]; did you mean `fetch_article`?",
+                "feeds.toml:11:14: `tags` in [[feeds]] must be an array of strings, not an integer (3)",
+                "feeds.toml:13:1: [[feeds]] table without `name`",
+                "feeds.toml:13:1: [[feeds]] table without `url`",
+                "feeds.toml:14:7: `url` in [[feeds]] must be a string, not an integer (5)",
+                "feeds.toml:15:11: `enabled` in [[feeds]] must be true or false, not a string (\"yes\")",
+            ]
+        );
     }
 }

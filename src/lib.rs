@@ -27,6 +27,7 @@ pub mod opml;
 pub mod output;
 pub mod pipeline;
 pub mod record;
+pub mod redact;
 pub mod schedule;
 pub mod serve;
 pub mod site_rules;

@@ -5,6 +5,9 @@
 //!   stable `key=value` fields (values with spaces or quotes are quoted).
 //! - `log_format = "json"`: one JSON object per line, for log shippers.
 //! - On a terminal: the human format, and a live progress line that log lines print above, never through.
+//!
+//! Whatever the format, each line passes through [`redact`] on its way out, so no credentials or tokens of a
+//! URL reach the log, wherever in the line (field, message, a lower layer's error text) the URL appears.
 
 use std::fmt::{self, Write as _};
 use std::io::{self, IsTerminal, Write};
@@ -16,6 +19,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
+
+use crate::redact::redact;
 
 /// `[settings] log_format`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,28 +66,35 @@ pub fn init(format: LogFormat, default_level: &str, progress: &ProgressLine) {
         .with_env_filter(filter)
         .with_target(false);
     let on_terminal = io::stderr().is_terminal();
+    let plain = RedactedLines { progress: None };
     // `try_init` fails only if a subscriber is already installed; the first one stays, which is fine.
     let _ = match format {
-        LogFormat::Json => builder.json().with_writer(io::stderr).try_init(),
-        LogFormat::Text if std::env::var_os("JOURNAL_STREAM").is_some() => builder
-            .event_format(JournalLine)
-            .with_writer(io::stderr)
+        LogFormat::Json => builder.json().with_writer(plain).try_init(),
+        LogFormat::Text if std::env::var_os("JOURNAL_STREAM").is_some() => {
+            builder.event_format(JournalLine).with_writer(plain).try_init()
+        }
+        LogFormat::Text if on_terminal => builder
+            .with_writer(RedactedLines {
+                progress: Some(progress.clone()),
+            })
             .try_init(),
-        LogFormat::Text if on_terminal => builder.with_writer(AboveProgress(progress.clone())).try_init(),
-        LogFormat::Text => builder.with_ansi(false).with_writer(io::stderr).try_init(),
+        LogFormat::Text => builder.with_ansi(false).with_writer(plain).try_init(),
     };
 }
 
-/// A writer that lifts the progress line: clear it, write the log line, redraw it.
+/// The writer of every log line: redacts it, then writes it to stderr in one go, lifting the progress line
+/// (clear it, write the log line, redraw it) when there is one.
 #[derive(Clone)]
-struct AboveProgress(ProgressLine);
+struct RedactedLines {
+    progress: Option<ProgressLine>,
+}
 
-impl<'a> MakeWriter<'a> for AboveProgress {
+impl<'a> MakeWriter<'a> for RedactedLines {
     type Writer = LogLine;
 
     fn make_writer(&'a self) -> Self::Writer {
         LogLine {
-            progress: self.0.clone(),
+            progress: self.progress.clone(),
             buffer: Vec::new(),
         }
     }
@@ -90,7 +102,7 @@ impl<'a> MakeWriter<'a> for AboveProgress {
 
 /// One event's bytes, written in one go when dropped.
 struct LogLine {
-    progress: ProgressLine,
+    progress: Option<ProgressLine>,
     buffer: Vec<u8>,
 }
 
@@ -107,18 +119,20 @@ impl Write for LogLine {
 
 impl Drop for LogLine {
     fn drop(&mut self) {
+        let line = String::from_utf8_lossy(&self.buffer);
+        let line = redact(&line);
         let current = self
             .progress
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+            .as_ref()
+            .map(|progress| progress.current.lock().unwrap_or_else(PoisonError::into_inner));
         let mut stderr = io::stderr().lock();
-        if current.is_empty() {
-            let _ = stderr.write_all(&self.buffer);
-        } else {
-            let _ = write!(stderr, "\r\x1b[2K");
-            let _ = stderr.write_all(&self.buffer);
-            let _ = write!(stderr, "{current}");
+        match current.as_deref().filter(|current| !current.is_empty()) {
+            None => {
+                let _ = stderr.write_all(line.as_bytes());
+            }
+            Some(current) => {
+                let _ = write!(stderr, "\r\x1b[2K{line}{current}");
+            }
         }
         let _ = stderr.flush();
     }

@@ -2,13 +2,14 @@
 //!
 //! A feed's next poll is its cron tick, pushed later (never earlier) by what the last poll taught us:
 //! exponential backoff after failures, a server's `Retry-After`, and a server's freshness lifetime
-//! (`Cache-Control: max-age`, `Expires`, RSS `<ttl>`). A per-feed jitter spreads feeds that share a schedule.
+//! (`Cache-Control: max-age`, `Expires`, RSS `<ttl>`), and out of the hours and days the feed asks to be
+//! left alone in (RSS `<skipHours>`, `<skipDays>`). A per-feed jitter spreads feeds that share a schedule.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, DurationRound, TimeDelta, Timelike, Utc, Weekday};
 use croner::parser::{CronParser, Seconds, Year};
 
 /// Backoff after the first failure; doubles with each further one.
@@ -85,6 +86,68 @@ impl fmt::Debug for CronSchedule {
     }
 }
 
+/// The UTC hours and weekdays a feed asks not to be polled in (RSS `<skipHours>`, `<skipDays>`).
+///
+/// A feed that skips all 24 hours or all 7 days is talking nonsense, and that list is ignored: honouring it
+/// would silence the feed for good.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SkipTimes {
+    /// Bit `n` set: hour `n` (0–23, UTC) is skipped.
+    hours: u32,
+    /// Bit `n` set: day `n` (0 = Monday) is skipped.
+    days: u8,
+}
+
+impl SkipTimes {
+    const ALL_HOURS: u32 = (1 << 24) - 1;
+    const ALL_DAYS: u8 = (1 << 7) - 1;
+
+    /// From hours (0–23; 24, which some feeds write for midnight, is 0) and weekdays; others are ignored.
+    pub fn new(hours: impl IntoIterator<Item = u32>, days: impl IntoIterator<Item = Weekday>) -> Self {
+        let hours = hours
+            .into_iter()
+            .filter(|hour| *hour <= 24)
+            .fold(0, |mask, hour| mask | 1 << (hour % 24));
+        let days = days
+            .into_iter()
+            .fold(0, |mask, day| mask | 1 << day.num_days_from_monday());
+        Self {
+            hours: if hours == Self::ALL_HOURS { 0 } else { hours },
+            days: if days == Self::ALL_DAYS { 0 } else { days },
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hours == 0 && self.days == 0
+    }
+
+    fn skips(&self, at: DateTime<Utc>) -> bool {
+        self.hours & 1 << at.hour() != 0 || self.days & 1 << at.weekday().num_days_from_monday() != 0
+    }
+
+    /// `at` if it is allowed, else the start of the first allowed hour after it; never more than
+    /// [`MAX_SERVER_WAIT`] later, and the latest representable time rather than an overflow.
+    pub fn first_allowed(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        let latest = saturating_add(at, MAX_SERVER_WAIT);
+        let mut candidate = at;
+        // Neither every hour nor every day is skipped, so an allowed hour comes within a week of hours.
+        for _ in 0..=7 * 24 {
+            if !self.skips(candidate) || candidate >= latest {
+                return candidate.min(latest);
+            }
+            candidate = match candidate
+                .duration_trunc(TimeDelta::hours(1))
+                .ok()
+                .and_then(|hour| hour.checked_add_signed(TimeDelta::hours(1)))
+            {
+                Some(next_hour) => next_hour,
+                None => return DateTime::<Utc>::MAX_UTC,
+            };
+        }
+        latest
+    }
+}
+
 /// How the last poll of a feed ended, as far as timing is concerned.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PollOutcome {
@@ -109,6 +172,8 @@ pub struct PollTiming<'a> {
     /// A random number in `[0, 1)`: scales backoff to between 50 % and 100 % of its nominal value, so feeds
     /// that failed together do not retry together.
     pub backoff_jitter: f64,
+    /// The hours and days the feed asked to be left alone in, as last read from it.
+    pub skip: SkipTimes,
 }
 
 /// When the feed is next due.
@@ -119,6 +184,7 @@ pub struct PollTiming<'a> {
 /// - The poll then happens at the first cron tick at or after that time (so an admin's schedule is never
 ///   beaten, and server hints never make us poll *more* often), plus the feed's jitter.
 /// - Ticks missed while a poll ran are skipped: the next tick is always after `finished_at`.
+/// - A time in one of the feed's skipped hours or days moves to the start of the next allowed hour.
 pub fn next_poll(timing: &PollTiming) -> DateTime<Utc> {
     let server_wait = |hint: Option<Duration>| hint.unwrap_or(Duration::ZERO).min(MAX_SERVER_WAIT);
     let wait = match timing.outcome {
@@ -135,7 +201,8 @@ pub fn next_poll(timing: &PollTiming) -> DateTime<Utc> {
         timing.schedule.next_at_or_after(earliest)
     };
     // A schedule validated at load time always has a next tick; fall back to the earliest time regardless.
-    saturating_add(tick.unwrap_or(earliest).max(earliest), timing.feed_jitter)
+    let due = timing.skip.first_allowed(tick.unwrap_or(earliest).max(earliest));
+    saturating_add(due, timing.feed_jitter)
 }
 
 /// `at + duration`, or the latest representable time instead of an overflow panic.
@@ -190,6 +257,7 @@ mod tests {
             outcome,
             feed_jitter: Duration::ZERO,
             backoff_jitter: 1.0,
+            skip: SkipTimes::default(),
         }
     }
 
@@ -318,6 +386,48 @@ mod tests {
         );
     }
 
+    #[test]
+    fn skipped_hours_and_days_move_the_poll_to_the_next_allowed_hour() {
+        let night = SkipTimes::new(0..7, []);
+        let schedule = every_15_minutes();
+        let mut late = timing(&schedule, OK);
+        late.finished_at = at("2026-01-01T23:50:00Z");
+        late.skip = night;
+        assert_eq!(next_poll(&late), at("2026-01-02T07:00:00Z"));
+        late.feed_jitter = Duration::from_secs(3);
+        assert_eq!(next_poll(&late), at("2026-01-02T07:00:03Z"));
+        // 2026-01-03 is a Saturday: a poll due in its first hour waits for Monday 07:00.
+        let weekend_nights = SkipTimes::new(0..7, [Weekday::Sat, Weekday::Sun]);
+        assert_eq!(
+            weekend_nights.first_allowed(at("2026-01-03T00:10:00Z")),
+            at("2026-01-05T07:00:00Z")
+        );
+        assert_eq!(
+            weekend_nights.first_allowed(at("2026-01-02T12:34:56Z")),
+            at("2026-01-02T12:34:56Z")
+        );
+    }
+
+    #[test]
+    fn skipping_every_hour_or_every_day_is_ignored() {
+        let all_hours = SkipTimes::new(0..24, [Weekday::Mon]);
+        assert_eq!(all_hours, SkipTimes::new([], [Weekday::Mon]));
+        let every_day = SkipTimes::new(
+            [24],
+            [
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+                Weekday::Sat,
+                Weekday::Sun,
+            ],
+        );
+        assert_eq!(every_day, SkipTimes::new([0], []));
+        assert!(SkipTimes::new([25, 99], []).is_empty());
+    }
+
     mod properties {
         use proptest::prelude::*;
 
@@ -335,6 +445,25 @@ mod tests {
             ]
         }
 
+        fn skip_times() -> impl Strategy<Value = SkipTimes> {
+            const DAYS: [Weekday; 7] = [
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+                Weekday::Sat,
+                Weekday::Sun,
+            ];
+            (any::<u32>(), any::<u8>()).prop_map(|(hours, days)| {
+                SkipTimes::new(
+                    (0..32).filter(|hour| hours & 1 << hour != 0),
+                    DAYS.into_iter()
+                        .filter(|day| days & 1 << day.num_days_from_monday() != 0),
+                )
+            })
+        }
+
         proptest! {
             /// Whatever a server sends, the next poll is after the last one and at most a week (or the backoff
             /// cap) plus one schedule period plus the jitter later: never a panic, never "never again".
@@ -345,15 +474,31 @@ mod tests {
                 jitter_ms in 0u64..3_600_000,
                 backoff_jitter in -1.0f64..2.0,
                 expression in prop::sample::select(vec!["*/15 * * * *", "* * * * * *", "0 3 * * *", "@weekly"]),
+                skip in skip_times(),
             ) {
                 let schedule = CronSchedule::parse(expression).expect("valid");
                 let finished_at = DateTime::<Utc>::from_timestamp(finished_secs, 0).expect("in range");
                 let feed_jitter = Duration::from_millis(jitter_ms);
-                let next = next_poll(&PollTiming { schedule: &schedule, finished_at, outcome, feed_jitter, backoff_jitter });
+                let next = next_poll(&PollTiming { schedule: &schedule, finished_at, outcome, feed_jitter, backoff_jitter, skip });
                 prop_assert!(next > finished_at);
                 let period = Duration::from_secs(7 * 24 * 3600);
-                let bound = saturating_add(finished_at, MAX_SERVER_WAIT.max(BACKOFF_CAP) + period + feed_jitter);
+                let bound = saturating_add(
+                    finished_at,
+                    MAX_SERVER_WAIT.max(BACKOFF_CAP) + period + MAX_SERVER_WAIT + feed_jitter,
+                );
                 prop_assert!(next <= bound, "{next} > {bound}");
+            }
+
+            /// The moment a skip list allows is never before the asked one, is in an allowed hour (a list
+            /// skipping everything is ignored), and is within the documented maximum.
+            #[test]
+            fn first_allowed_is_allowed_and_within_a_week(skip in skip_times(), secs in 0i64..4_102_444_800) {
+                let at = DateTime::<Utc>::from_timestamp(secs, 0).expect("in range");
+                let allowed = skip.first_allowed(at);
+                prop_assert!(allowed >= at);
+                prop_assert!(!skip.skips(allowed), "{allowed} is skipped by {skip:?}");
+                prop_assert!(allowed <= saturating_add(at, MAX_SERVER_WAIT));
+                prop_assert_eq!(skip.first_allowed(DateTime::<Utc>::MAX_UTC), DateTime::<Utc>::MAX_UTC);
             }
 
             #[test]

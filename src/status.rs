@@ -6,6 +6,7 @@ use serde::{Serialize, Serializer};
 use url::Url;
 
 use crate::config::Config;
+use crate::redact::{redact, redact_url};
 use crate::store::FeedStatus;
 
 /// The window of `articles_24h`.
@@ -216,42 +217,11 @@ pub fn local_time(at: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// `url` safe to show: a user name or password becomes `***`, and so does the value of any query parameter
-/// whose name suggests a secret (`token`, `key`, `secret`, `password`, `auth`, `sig`…).
-pub fn redact_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    if !shown.username().is_empty() || shown.password().is_some() {
-        // Setting credentials fails only for URLs that cannot have them, and those have none to hide.
-        let _ = shown.set_username("***");
-        let _ = shown.set_password(None);
-    }
-    if shown.query().is_some() {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(name, value)| {
-                let lower = name.to_ascii_lowercase();
-                let secret = [
-                    "token", "key", "secret", "password", "passwd", "auth", "sig", "session",
-                ]
-                .iter()
-                .any(|word| lower.contains(word));
-                let value = if secret {
-                    "***".to_string()
-                } else {
-                    value.into_owned()
-                };
-                (name.into_owned(), value)
-            })
-            .collect();
-        shown.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    shown.to_string()
-}
-
 /// An error message fit for one table cell: whitespace (newlines included) collapsed, the feed's URL named
 /// once at the front and credentials in it redacted, wherever the underlying error repeated it.
 pub fn one_line_error(url: &Url, error: &str) -> String {
-    format!("{}: {}", redact_url(url), without_url(url, error))
+    // Other URLs in the message (where a redirect led) are redacted the same way.
+    format!("{}: {}", redact_url(url), redact(&without_url(url, error)))
 }
 
 /// `error` on one line with every mention of `url` dropped, for a log line or cell that names the URL
@@ -282,17 +252,6 @@ fn rfc3339<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_and_secret_parameters_are_redacted() {
-        let url = Url::parse("https://ann:hunter2@example.com/feed?api_key=abc&page=2&Token=x").expect("url");
-        assert_eq!(
-            redact_url(&url),
-            "https://***@example.com/feed?api_key=***&page=2&Token=***"
-        );
-        let plain = Url::parse("https://example.com/feed.xml").expect("url");
-        assert_eq!(redact_url(&plain), "https://example.com/feed.xml");
-    }
 
     #[test]
     fn last_error_names_the_url_once_on_one_line() {

@@ -29,7 +29,9 @@ fn check_on_unknown_key_and_syntax_error() {
     let output = workspace.run(&["check"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("feeds.toml:4:1: unknown field `fetch_articles`"),
+        stderr(&output).contains(
+            "feeds.toml:4:1: unknown key `fetch_articles` in [[feeds]]; did you mean `fetch_article`?"
+        ),
         "{}",
         stderr(&output)
     );

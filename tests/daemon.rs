@@ -265,6 +265,19 @@ impl Daemon {
         assert!(status.is_ok_and(|status| status.success()), "kill -{name}");
     }
 
+    /// Every log line, once the daemon has exited and closed its stderr.
+    pub(crate) fn whole_log(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            match self.lines.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => self.log.push(line),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        self.log.join("\n")
+    }
+
     pub(crate) fn wait_exit(&mut self) -> Option<i32> {
         let deadline = Instant::now() + Duration::from_secs(40);
         while Instant::now() < deadline {

@@ -3,7 +3,7 @@
 //! servers that count requests. (Deep-nesting rows live in tests/hostile_pages.rs, the JSON Feed row in
 //! tests/feeds.rs.)
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Timelike, Utc};
 
 use crate::daemon::serve_story;
 use crate::support::pages::{rss, xml_escape};
@@ -506,4 +506,318 @@ fn huge_title_author_tags_and_body_are_cut_with_a_log() {
         "file is {} bytes",
         articles[0].1.len()
     );
+}
+
+/// Row "a config with an unknown key or a wrong value type: that one error hides every other problem in the
+/// file": `check` reports all of them in one pass, each at `PATH:LINE:COL`, in file order, and exits 2.
+#[test]
+fn config_with_unknown_keys_and_wrong_types_reports_every_problem() {
+    let workspace = Workspace::new();
+    workspace.write_config(concat!(
+        "[settings]\n",                              // 1
+        "concurency = 4\n",                          // 2 unknown key
+        "per_host_concurrency = \"2\"\n",            // 3 string where a number goes
+        "user_agent = 7\n",                          // 4 number where a string goes
+        "\n",                                        // 5
+        "[[feeds]]\n",                               // 6
+        "name = \"news\"\n",                         // 7
+        "url = \"https://news.example/feed.xml\"\n", // 8
+        "schedule = \"61 * * * *\"\n",               // 9 bad cron
+        "  categroy = \"World\"\n",                  // 10 unknown key in a feed
+        "\n",                                        // 11
+        "[[feeds]]\n",                               // 12
+        "name = \"news\"\n",                         // 13 duplicate name
+        "url = \"htp:/news.example\"\n",             // 14 bad URL
+        "max_items_per_poll = \"ten\"\n",            // 15 string where a number goes
+    ));
+    let output = workspace.run(&["check"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let path = workspace.config_path().display().to_string();
+    let reported: Vec<String> = stderr(&output)
+        .lines()
+        .map(|line| line.strip_prefix(&format!("{path}:")).unwrap_or(line).to_string())
+        .collect();
+    let expected = [
+        (
+            "2:1:",
+            "unknown key `concurency` in [settings]; did you mean `concurrency`?",
+        ),
+        (
+            "3:24:",
+            "`per_host_concurrency` in [settings] must be an integer, not a string (\"2\")",
+        ),
+        (
+            "4:14:",
+            "`user_agent` in [settings] must be a string, not an integer (7)",
+        ),
+        ("9:12:", "61"),
+        (
+            "10:3:",
+            "unknown key `categroy` in [[feeds]]; did you mean `category`?",
+        ),
+        (
+            "13:8:",
+            "duplicate feed name \"news\" (first used at line 7, column 8)",
+        ),
+        ("14:7:", "htp:/news.example"),
+        (
+            "15:22:",
+            "`max_items_per_poll` in [[feeds]] must be an integer, not a string (\"ten\")",
+        ),
+    ];
+    assert_eq!(reported.len(), expected.len(), "{reported:#?}");
+    for ((location, text), line) in expected.iter().zip(&reported) {
+        assert!(
+            line.starts_with(&format!("{location} ")) && line.contains(text),
+            "expected {location} … {text}, got {line}\nall: {reported:#?}"
+        );
+    }
+}
+
+/// Row "a feed URL with credentials or a token: logged in clear at INFO on every poll": a feed URL with a
+/// user, a password and a token in its query, one that works, one answering 404 and one refusing the
+/// connection; no line `once` (at debug level) or `run` (JSON lines) writes, and nothing `status` shows, holds
+/// the password, the token or the encoded credentials, while the server did receive both.
+#[test]
+fn feed_url_credentials_and_tokens_never_reach_logs_or_status() {
+    use base64::Engine as _;
+    const PASSWORD: &str = "s3cr3tPW";
+    const TOKEN: &str = "T0KENVALUE";
+    let server = FixtureServer::start();
+    serve_story(&server, "/story", "Members story");
+    server.route(
+        "/feed.xml",
+        Route::ok(RSS, rss(&[("Members story".into(), server.url("/story"))])),
+    );
+    let with_secrets = |base: &str, path: &str, parameter: &str| {
+        base.replacen("http://", &format!("http://member:{PASSWORD}@"), 1)
+            + &format!("{path}?{parameter}={TOKEN}")
+    };
+    let base = server.url("");
+    let feeds = [
+        feed_entry("members", &with_secrets(&base, "/feed.xml", "token"), ""),
+        feed_entry("gone", &with_secrets(&base, "/gone.xml", "api_key"), ""),
+        feed_entry(
+            "refused",
+            &with_secrets("http://127.0.0.1:1", "/feed.xml", "token"),
+            "",
+        ),
+    ]
+    .concat();
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feeds));
+    let secrets = [
+        PASSWORD.to_string(),
+        TOKEN.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(format!("member:{PASSWORD}")),
+    ];
+    let assert_hidden = |what: &str, text: &str| {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{what} shows {secret}:\n{text}");
+        }
+    };
+
+    let output = workspace
+        .command(&["once"])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run once");
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "two feeds fail:\n{log}");
+    assert!(
+        log.contains("member") && log.contains("***") && log.contains("gone") && log.contains("refused"),
+        "the feeds are still named:\n{log}"
+    );
+    assert_hidden("once's log", &log);
+    assert_hidden("once's summary", &stdout(&output));
+    let fetched = server
+        .seen()
+        .into_iter()
+        .find(|seen| seen.path.starts_with("/feed.xml"))
+        .expect("the feed was fetched");
+    assert!(
+        fetched.path.contains(TOKEN),
+        "the token was sent: {}",
+        fetched.path
+    );
+    assert!(
+        fetched
+            .headers
+            .get("authorization")
+            .is_some_and(|header| header.contains(&secrets[2])),
+        "the credentials were sent: {:?}",
+        fetched.headers
+    );
+    assert_eq!(workspace.articles().len(), 1);
+
+    for arguments in [&["status"][..], &["status", "--json"]] {
+        let status = workspace.run(arguments);
+        assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+        let shown = stdout(&status);
+        assert!(shown.contains("gone") && shown.contains("404"), "{shown}");
+        assert_hidden("status", &shown);
+    }
+
+    // A fresh database, so every feed is due within the second.
+    workspace.write_config(&config_with(&feeds).replace(
+        "database = \"tidings.db\"\n",
+        "database = \"daemon.db\"\nlog_format = \"json\"\nschedule = \"* * * * * *\"\n",
+    ));
+    let mut daemon = crate::daemon::Daemon::start(&workspace);
+    daemon.wait_for("\"feed\":\"refused\"");
+    daemon.wait_for("\"feed\":\"gone\"");
+    daemon.wait_for("\"feed\":\"members\"");
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), Some(0));
+    let log = daemon.whole_log();
+    assert_hidden("run's log", &log);
+}
+
+/// Row "time arithmetic from the network … `<ttl>`, `<skipHours>`": a feed skipping every hour but one is
+/// next polled at the start of that hour, not at the next quarter-hour tick; its `<skipDays>` naming all
+/// seven days is nonsense and ignored rather than silencing the feed for good.
+#[test]
+fn skip_hours_move_the_next_poll_to_the_allowed_hour() {
+    let server = FixtureServer::start();
+    serve_story(&server, "/story", "Night story");
+    let started = Utc::now();
+    let allowed = started.duration_trunc(TimeDelta::hours(1)).expect("whole hour") + TimeDelta::hours(3);
+    let skipped: String = (0..24)
+        .filter(|hour| *hour != allowed.hour())
+        .map(|hour| format!("<hour>{hour}</hour>"))
+        .collect();
+    let days: String = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
+    .iter()
+    .map(|day| format!("<day>{day}</day>"))
+    .collect();
+    server.route(
+        "/feed",
+        Route::ok(
+            RSS,
+            rss(&[("Night story".into(), server.url("/story"))]).replace(
+                "<description>d</description>",
+                &format!(
+                    "<description>d</description><skipHours>{skipped}</skipHours><skipDays>{days}</skipDays>"
+                ),
+            ),
+        ),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("nightly", &server.url("/feed"), "")));
+    let output = workspace.run(&["once"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(workspace.articles().len(), 1);
+    assert_eq!(next_poll_of(&workspace, "nightly"), allowed);
+}
+
+/// Row "file descriptors run out … 1,284 stored for good from the feed's teaser instead of the page": the
+/// real binary under ever higher `RLIMIT_NOFILE` limits, against a feed of six items, each with a full-length
+/// teaser and a slow page (so their connections are open at once). At the limits where the feed is read but
+/// some pages' connections cannot be opened, those items are recorded as failed and retried, never written
+/// from the teaser; with descriptors back, the next poll writes every item from its page.
+#[test]
+fn out_of_file_descriptors_retries_the_item_never_the_teaser() {
+    use std::os::unix::process::CommandExt as _;
+
+    const ITEMS: usize = 6;
+    let server = FixtureServer::start();
+    let teaser: String = crate::support::pages::paragraphs("teaser")
+        .iter()
+        .map(|paragraph| format!("<p>{paragraph}</p>"))
+        .collect();
+    let mut items = String::new();
+    for n in 1..=ITEMS {
+        let (path, title) = (format!("/story{n}"), format!("Harbour page {n}"));
+        let page = crate::support::pages::article_page(
+            &title,
+            "Ann",
+            "2025-09-27T10:00:00Z",
+            &crate::support::pages::paragraphs(&title)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        server.route(
+            &path,
+            Route::ok("text/html", page).delayed(std::time::Duration::from_millis(300)),
+        );
+        items.push_str(&content_item(&title, &server.url(&path), n as u32, &teaser));
+    }
+    server.route("/feed", Route::ok(RSS, content_feed(&items)));
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("port", &server.url("/feed"), "")));
+    let failures = || -> i64 {
+        database(&workspace)
+            .query_row("SELECT COUNT(*) FROM item_failures", [], |row| row.get(0))
+            .unwrap_or(0)
+    };
+
+    let mut exhausted_at = None;
+    let mut tried = Vec::new();
+    for limit in 12..=64u64 {
+        let mut command = workspace.command(&["once"]);
+        // SAFETY: setrlimit is async-signal-safe and touches only the child about to exec.
+        unsafe {
+            command.pre_exec(move || {
+                let rlimit = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raw const rlimit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let output = command.output().expect("run once under a descriptor limit");
+        let log = stderr(&output);
+        let articles = workspace.articles();
+        assert!(
+            articles
+                .iter()
+                .all(|(_, text)| !text.contains("The teaser story")),
+            "written from the teaser at RLIMIT_NOFILE={limit}:\n{log}"
+        );
+        let page_failures = log
+            .lines()
+            .filter(|line| line.contains("out of file descriptors") && line.contains("/story"))
+            .count();
+        tried.push(format!(
+            "RLIMIT_NOFILE={limit}: exit {:?}, {} articles, {page_failures} pages out of descriptors",
+            output.status.code(),
+            articles.len()
+        ));
+        if page_failures > 0 {
+            assert!(log.contains("will retry next poll"), "{log}");
+            assert!(failures() >= 1, "the items are recorded as failed:\n{log}");
+            exhausted_at = Some(limit);
+            break;
+        }
+        if articles.len() == ITEMS {
+            break;
+        }
+    }
+    let tried = tried.join("\n");
+    assert!(
+        exhausted_at.is_some(),
+        "no limit made a page fetch fail while the feed was read:\n{tried}"
+    );
+
+    let output = workspace.run(&["once"]);
+    assert_eq!(output.status.code(), Some(0), "{}\n{tried}", stderr(&output));
+    let articles = workspace.articles();
+    assert_eq!(articles.len(), ITEMS, "retried with descriptors back:\n{tried}");
+    for (_, text) in &articles {
+        assert!(text.contains("The Harbour page"), "{text}");
+    }
+    assert_eq!(failures(), 0, "the failure records are cleared");
 }

@@ -10,7 +10,7 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fixture bytes";
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
 
 /// A story page whose article holds two images, with an `og:image` cover.
-fn serve_story(server: &FixtureServer) {
+pub(crate) fn serve_story(server: &FixtureServer) {
     let text: String = paragraphs("harbour")
         .iter()
         .map(|paragraph| format!("<p>{paragraph}</p>\n"))
@@ -155,6 +155,30 @@ fn images_and_images_dir_are_checked_in_the_config() {
         let error = parse(&format!("images_dir = {outside:?}")).expect_err(outside);
         assert!(
             error.contains("images_dir must be a folder inside output_dir"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn images_url_must_be_a_site_path_or_address() {
+    let parse = |value: &str| {
+        tidings::config::parse(
+            &format!("[settings]\nimages_url = {value:?}\n"),
+            std::path::Path::new("feeds.toml"),
+        )
+        .map(|config| config.settings.images_url)
+        .map_err(|error| error.to_string())
+    };
+    assert_eq!(parse("/assets/img"), Ok(Some("/assets/img".into())));
+    assert_eq!(
+        parse("https://cdn.example/img"),
+        Ok(Some("https://cdn.example/img".into()))
+    );
+    for bad in ["assets/img", "javascript:alert(1)", "/a b", "/a\"b"] {
+        let error = parse(bad).expect_err(bad);
+        assert!(
+            error.contains("images_url must be a path from the site root"),
             "{error}"
         );
     }

@@ -285,12 +285,15 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                 && class_weight(dom, sibling) >= 0.0
                 && !is_teaser_list(dom, sibling)
                 && !is_promotion(&dom.text_content(sibling).to_lowercase());
-            let prose_like = paragraph_box
-                || matches!(
-                    dom.name(sibling),
-                    "p" | "blockquote" | "ul" | "ol" | "pre" | "figure"
-                )
-                || (!stats.has_block && matches!(dom.name(sibling), "div" | "section"));
+            // Whatever its shape, a sibling whose class or id says furniture (a cookie bar scored -15.7)
+            // joins only on its score.
+            let prose_like = class_weight(dom, sibling) >= 0.0
+                && (paragraph_box
+                    || matches!(
+                        dom.name(sibling),
+                        "p" | "blockquote" | "ul" | "ol" | "pre" | "figure"
+                    )
+                    || (!stats.has_block && matches!(dom.name(sibling), "div" | "section")));
             // A short line is taken only after the article has started: before it, short lines are the
             // headline's deck, byline and dateline.
             prose_like
@@ -403,6 +406,8 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
     }
     match name {
         "p" => stats.chars < 200 && density > 0.9 && stats.images == 0,
+        // A span of inline content is part of a sentence ("a statement [Twitter Lite] will be…").
+        "span" | "center" if !stats.has_block => false,
         "ul" | "ol" | "dl" => density > 0.5 && stats.chars > 0,
         "div" | "section" | "table" | "span" | "article" | "figure" | "center" | "details" => {
             if is_widget(dom, index) {

@@ -18,7 +18,7 @@ use url::Url;
 
 use super::boilerplate::contains_ignore_case;
 use super::byline::{self, Evidence, clean_author};
-use super::dates::{find_date_in_text, parse_date};
+use super::dates::{date_in_path, find_date_in_text, parse_date};
 use super::dom::Dom;
 use super::jsonld::{self, JsonLdArticle};
 use super::text::{decode_leftover_references, normalize};
@@ -138,8 +138,14 @@ pub(super) fn read(dom: &Dom, url: &Url) -> Metadata {
         .as_deref()
         .and_then(parse_date)
         .or_else(|| DATE_KEYS.iter().filter_map(|k| meta(k)).find_map(parse_date))
-        .or_else(|| scan.time.as_ref().and_then(|(_, value)| parse_date(value)))
-        .or_else(|| scan.dateline.as_deref().and_then(find_date_in_text));
+        // A <time> without `datetime` shows the date as text ("Published Sept. 27, 2025 at 2:03 pm").
+        .or_else(|| {
+            scan.time
+                .as_ref()
+                .and_then(|(_, value)| parse_date(value).or_else(|| find_date_in_text(value)))
+        })
+        .or_else(|| scan.dateline.as_deref().and_then(find_date_in_text))
+        .or_else(|| date_in_path(url.path()));
 
     let image = [
         "og:image",

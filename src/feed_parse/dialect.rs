@@ -4,7 +4,10 @@
 //! An element this reader does not understand is skipped, never fatal.
 
 use base64::Engine as _;
+use chrono::Weekday;
 use url::Url;
+
+use crate::schedule::SkipTimes;
 
 use super::entry::Entry;
 use super::text::TextKind;
@@ -15,6 +18,8 @@ pub(super) struct XmlFeed {
     pub entries: Vec<Entry>,
     /// RSS `<ttl>` in minutes.
     pub ttl_minutes: Option<u64>,
+    /// RSS `<skipHours>` and `<skipDays>`.
+    pub skip: SkipTimes,
 }
 
 /// Reads the entries of any supported dialect; the error is why the document is not a feed.
@@ -29,6 +34,7 @@ pub(super) fn read(root: &Element, feed_url: &Url) -> Result<XmlFeed, String> {
                 .map(|entry| read_entry(entry, &rebase(&base, entry)))
                 .collect(),
             ttl_minutes: None,
+            skip: SkipTimes::default(),
         }),
         "html" => Err("the server sent an HTML page".into()),
         other => Err(format!(
@@ -48,6 +54,7 @@ fn rebase(base: &Url, element: &Element) -> Url {
 fn read_rss(root: &Element, base: &Url) -> XmlFeed {
     let mut entries = Vec::new();
     let mut ttl_minutes = None;
+    let (mut skip_hours, mut skip_days) = (Vec::new(), Vec::new());
     // CDF nests channels in channels; RSS 0.90/1.0 put items beside the channel, not in it.
     let mut containers: Vec<(&Element, Url)> = vec![(root, base.clone())];
     while let Some((container, base)) = containers.pop() {
@@ -56,13 +63,29 @@ fn read_rss(root: &Element, base: &Url) -> XmlFeed {
             match (child.ns, child.name.as_str()) {
                 (Ns::Rss, "channel") => containers.push((child, rebase(&base, child))),
                 (Ns::Rss, "item") => items.push(read_entry(child, &rebase(&base, child))),
-                (Ns::Rss, "ttl") => ttl_minutes = child.text().parse().ok().or(ttl_minutes),
+                (Ns::Rss, "ttl") => ttl_minutes = child.text().trim().parse().ok().or(ttl_minutes),
+                (Ns::Rss, "skiphours") => skip_hours
+                    .extend(children_text(child, "hour").filter_map(|hour| hour.trim().parse::<u32>().ok())),
+                (Ns::Rss, "skipdays") => skip_days
+                    .extend(children_text(child, "day").filter_map(|day| day.trim().parse::<Weekday>().ok())),
                 _ => {}
             }
         }
         entries.extend(items);
     }
-    XmlFeed { entries, ttl_minutes }
+    XmlFeed {
+        entries,
+        ttl_minutes,
+        skip: SkipTimes::new(skip_hours, skip_days),
+    }
+}
+
+/// The text of each `name` child of `element`.
+fn children_text<'a>(element: &'a Element, name: &'a str) -> impl Iterator<Item = String> + 'a {
+    element
+        .elements()
+        .filter(move |child| child.ns == Ns::Rss && child.name == name)
+        .map(Element::text)
 }
 
 /// Date sources by preference: publication before update, the dialect's own element before borrowed ones.

@@ -23,6 +23,7 @@ use chrono::{DateTime, FixedOffset};
 use url::Url;
 
 use crate::charset;
+use crate::schedule::{MAX_SERVER_WAIT, SkipTimes};
 
 /// One item of a feed, with everything later stages may use.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +64,8 @@ pub struct ParsedFeed {
     pub items: Vec<FeedItem>,
     /// RSS `<ttl>`: how long the feed may be cached.
     pub ttl: Option<Duration>,
+    /// RSS `<skipHours>`/`<skipDays>`: when the feed asks not to be polled.
+    pub skip: SkipTimes,
     /// Items dropped because they had neither a link nor an id, or no text at all.
     pub skipped_items: usize,
     /// Why the first skipped item was skipped.
@@ -105,16 +108,17 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Pars
     let text = decoded
         .text
         .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    let (entries, ttl_minutes, repaired) = if text.starts_with('{') {
-        (json::read(text, url).map_err(not_a_feed)?, None, false)
+    let (entries, ttl_minutes, skip, repaired) = if text.starts_with('{') {
+        let entries = json::read(text, url).map_err(not_a_feed)?;
+        (entries, None, SkipTimes::default(), false)
     } else {
         let (root, repaired) = tree::read(text).ok_or_else(|| not_a_feed("no XML element found".into()))?;
         match dialect::read(&root, url) {
-            Ok(feed) => (feed.entries, feed.ttl_minutes, repaired),
+            Ok(feed) => (feed.entries, feed.ttl_minutes, feed.skip, repaired),
             // Junk before the feed (a PHP warning, an HTML preamble): read from the first feed root instead.
             Err(reason) => match after_preamble(text).and_then(tree::read) {
                 Some((root, _)) => match dialect::read(&root, url) {
-                    Ok(feed) => (feed.entries, feed.ttl_minutes, true),
+                    Ok(feed) => (feed.entries, feed.ttl_minutes, feed.skip, true),
                     Err(_) => return Err(not_a_feed(reason)),
                 },
                 None => return Err(not_a_feed(reason)),
@@ -124,7 +128,9 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Result<Pars
 
     let mut parsed = ParsedFeed {
         items: Vec::with_capacity(entries.len()),
-        ttl: ttl_minutes.map(|minutes| Duration::from_secs(minutes.saturating_mul(60))),
+        // Clamped like every server hint, here already, so no caller can do arithmetic with a huge value.
+        ttl: ttl_minutes.map(|minutes| Duration::from_secs(minutes.saturating_mul(60)).min(MAX_SERVER_WAIT)),
+        skip,
         skipped_items: 0,
         skip_reason: None,
         repaired,
@@ -179,6 +185,26 @@ mod tests {
         assert_eq!(item.authors, ["Jane Doe"]);
         assert_eq!(item.categories, ["AI"]);
         assert_eq!(parsed.ttl, Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn skip_hours_and_days_are_read_and_ttl_is_clamped() {
+        let feed = rss(
+            "<skipHours><hour>0</hour><hour> 1 </hour><hour>24</hour><hour>x</hour></skipHours>\
+             <skipDays><day>Saturday</day><day>sunday</day><day>Someday</day></skipDays>\
+             <item><title>A</title><link>https://a.example/1</link></item>",
+        )
+        .replace("<ttl>60</ttl>", "<ttl>99999999999999</ttl>");
+        let parsed = parse(feed.as_bytes(), None, &base()).expect("parses");
+        assert_eq!(
+            parsed.skip,
+            SkipTimes::new([0, 1], [chrono::Weekday::Sat, chrono::Weekday::Sun])
+        );
+        assert_eq!(parsed.ttl, Some(MAX_SERVER_WAIT));
+        let every_hour: String = (0..24).map(|hour| format!("<hour>{hour}</hour>")).collect();
+        let feed = rss(&format!("<skipHours>{every_hour}</skipHours>"));
+        let parsed = parse(feed.as_bytes(), None, &base()).expect("parses");
+        assert!(parsed.skip.is_empty(), "skipping every hour is ignored");
     }
 
     #[test]

@@ -372,6 +372,9 @@ impl Fetcher {
 
     fn classify(&self, url: &Url, error: reqwest::Error) -> FetchError {
         let url = error.url().cloned().unwrap_or_else(|| url.clone());
+        // Every variant names the URL itself (redacted where shown); reqwest's copy in its message would
+        // repeat it, credentials and all.
+        let error = error.without_url();
         if let Some(refused) = find_cause::<AddressRefused>(&error) {
             FetchError::Refused {
                 url,

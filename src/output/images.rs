@@ -126,18 +126,40 @@ pub fn sniffed_extension(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Where copies live: `output_dir`, the shared `images_dir` inside it, and the URL path the site serves
+/// `images_dir` under, if the admin gave one (`images_url`).
+#[derive(Debug, Clone, Copy)]
+pub struct ImagePlaces<'a> {
+    pub output_dir: &'a Path,
+    pub images_dir: &'a str,
+    pub images_url: Option<&'a str>,
+}
+
+impl ImagePlaces<'_> {
+    /// How the article written as `article_name` links the copy at `target` (relative to `output_dir`): by
+    /// `images_url` for a copy in `images_dir` when given, else relative to the article's file.
+    fn link(&self, article_name: &str, target: &str) -> String {
+        let shared = target
+            .strip_prefix(self.images_dir)
+            .and_then(|rest| rest.strip_prefix('/'));
+        match (self.images_url, shared) {
+            (Some(base), Some(rest)) => format!("{}/{rest}", base.trim_end_matches('/')),
+            _ => relative_link(article_name, target),
+        }
+    }
+}
+
 /// The local links of the images of the article written as `article_name` whose copies are on disk: the
 /// cover's (when it has one) and the body with its image links pointing at them.
 pub fn localized(
-    output_dir: &Path,
+    places: ImagePlaces,
     article_name: &str,
-    images_dir: &str,
     cover: Option<&Url>,
     body: &str,
 ) -> (Option<String>, String) {
     let local = |url: &Url| {
-        existing_copy(output_dir, article_name, images_dir, url)
-            .map(|target| relative_link(article_name, &target))
+        existing_copy(places.output_dir, article_name, places.images_dir, url)
+            .map(|target| places.link(article_name, &target))
     };
     let cover = cover.and_then(local);
     let links: HashMap<Url, String> = body_image_urls(body)
@@ -286,6 +308,28 @@ mod tests {
         assert_eq!(image_folder("a-story/index.mdx", "images"), "a-story");
         assert_eq!(image_folder("2025-09-27-a-story.md", "images"), "images");
         assert_eq!(image_folder("index.md", "media/img"), "media/img");
+    }
+
+    #[test]
+    fn shared_copies_link_by_images_url_when_given() {
+        let places = ImagePlaces {
+            output_dir: Path::new("/site"),
+            images_dir: "assets/img",
+            images_url: Some("/assets/img/"),
+        };
+        assert_eq!(
+            places.link("_posts/a.md", "assets/img/x.png"),
+            "/assets/img/x.png"
+        );
+        assert_eq!(places.link("a/index.md", "a/x.png"), "x.png");
+        let relative = ImagePlaces {
+            images_url: None,
+            ..places
+        };
+        assert_eq!(
+            relative.link("_posts/a.md", "assets/img/x.png"),
+            "../assets/img/x.png"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Composing an article record: which body wins (the page's or the feed's own content) and which value each
 //! front-matter field takes, following the precedence documented in the README. Pure functions.
 
-use chrono::Utc;
+use chrono::{DateTime, FixedOffset, NaiveTime, Utc};
 use tracing::{info, warn};
 use url::Url;
 
@@ -82,7 +82,7 @@ pub(super) fn build_record(
     }
     let title = preferred_title(article.title.as_deref(), item.title.as_deref())
         .unwrap_or_else(|| extract::shorten(&article.text, 80));
-    let published = article.published.or(item.published);
+    let published = preferred_date(article.published, item.published);
     let date = published.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
     let mut tags: Vec<String> = Vec::new();
     for tag in feed.tags.iter().chain(item.categories.iter()) {
@@ -134,9 +134,41 @@ fn preferred_title(page: Option<&str>, item: Option<&str>) -> Option<String> {
     }
 }
 
+/// The page's publication time, unless it is only a calendar date (from a URL, a dateline, a date-only
+/// meta) and the feed's time falls within a day of it: the feed then says the same thing more precisely,
+/// with the publisher's own offset.
+fn preferred_date(
+    page: Option<DateTime<FixedOffset>>,
+    item: Option<DateTime<FixedOffset>>,
+) -> Option<DateTime<FixedOffset>> {
+    match (page, item) {
+        (Some(page), Some(item))
+            if page.time() == NaiveTime::MIN
+                && page.offset().local_minus_utc() == 0
+                && (item.date_naive() - page.date_naive()).num_days().abs() <= 1 =>
+        {
+            Some(item)
+        }
+        (page, item) => page.or(item),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_only_page_date_gives_way_to_the_feeds_time_that_day() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).ok();
+        let feed = at("2025-09-27T14:03:00+02:00");
+        assert_eq!(preferred_date(at("2025-09-27T00:00:00+00:00"), feed), feed);
+        let page = at("2025-09-27T09:30:00-04:00");
+        assert_eq!(preferred_date(page, feed), page);
+        let older = at("2024-01-02T00:00:00+00:00");
+        assert_eq!(preferred_date(older, feed), older);
+        assert_eq!(preferred_date(None, feed), feed);
+        assert_eq!(preferred_date(older, None), older);
+    }
 
     #[test]
     fn site_suffix_is_dropped_only_when_the_feed_title_proves_it() {

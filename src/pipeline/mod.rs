@@ -7,9 +7,9 @@
 //! A failure anywhere is contained: a feed's failure is reported and scheduled for backoff; an item's
 //! failure is recorded so the item is retried on the next poll; nothing stored or written is touched.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -53,7 +53,7 @@ use crate::host_limits::HostLimits;
 use crate::metrics::{Fallback, Metrics, Queue};
 use crate::output;
 use crate::record::Origin;
-use crate::schedule::{self, PollOutcome, PollTiming};
+use crate::schedule::{self, PollOutcome, PollTiming, SkipTimes};
 use crate::site_rules::{RuleBook, Severity};
 use crate::status::without_url;
 use crate::store::{FeedState, Store, StoreError};
@@ -187,6 +187,9 @@ pub struct Pipeline {
     metrics: Arc<Metrics>,
     /// Article pages, read under the site rules of `settings.site_rules`.
     pages: PageReader,
+    /// Each feed's `<skipHours>`/`<skipDays>` as last read from its body, for the polls that do not read the
+    /// body (304, unchanged): kept across config reloads, read again after a restart's first full fetch.
+    skip_times: Arc<Mutex<HashMap<String, SkipTimes>>>,
 }
 
 impl Pipeline {
@@ -216,6 +219,7 @@ impl Pipeline {
             settings: Arc::new(settings),
             metrics,
             pages,
+            skip_times: Arc::default(),
         })
     }
 
@@ -238,7 +242,20 @@ impl Pipeline {
                 ..self.clone()
             })
         } else {
-            Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.metrics))
+            Ok(Self {
+                skip_times: Arc::clone(&self.skip_times),
+                ..Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.metrics))?
+            })
+        }
+    }
+
+    /// Remembers what the feed's body said about hours and days to skip.
+    fn remember_skip_times(&self, feed: &FeedConfig, skip: SkipTimes) {
+        let mut known = self.skip_times.lock().unwrap_or_else(PoisonError::into_inner);
+        if skip.is_empty() {
+            known.remove(&feed.name);
+        } else {
+            known.insert(feed.name.clone(), skip);
         }
     }
 
@@ -385,6 +402,7 @@ impl Pipeline {
                                 report.outcome = FeedOutcome::Empty { reason };
                             }
                             report.skipped = parsed.skipped_items;
+                            self.remember_skip_times(feed, parsed.skip);
                             state.body_hash = Some(body_hash);
                             state.skipped_items = u32::try_from(parsed.skipped_items).unwrap_or(u32::MAX);
                             report.items = parsed.items.len();
@@ -446,6 +464,13 @@ impl Pipeline {
             outcome: timing,
             feed_jitter: schedule::feed_jitter(&feed.name, self.settings.jitter),
             backoff_jitter: rand::random::<f64>(),
+            skip: self
+                .skip_times
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&feed.name)
+                .copied()
+                .unwrap_or_default(),
         });
         state.last_poll_at = Some(finished_at);
         state.articles_written = u32::try_from(report.written.len()).unwrap_or(u32::MAX);

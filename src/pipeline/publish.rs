@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::canonical_url::canonicalize;
 use crate::config::Settings;
-use crate::output::images::{self, ImageMode};
+use crate::output::images::{self, ImageMode, ImagePlaces};
 use crate::output::{self, MANIFEST_NAME, ManifestEntry, OutputError, Page};
 use crate::record::StoredArticle;
 use crate::store::{FileState, Store, StoreError, WrittenFile};
@@ -151,10 +151,14 @@ impl<'a> Publisher<'a> {
             ..Page::of(&article.record)
         };
         if self.settings.images == ImageMode::Download {
+            let places = ImagePlaces {
+                output_dir: self.dir(),
+                images_dir: &self.settings.images_dir,
+                images_url: self.settings.images_url.as_deref(),
+            };
             let (cover, body) = images::localized(
-                self.dir(),
+                places,
                 name,
-                &self.settings.images_dir,
                 article.record.cover_image.as_ref(),
                 &article.record.body,
             );

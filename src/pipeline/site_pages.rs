@@ -160,6 +160,9 @@ impl PageReader {
             visited.insert(link.clone());
             let (page_url, html, queued) = match self.fetch(content, &link, Some(&rules)).await {
                 Ok(page) => page,
+                // Out of descriptors is this process's condition, not the page's: retry the whole item rather
+                // than store it without its later pages.
+                Err(error @ PageFailure::Exhausted(_)) => return Err(error),
                 Err(error) => {
                     warn!(url = %link, error = %without_url(&link, &error.to_string()), "next page unavailable; article kept without it");
                     break;
