@@ -218,6 +218,9 @@ impl RawSettings {
     fn read(mut table: TableReader) -> Self {
         let settings = Self {
             database: table.text("database"),
+            instance: table.text("instance"),
+            lease: table.text("lease"),
+            render: table.flag("render"),
             output_dir: table.text("output_dir"),
             schedule: table.text("schedule"),
             concurrency: table.integer("concurrency"),
@@ -243,6 +246,7 @@ impl RawSettings {
             listen: table.text("listen"),
             images: table.text("images"),
             images_dir: table.text("images_dir"),
+            images_url: table.text("images_url"),
         };
         table.finish();
         settings
