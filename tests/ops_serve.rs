@@ -253,9 +253,16 @@ fn status_page_in_headless_chromium_shows_the_status_rows_and_article_links() {
     let workspace = Workspace::new();
     let (mut daemon, address) = start_daemon(&workspace, &server, HOSTILE_NAME);
     let profile = tempfile::tempdir().expect("browser profile");
-    // --no-sandbox: Chromium refuses to run as root with its sandbox, and CI runs as root.
+    // --no-sandbox: Chromium refuses to run as root with its sandbox, and CI runs as root; a container's small
+    // /dev/shm would crash its renderer.
     let mut browser = Command::new("chromium")
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--dump-dom",
+        ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("http://{address}/"))
         .stdout(Stdio::piped())
