@@ -190,7 +190,7 @@ const FEED_STATE_COLUMNS: &str = "etag, last_modified, body_hash, last_poll_at, 
     consecutive_failures, next_poll_at, articles_written, skipped_items, failing_since";
 
 const ARTICLE_COLUMNS: &str = "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt,
-    cover_image, author, tags, category, language, body, origin, updated";
+    cover_image, author, tags, category, language, body, origin, updated, created_at";
 
 impl Store for Postgres {
     fn ping(&self) -> Result<(), StoreError> {
@@ -385,7 +385,7 @@ impl Store for Postgres {
                                                created_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
                          ON CONFLICT DO NOTHING
-                         RETURNING id",
+                         RETURNING id, created_at",
                         &[&canonical as &(dyn ToSql + Sync), &record.feed]
                             .into_iter()
                             .chain(content.columns())
@@ -393,14 +393,14 @@ impl Store for Postgres {
                             .collect::<Vec<_>>(),
                     )?;
                     match row {
-                        Some(row) => break Some((row.get::<_, i64>(0), file_name)),
+                        Some(row) => break Some((row.get::<_, i64>(0), row.get(1), file_name)),
                         // The canonical URL was committed meanwhile: a duplicate after all.
                         None if article_id(transaction, canonical)?.is_some() => break None,
                         // The file name was taken meanwhile: try the next one.
                         None => {}
                     }
                 };
-                let Some((id, file_name)) = inserted else {
+                let Some((id, stored_at, file_name)) = inserted else {
                     continue;
                 };
                 let claimed = transaction.execute(
@@ -425,6 +425,7 @@ impl Store for Postgres {
                     file_name,
                     record: record.clone(),
                     updated: None,
+                    stored_at,
                 }));
             }
         })
@@ -564,7 +565,7 @@ impl Store for Postgres {
             else {
                 return Ok(None);
             };
-            let text_as_of: DateTime<Utc> = row.get(16);
+            let text_as_of: DateTime<Utc> = row.get(17);
             Ok(Some(KnownArticle {
                 article: stored_article(&row)?,
                 text_as_of: Some(text_as_of.fixed_offset()),
@@ -843,6 +844,7 @@ fn stored_article(row: &Row) -> Result<StoredArticle, postgres::Error> {
             origin: Origin::parse(&row.get::<_, String>(14)),
         },
         updated: optional(15).and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
+        stored_at: row.get(16),
     })
 }
 
