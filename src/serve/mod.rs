@@ -203,11 +203,11 @@ mod tests {
     use super::*;
 
     fn served(dir: &Path, scheduler_stale_after: Duration) -> Served {
-        let database = dir.join("t.db");
+        let database = Database::Sqlite(dir.join("t.db"));
         let config = crate::config::parse("", &dir.join("feeds.toml")).expect("config");
         Served {
             metrics: Arc::new(Metrics::default()),
-            store: crate::store::open(&database).expect("store"),
+            store: crate::store::open(&database, "test").expect("store"),
             database,
             config: watch::channel(Arc::new(config)).1,
             scheduler_stale_after,
@@ -232,7 +232,7 @@ mod tests {
             .expect_err("a scheduler that stopped turning");
         assert!(reason.starts_with("scheduler stuck: "), "{reason}");
 
-        std::fs::remove_file(&served.database).expect("remove the database");
+        std::fs::remove_file(dir.path().join("t.db")).expect("remove the database");
         let reason = served
             .health()
             .await
