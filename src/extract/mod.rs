@@ -373,6 +373,9 @@ fn fallback_if_poor(
     }
     meter.check_time()?;
     consider(unpruned_candidate(page));
+    if let Some(html) = largest_noscript(dom) {
+        consider(fragment_blocks(&html, page.base, meter)?);
+    }
     match page.claimed_body {
         Some(body) if best.0 * 10 < claimed * 6 && claimed >= 200 => body_paragraphs(body, page.base, meter),
         _ => Ok(best.1),
@@ -404,6 +407,16 @@ fn unpruned_candidate(page: &Page) -> Vec<Block> {
     }
     content::clean_conditionally(&mut dom, &scores, &roots);
     render_roots(&dom, page.base, &roots, page.title)
+}
+
+/// The raw markup of the page's largest `<noscript>` that holds paragraphs: script-rendered pages put
+/// the whole article there for readers without JavaScript (the parser keeps it as text).
+fn largest_noscript(dom: &Dom) -> Option<String> {
+    (1..dom.len())
+        .filter(|&i| dom.name(i) == "noscript")
+        .map(|i| dom.text_content_raw(i))
+        .filter(|html| html.contains("<p") || html.contains("<br"))
+        .max_by_key(String::len)
 }
 
 /// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).
