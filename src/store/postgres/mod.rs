@@ -27,10 +27,12 @@ use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod migrate;
 mod pool;
+mod presence;
 mod written;
 
 use migrate::MigrateError;
 use pool::Pool;
+use presence::Presence;
 
 /// A PostgreSQL database, as seen by one instance.
 pub struct Postgres {
@@ -41,6 +43,8 @@ pub struct Postgres {
     /// Random per process: two processes given the same instance name still never share a lease.
     token: i64,
     pool: Pool,
+    /// Held by a writer for as long as the store is open; `None` when opened read-only.
+    presence: Option<Presence>,
 }
 
 /// A client error shown with its cause: the client's own text names only the kind ("db error", "error
@@ -88,7 +92,17 @@ impl Postgres {
             },
         })?;
         drop(client);
-        Ok(store)
+        let presence = Presence::announce(&store.pool, instance).map_err(|source| store.error(source))?;
+        if !presence.is_sole() {
+            tracing::warn!(
+                instance,
+                "another live process runs as this instance (the daemon, or an instance given the same name): its unfinished extractions are left to it; give each instance its own name"
+            );
+        }
+        Ok(Self {
+            presence: Some(presence),
+            ..store
+        })
     }
 
     /// Connects to `url` for reading only: never creates, migrates or writes (every transaction is
@@ -129,6 +143,7 @@ impl Postgres {
             database,
             instance: instance.to_string(),
             token: rand::random::<i64>(),
+            presence: None,
         })
     }
 
@@ -514,6 +529,10 @@ impl Store for Postgres {
     }
 
     fn fail_interrupted_extractions(&self, give_up_at: u32) -> Result<Vec<(String, String)>, StoreError> {
+        // While another live process runs under this name, its extractions may still be running.
+        if !self.presence.as_ref().is_some_and(Presence::is_sole) {
+            return Ok(Vec::new());
+        }
         self.transaction(|transaction| {
             let mut rows: Vec<(DateTime<Utc>, String, String)> = transaction
                 .query(
