@@ -1,7 +1,7 @@
 //! The article record: what the store keeps and what output renders. Plain data, shared by both so that
 //! neither depends on the other.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use url::Url;
 
 /// Where an article's body came from.
@@ -64,4 +64,6 @@ pub struct StoredArticle {
     pub record: ArticleRecord,
     /// When the article's text was last rewritten after its feed item changed (`on_update = "rewrite"`).
     pub updated: Option<DateTime<FixedOffset>>,
+    /// When tidings stored it.
+    pub stored_at: DateTime<Utc>,
 }

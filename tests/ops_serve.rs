@@ -49,8 +49,9 @@ fn request(address: &str, method: &str, path: &str) -> (u16, HashMap<String, Str
     (status, headers, body.to_string())
 }
 
-/// A feed site with two stories, a failing feed, and a daemon serving on a port the system picks.
-fn start_daemon(workspace: &Workspace, server: &FixtureServer, feed_name: &str) -> (Daemon, String) {
+/// A feed site with two stories and a failing feed, configured with `listen` on a port the system picks;
+/// `schedule` is each feed's extra line.
+fn feed_site(workspace: &Workspace, server: &FixtureServer, feed_name: &str, schedule: &str) {
     serve_story(server, "/one", "First served story");
     serve_story(server, "/two", "Second served story");
     server.route(
@@ -67,12 +68,16 @@ fn start_daemon(workspace: &Workspace, server: &FixtureServer, feed_name: &str) 
     let name = toml_edit::Value::from(feed_name).to_string();
     workspace.write_config(
         &config_with(&format!(
-            "[[feeds]]\nname = {name}\nurl = \"{}\"\n\n[[feeds]]\nname = \"broken\"\nurl = \"{}\"\n",
+            "[[feeds]]\nname = {name}\nurl = \"{}\"\n{schedule}\n\n[[feeds]]\nname = \"broken\"\nurl = \"{}\"\n{schedule}\n",
             server.url("/feed"),
             server.url("/broken")
         ))
         .replace("[settings]\n", "[settings]\nlisten = \"127.0.0.1:0\"\n"),
     );
+}
+
+/// The daemon on `workspace`, and the address its server logged.
+fn serving_daemon(workspace: &Workspace) -> (Daemon, String) {
     let mut daemon = Daemon::start(workspace);
     let line = daemon.wait_for("serving /metrics");
     let address = line
@@ -80,9 +85,23 @@ fn start_daemon(workspace: &Workspace, server: &FixtureServer, feed_name: &str) 
         .find_map(|field| field.strip_prefix("address="))
         .expect("address in the log line")
         .to_string();
+    (daemon, address)
+}
+
+/// [`feed_site`] polled once by a fresh daemon.
+fn start_daemon(workspace: &Workspace, server: &FixtureServer, feed_name: &str) -> (Daemon, String) {
+    feed_site(workspace, server, feed_name, "");
+    let (mut daemon, address) = serving_daemon(workspace);
     daemon.wait_for("feed polled");
     daemon.wait_for("feed polled");
     (daemon, address)
+}
+
+/// `/metrics` parsed; fails on anything the strict parser rejects.
+fn scrape(address: &str) -> MetricsExposition<PrometheusType, PrometheusValue> {
+    let (status, _, body) = request(address, "GET", "/metrics");
+    assert_eq!(status, 200, "{body}");
+    parse_prometheus(&body).unwrap_or_else(|error| panic!("{error:?} in:\n{body}"))
 }
 
 fn value(value: &PrometheusValue) -> f64 {
@@ -253,9 +272,16 @@ fn status_page_in_headless_chromium_shows_the_status_rows_and_article_links() {
     let workspace = Workspace::new();
     let (mut daemon, address) = start_daemon(&workspace, &server, HOSTILE_NAME);
     let profile = tempfile::tempdir().expect("browser profile");
-    // --no-sandbox: Chromium refuses to run as root with its sandbox, and CI runs as root.
+    // --no-sandbox: Chromium refuses to run as root with its sandbox, and CI runs as root; a container's small
+    // /dev/shm would crash its renderer.
     let mut browser = Command::new("chromium")
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--dump-dom",
+        ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("http://{address}/"))
         .stdout(Stdio::piped())
@@ -357,4 +383,37 @@ fn a_listen_port_already_taken_stops_the_daemon_at_start() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn feed_gauges_start_from_the_database_after_a_restart() {
+    let server = FixtureServer::start();
+    let workspace = Workspace::new();
+    // Yearly schedules: after `once`, neither feed is due again while the daemon runs.
+    feed_site(&workspace, &server, "news", "schedule = \"0 0 1 1 *\"");
+    assert_eq!(workspace.run(&["once"]).status.code(), Some(1));
+    let (mut daemon, address) = serving_daemon(&workspace);
+    let exposition = scrape(&address);
+    let polled_at = sample(
+        &exposition,
+        "tidings_feed_last_success_timestamp_seconds",
+        &[("feed", "news")],
+    );
+    assert!(polled_at > 0.0);
+    let expected: [(&str, Labels, f64); 4] = [
+        ("tidings_feed_consecutive_failures", &[("feed", "broken")], 1.0),
+        ("tidings_feed_consecutive_failures", &[("feed", "news")], 0.0),
+        // Counters count this process's work: nothing polled yet.
+        (
+            "tidings_feed_polls_total",
+            &[("feed", "news"), ("result", "ok")],
+            0.0,
+        ),
+        ("tidings_feed_articles_written_total", &[("feed", "news")], 0.0),
+    ];
+    for (family, labels, value) in expected {
+        assert_eq!(sample(&exposition, family, labels), value, "{family} {labels:?}");
+    }
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), Some(0));
 }

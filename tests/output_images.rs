@@ -102,6 +102,28 @@ fn bundle_gets_its_images_beside_it_and_a_failed_one_is_copied_on_a_later_poll()
         4,
         "index.md and three images"
     );
+
+    // A rebuild to flat files takes the copies along to images_dir and links them there.
+    let config = std::fs::read_to_string(workspace.config_path()).expect("config");
+    workspace.write_config(&config.replace("{slug}/index.md", "{slug}.md"));
+    workspace.run_ok(&["rebuild"]);
+    assert!(!bundle.exists(), "the emptied bundle folder goes");
+    let text =
+        std::fs::read_to_string(workspace.output_dir().join("harbour-bridge-reopens.md")).expect("moved");
+    assert!(
+        text.contains(&format!("coverImage: \"images/{cover}\"")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("![Traffic on the bridge](images/{b})")),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_dir(workspace.output_dir().join("images"))
+            .expect("images")
+            .count(),
+        3
+    );
 }
 
 #[test]

@@ -13,7 +13,8 @@
 //! schedule, default 30), `--window-secs W` (daemon measuring window, default 2 × S), `--timeout-secs T`
 //! (per `once`, default 1200), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave
 //! the work folders), `--binary PATH` (another build, e.g. a
-//! copy of an older one, to compare).
+//! copy of an older one, to compare), `--before-guard` (leave out `allow_private_addresses`, for a build
+//! older than the SSRF guard, which rejects the key).
 
 mod child;
 mod site;
@@ -34,6 +35,7 @@ struct Options {
     settings: Vec<String>,
     keep: bool,
     binary: PathBuf,
+    before_guard: bool,
 }
 
 fn options() -> Options {
@@ -46,6 +48,7 @@ fn options() -> Options {
         settings: Vec::new(),
         keep: false,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_tidings")),
+        before_guard: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -65,6 +68,7 @@ fn options() -> Options {
             }
             "--set" => options.settings.push(value("--set")),
             "--keep" => options.keep = true,
+            "--before-guard" => options.before_guard = true,
             "--binary" => options.binary = PathBuf::from(value("--binary")),
             // cargo bench passes --bench; a filter word would follow it. Neither means anything here.
             _ => {}
@@ -188,10 +192,12 @@ fn config_text(site: &Site, options: &Options) -> String {
     // here each feed's own address would give each feed a client of its own. Allowing private addresses
     // keeps the one shared client of the real case.
     let mut text = format!(
-        "[settings]\ndatabase = \"tidings.db\"\noutput_dir = \"articles\"\nschedule = \"*/{} * * * * *\"\n\
-         allow_private_addresses = true\n",
+        "[settings]\ndatabase = \"tidings.db\"\noutput_dir = \"articles\"\nschedule = \"*/{} * * * * *\"\n",
         options.schedule_secs
     );
+    if !options.before_guard {
+        text.push_str("allow_private_addresses = true\n");
+    }
     for line in &options.settings {
         text.push_str(line);
         text.push('\n');

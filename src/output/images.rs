@@ -12,7 +12,7 @@ use std::path::Path;
 
 use url::Url;
 
-use super::url_hash;
+use super::{OutputError, url_hash};
 
 /// `[settings] images`: whether images stay hot-linked or are copied next to the files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,15 +67,87 @@ pub fn image_extension(content_type: &str) -> Option<&'static str> {
         .map(|(_, extension)| *extension)
 }
 
-/// The folder (relative to `output_dir`, `/` between segments, empty for `output_dir` itself) where the
-/// images of the article written as `article_name` go.
+/// The folder of the article written as `article_name` when that is a page bundle (`…/index.md`).
+fn bundle_folder(article_name: &str) -> Option<&str> {
+    let (folder, file) = article_name.rsplit_once('/')?;
+    (file == "index.md" || file == "index.mdx").then_some(folder)
+}
+
+/// The folder (relative to `output_dir`, `/` between segments) where the images of the article written as
+/// `article_name` go.
 pub fn image_folder(article_name: &str, images_dir: &str) -> String {
-    let (folder, file) = article_name.rsplit_once('/').unwrap_or(("", article_name));
-    if !folder.is_empty() && (file == "index.md" || file == "index.mdx") {
-        folder.to_string()
-    } else {
-        images_dir.to_string()
+    bundle_folder(article_name).unwrap_or(images_dir).to_string()
+}
+
+/// True for the names tidings gives copies: 16 lowercase hex digits and a kept extension.
+fn is_copy_name(name: &str) -> bool {
+    name.split_once('.').is_some_and(|(hash, extension)| {
+        hash.len() == 16
+            && hash.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+            && KINDS.iter().any(|(_, kept)| *kept == extension)
+    })
+}
+
+/// The copies in the page bundle of `article_name`, by file name (none when it is not a bundle).
+fn bundle_copies(output_dir: &Path, article_name: &str) -> Vec<String> {
+    let Some(folder) = bundle_folder(article_name) else {
+        return Vec::new();
+    };
+    let Ok(entries) = super::resolve(output_dir, folder)
+        .and_then(|dir| std::fs::read_dir(&dir).map_err(|source| OutputError::Io { path: dir, source }))
+    else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| is_copy_name(name))
+        .collect()
+}
+
+/// Moves the copies in the page bundle of `old_name` to where the article written as `new_name` keeps its
+/// images (a `rebuild` that renames it). Copies elsewhere are shared and stay.
+pub fn move_copies(
+    output_dir: &Path,
+    old_name: &str,
+    new_name: &str,
+    images_dir: &str,
+) -> Result<(), OutputError> {
+    let (Some(from), to) = (bundle_folder(old_name), image_folder(new_name, images_dir)) else {
+        return Ok(());
+    };
+    if from == to {
+        return Ok(());
     }
+    for copy in bundle_copies(output_dir, old_name) {
+        let source = super::resolve(output_dir, &join(from, &copy))?;
+        let target = super::resolve(output_dir, &join(&to, &copy))?;
+        let moved = target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::rename(&source, &target));
+        moved.map_err(|source| OutputError::Io { path: target, source })?;
+    }
+    Ok(())
+}
+
+/// Removes the copies in the page bundle of `article_name` (retention removing the article), so the bundle's
+/// folder goes with it.
+pub fn remove_copies(output_dir: &Path, article_name: &str) -> Result<(), OutputError> {
+    let Some(folder) = bundle_folder(article_name) else {
+        return Ok(());
+    };
+    for copy in bundle_copies(output_dir, article_name) {
+        let path = super::resolve(output_dir, &join(folder, &copy))?;
+        match std::fs::remove_file(&path) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(OutputError::Io { path, source });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The name of the copy of `url` in its folder, for `extension`.
@@ -355,6 +427,25 @@ mod tests {
             .replace("![again](https://cdn.example/1.jpg", "![again](images/abc.jpg");
         assert_eq!(replace_image_links(body, &local), expected);
         assert!(expected.contains("![code](https://cdn.example/3.jpg)"));
+    }
+
+    #[test]
+    fn bundle_copies_move_with_the_article_and_go_with_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        crate::output::write_atomically(root, "a/index.md", b"article").expect("article");
+        crate::output::write_atomically(root, "a/0123456789abcdef.png", b"png").expect("copy");
+        crate::output::write_atomically(root, "a/notes.png", b"the admin's").expect("foreign");
+        move_copies(root, "a/index.md", "b/index.md", "images").expect("move");
+        assert!(root.join("b/0123456789abcdef.png").is_file());
+        assert!(root.join("a/notes.png").is_file(), "only copies move");
+        move_copies(root, "b/index.md", "b.md", "images").expect("move to shared");
+        assert!(root.join("images/0123456789abcdef.png").is_file());
+        crate::output::write_atomically(root, "c/index.md", b"article").expect("article");
+        crate::output::write_atomically(root, "c/fedcba9876543210.jpg", b"jpg").expect("copy");
+        remove_copies(root, "c/index.md").expect("remove");
+        crate::output::remove_written(root, "c/index.md").expect("remove article");
+        assert!(!root.join("c").exists(), "the bundle folder goes");
     }
 
     #[test]

@@ -14,6 +14,9 @@ use crate::feed_parse::FeedItem;
 use crate::output::images::ImageMode;
 use crate::record::StoredArticle;
 
+/// How long after an article was stored its failed images are still retried.
+const IMAGE_RETRY_DAYS: i64 = 7;
+
 impl Pipeline {
     /// Writes `stored`'s file unless this output folder holds a tombstone for it (see [`super::publish`]);
     /// `None` when not written for that reason. With `images = "download"` its images are copied first, and
@@ -64,9 +67,16 @@ impl Pipeline {
     }
 
     /// Records `stored` as pending while images failed (its feed's next poll retries them), else clears it.
+    /// Images of an article stored more than [`IMAGE_RETRY_DAYS`] ago are not retried any more, so dead
+    /// image links do not add requests to every poll forever.
     async fn note_images(&self, stored: &StoredArticle, failed: &[(url::Url, String)]) {
         let pending = stored.clone();
-        let result = match failed.first() {
+        let age = chrono::Utc::now() - stored.stored_at;
+        let given_up = !failed.is_empty() && age > chrono::TimeDelta::days(IMAGE_RETRY_DAYS);
+        if given_up {
+            warn!(feed = %stored.record.feed, url = %stored.record.canonical_url, images = failed.len(), "images still not copied after the retry period; their remote URLs stay");
+        }
+        let result = match failed.first().filter(|_| !given_up) {
             None => {
                 let id = stored.id;
                 self.on_store(move |store| store.clear_pending_file(id)).await

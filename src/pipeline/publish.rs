@@ -258,6 +258,7 @@ impl<'a> Publisher<'a> {
                     done.tombstoned += 1;
                 }
                 FileState::Written if self.is_expired(record.date) => {
+                    images::remove_copies(self.dir(), &record.path)?;
                     output::remove_written(self.dir(), &record.path)?;
                     self.store.set_file(
                         &self.renderer,
@@ -327,6 +328,9 @@ impl<'a> Publisher<'a> {
                     .free_file_name(&self.renderer, article.id, &self.name_for(&article), &|name| {
                         name == old || self.is_free(name)
                     })?;
+            if name != old {
+                images::move_copies(self.dir(), old, &name, &self.settings.images_dir)?;
+            }
             let path = self.write(&article, &name)?;
             if name == old {
                 done.rewritten += 1;

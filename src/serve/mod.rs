@@ -196,3 +196,48 @@ fn respond(status: StatusCode, content_type: &'static str, body: String) -> Resp
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn served(dir: &Path, scheduler_stale_after: Duration) -> Served {
+        let database = dir.join("t.db");
+        let config = crate::config::parse("", &dir.join("feeds.toml")).expect("config");
+        Served {
+            metrics: Arc::new(Metrics::default()),
+            store: crate::store::open(&database).expect("store"),
+            database,
+            config: watch::channel(Arc::new(config)).1,
+            scheduler_stale_after,
+        }
+    }
+
+    #[tokio::test]
+    async fn health_needs_a_turning_scheduler_and_an_answering_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let served = served(dir.path(), Duration::from_secs(60));
+        served.metrics.scheduler_turned();
+        assert_eq!(served.health().await, Ok(()));
+
+        let stuck = Served {
+            scheduler_stale_after: Duration::ZERO,
+            ..served.clone()
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let reason = stuck
+            .health()
+            .await
+            .expect_err("a scheduler that stopped turning");
+        assert!(reason.starts_with("scheduler stuck: "), "{reason}");
+
+        std::fs::remove_file(&served.database).expect("remove the database");
+        let reason = served
+            .health()
+            .await
+            .expect_err("a database removed from under us");
+        assert!(reason.starts_with("database does not answer: "), "{reason}");
+    }
+}

@@ -361,6 +361,7 @@ impl Store for Sqlite {
                 }
                 attempt += 1;
             };
+            let stored_at = Utc::now();
             transaction.execute(
                 "INSERT INTO articles (canonical_url, feed, title, date, published, excerpt, cover_image, author,
                                        tags, category, language, body, origin, file_name, created_at)
@@ -372,7 +373,7 @@ impl Store for Sqlite {
                     ]
                     .into_iter()
                     .chain(content_columns(record))
-                    .chain([Value::Text(file_name.clone()), Value::Text(Utc::now().to_rfc3339())]),
+                    .chain([Value::Text(file_name.clone()), Value::Text(stored_at.to_rfc3339())]),
                 ),
             )?;
             let id = transaction.last_insert_rowid();
@@ -393,6 +394,7 @@ impl Store for Sqlite {
                 file_name,
                 record: record.clone(),
                 updated: None,
+                stored_at,
             }))
         })();
         let stored = stored.map_err(|source| self.error(source))?;
@@ -633,7 +635,7 @@ impl Sqlite {
         let mut statement = connection
             .prepare(&format!(
                 "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
-                        tags, category, language, body, origin, updated
+                        tags, category, language, body, origin, updated, created_at
                  FROM articles {filter}"
             ))
             .map_err(|source| self.error(source))?;
@@ -661,6 +663,7 @@ impl Sqlite {
                         origin: Origin::parse(&text(14)?),
                     },
                     updated: optional(15)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()),
+                    stored_at: time_column(row, 16)?.unwrap_or_default(),
                 })
             })
             .and_then(Iterator::collect)

@@ -8,8 +8,16 @@ use crate::record::StoredArticle;
 use crate::store::StoreError;
 use crate::store::written::{FileState, WrittenFile, WrittenFiles};
 
-const SELECT: &str = "SELECT w.article_id, w.path, w.state, a.feed, a.date
-                      FROM written_files w JOIN articles a ON a.id = w.article_id";
+/// The columns [`written_file`] reads, for queries that join `w` and `a` their own way.
+macro_rules! columns {
+    () => {
+        "SELECT w.article_id, w.path, w.state, a.feed, a.date"
+    };
+}
+const SELECT: &str = concat!(
+    columns!(),
+    " FROM written_files w JOIN articles a ON a.id = w.article_id"
+);
 
 fn written_file(row: &rusqlite::Row) -> rusqlite::Result<WrittenFile> {
     Ok(WrittenFile {
@@ -49,11 +57,21 @@ fn free_name(
 
 impl WrittenFiles for Sqlite {
     fn written_files(&self, renderer: &str, feed: Option<&str>) -> Result<Vec<WrittenFile>, StoreError> {
+        // Two statements, not `?2 IS NULL OR a.feed = ?2`: with that, SQLite walks every record of the
+        // renderer on each feed's poll (quadratic over a cycle); by feed it starts from the articles index.
+        let query = match feed {
+            // CROSS JOIN fixes the order: this feed's articles first (by index), then their records.
+            Some(_) => concat!(
+                columns!(),
+                " FROM articles a CROSS JOIN written_files w ON w.renderer = ?1 AND w.article_id = a.id
+                 WHERE a.feed = ?2 ORDER BY w.article_id"
+            )
+            .to_string(),
+            None => format!("{SELECT} WHERE w.renderer = ?1 AND ?2 IS NULL ORDER BY w.article_id"),
+        };
         let connection = self.connection();
         let mut statement = connection
-            .prepare(&format!(
-                "{SELECT} WHERE w.renderer = ?1 AND (?2 IS NULL OR a.feed = ?2) ORDER BY w.article_id"
-            ))
+            .prepare_cached(&query)
             .map_err(|source| self.error(source))?;
         statement
             .query_map(params![renderer, feed], written_file)
