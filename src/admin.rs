@@ -32,7 +32,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(EXIT_OK);
     }
-    let rows: Vec<[String; 11]> = report.feeds.iter().map(status::table_row).collect();
+    let rows: Vec<[String; 12]> = report.feeds.iter().map(status::table_row).collect();
     print_table(&status::TABLE_HEADERS, &rows);
     println!("{}", status::totals_line(&report.totals));
     Ok(EXIT_OK)
@@ -112,7 +112,7 @@ pub fn articles(
 
 /// Opens the configured database read-only; `None` (after saying why on stderr) when there is none yet.
 fn open_read_only(config: &Config) -> anyhow::Result<Option<Arc<dyn Store>>> {
-    match store::open_read_only(&config.settings.database) {
+    match store::open_read_only(&config.settings.database, &config.settings.instance) {
         Ok(store) => Ok(Some(store)),
         Err(error @ (StoreError::Missing { .. } | StoreError::Outdated { .. })) => {
             eprintln!("{error}");

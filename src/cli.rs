@@ -17,7 +17,8 @@ use tidings::host_limits::HostLimits;
 use tidings::logging::{self, ProgressLine};
 use tidings::metrics::{Metrics, Queue};
 use tidings::pipeline::{
-    ArticlePage, Changes, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, Slots, extract_file,
+    ArticlePage, Changes, FeedOutcome, FeedReport, PageFailure, PageReader, Pipeline, PollSlot, Slots,
+    extract_file,
 };
 use tidings::store;
 use tidings::{charset, daemon, site_rules, status};
@@ -334,9 +335,16 @@ async fn once(
         },
         None => config.feeds.iter().filter(|feed| feed.enabled).cloned().collect(),
     };
-    let store = match store::open(&config.settings.database) {
-        Ok(store) => store,
+    let settings = config.settings.clone();
+    let opened =
+        tokio::task::spawn_blocking(move || store::open(&settings.database, &settings.instance)).await;
+    let store = match opened {
+        Ok(Ok(store)) => store,
         Err(error) => {
+            eprintln!("{error}");
+            return EXIT_USAGE;
+        }
+        Ok(Err(error)) => {
             eprintln!("{error}");
             return EXIT_USAGE;
         }
@@ -366,7 +374,7 @@ async fn once(
     for feed in feeds {
         let pipeline = pipeline.clone();
         tasks.spawn(async move {
-            let result = pipeline.poll_feed(&feed).await;
+            let result = pipeline.poll_feed(&feed, PollSlot::OnDemand).await;
             (feed, result)
         });
     }
@@ -426,6 +434,7 @@ fn print_summary(reports: &[FeedReport]) {
                 FeedOutcome::Updated => ("ok".to_string(), String::new()),
                 FeedOutcome::NotModified => ("not modified".to_string(), String::new()),
                 FeedOutcome::Empty { reason } => ("empty".to_string(), reason.clone()),
+                FeedOutcome::Skipped { reason } => ("skipped".to_string(), reason.clone()),
                 FeedOutcome::Failed { error, .. } => {
                     ("FAILED".to_string(), status::one_line_error(&report.url, error))
                 }

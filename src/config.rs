@@ -22,6 +22,7 @@ use crate::logging::LogFormat;
 use crate::output::images::ImageMode;
 use crate::output::{self, OnUpdate, Preset};
 use crate::schedule::CronSchedule;
+use crate::store::Database;
 
 mod document;
 use document::TableReader;
@@ -41,8 +42,16 @@ pub struct Config {
 /// `[settings]`: process-wide knobs. Every field has a default, so the table may be omitted.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// SQLite file; default `tidings.db` beside the config file.
-    pub database: PathBuf,
+    /// SQLite file (default `tidings.db` beside the config file) or PostgreSQL URL.
+    pub database: Database,
+    /// This instance's name among those sharing a PostgreSQL database (leases, rendered files); default the
+    /// host name. Instances running at once must have different names.
+    pub instance: String,
+    /// How long a feed's lease lasts without renewal: a dead instance's feeds are taken over after this.
+    /// Default 5 minutes; longer than `timeout`.
+    pub lease: Duration,
+    /// Whether this instance writes article files (`false`: a pure poller); default `true`.
+    pub render: bool,
     /// Folder for Markdown files; default `articles` beside the config file.
     pub output_dir: PathBuf,
     /// Schedule for feeds without their own; default every 15 minutes.
@@ -173,6 +182,9 @@ pub enum ConfigError {
 /// `[settings]` as written: each value type-checked, not yet validated.
 struct RawSettings {
     database: Option<Spanned<String>>,
+    instance: Option<Spanned<String>>,
+    lease: Option<Spanned<String>>,
+    render: Option<bool>,
     output_dir: Option<Spanned<String>>,
     schedule: Option<Spanned<String>>,
     concurrency: Option<Spanned<i64>>,
@@ -206,6 +218,9 @@ impl RawSettings {
     fn read(mut table: TableReader) -> Self {
         let settings = Self {
             database: table.text("database"),
+            instance: table.text("instance"),
+            lease: table.text("lease"),
+            render: table.flag("render"),
             output_dir: table.text("output_dir"),
             schedule: table.text("schedule"),
             concurrency: table.integer("concurrency"),
@@ -500,6 +515,7 @@ fn validate_settings(
         Duration::ZERO,
         problems,
     );
+    let timeout_span = raw.timeout.as_ref().map(Spanned::span);
     let timeout = checked_duration(
         raw.timeout,
         Duration::from_secs(30),
@@ -521,6 +537,36 @@ fn validate_settings(
             }
         },
     };
+    let instance = match raw.instance {
+        Some(name) if name.get_ref().trim().is_empty() => {
+            problems.add(name.span(), "instance must not be empty".into());
+            None
+        }
+        Some(name) => Some(name.into_inner()),
+        None => Some(default_instance()),
+    };
+    let lease_span = raw.lease.as_ref().map(Spanned::span).or(timeout_span);
+    let lease = checked_duration(
+        raw.lease,
+        Duration::from_secs(300),
+        Duration::from_secs(1),
+        problems,
+    )
+    .and_then(|lease| match timeout {
+        // A lease shorter than one request could lapse while a poll waits on it.
+        Some(timeout) if lease <= timeout => {
+            problems.add(
+                lease_span.clone().unwrap_or_default(),
+                format!(
+                    "lease ({}s) must be longer than timeout ({}s)",
+                    lease.as_secs_f64(),
+                    timeout.as_secs_f64()
+                ),
+            );
+            None
+        }
+        _ => Some(lease),
+    });
     let listen = match raw.listen {
         None => Some(None),
         Some(address) => address
@@ -600,7 +646,13 @@ fn validate_settings(
         None => Some(None),
     };
     Some(Settings {
-        database: resolve(raw.database, "tidings.db"),
+        database: raw.database.map_or_else(
+            || Database::Sqlite(base_dir.join("tidings.db")),
+            |text| Database::from_setting(text.get_ref(), base_dir),
+        ),
+        instance: instance?,
+        lease: lease?,
+        render: raw.render.unwrap_or(true),
         output_dir: resolve(raw.output_dir, "articles"),
         schedule: schedule?,
         concurrency: concurrency?,
@@ -632,6 +684,11 @@ fn validate_settings(
         images_url: images_url?,
         listen: listen?,
     })
+}
+
+/// The host name: stable across restarts, so an instance keeps its record of written files.
+fn default_instance() -> String {
+    rustix::system::uname().nodename().to_string_lossy().into_owned()
 }
 
 /// A word of one of tidings' small vocabularies (`on_update`), or its default when absent.
@@ -913,7 +970,10 @@ mod tests {
             Path::new("/etc/t/feeds.toml"),
         )
         .expect("valid");
-        assert_eq!(config.settings.database, Path::new("/etc/t/tidings.db"));
+        assert_eq!(
+            config.settings.database,
+            Database::Sqlite("/etc/t/tidings.db".into())
+        );
         assert_eq!(config.settings.output_dir, Path::new("/etc/t/articles"));
         assert_eq!(config.settings.concurrency, 8);
         assert!(config.feeds[0].fetch_article && config.feeds[0].enabled);

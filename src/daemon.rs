@@ -8,13 +8,14 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sd_notify::NotifyState;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -22,7 +23,7 @@ use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
 use crate::metrics::Metrics;
 use crate::pipeline::{
-    Changes, Debouncer, FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError,
+    Changes, Debouncer, FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError, PollSlot,
 };
 use crate::schedule;
 use crate::serve::{self, Served};
@@ -34,6 +35,9 @@ use crate::store::{self, FeedState, Store, StoreError};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The longest the scheduler sleeps without looking at the clock again (wall-clock jumps, watchdog health).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// How often the output folder catches up with articles it lacks: on a database shared by several
+/// instances, those the others stored (on SQLite the check finds nothing and costs one indexed query).
+const RENDER_INTERVAL: Duration = Duration::from_secs(10);
 /// The scheduler counts as stuck (watchdog, `/healthz`) when it has not turned for this long.
 pub const SCHEDULER_STALE_AFTER: Duration = Duration::from_secs(2 * MAX_SLEEP.as_secs());
 
@@ -46,6 +50,8 @@ pub enum DaemonError {
     Pipeline(#[from] PipelineError),
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    #[error("background task failed: {0}")]
+    Task(tokio::task::JoinError),
     #[error("cannot install signal handler: {0}")]
     Signal(std::io::Error),
     #[error("cannot listen on {address} (`[settings] listen`): {source}")]
@@ -61,7 +67,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?;
     let mut hangup = signal(SignalKind::hangup()).map_err(DaemonError::Signal)?;
 
-    let store = store::open(&config.settings.database)?;
+    let settings = config.settings.clone();
+    // Opening may connect to a server and migrate: blocking work, like every store call.
+    let store = tokio::task::spawn_blocking(move || store::open(&settings.database, &settings.instance))
+        .await
+        .map_err(DaemonError::Task)??;
     let metrics = Arc::new(Metrics::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&metrics))?;
     pipeline.fail_interrupted_extractions().await?;
@@ -71,7 +81,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let stop_background = CancellationToken::new();
     let server = match config.settings.listen {
         Some(address) => {
-            seed_feed_metrics(&metrics, store.as_ref())?;
+            tokio::task::block_in_place(|| seed_feed_metrics(&metrics, store.as_ref()))?;
             let served = Served {
                 metrics: Arc::clone(&metrics),
                 store: Arc::clone(&store),
@@ -87,7 +97,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }
         None => None,
     };
-    let mut scheduler = Scheduler::new(config, store.as_ref())?;
+    // Store calls block; the scheduler's few (start-up, reload, a poll that could not be recorded) run in
+    // place of async work rather than on the runtime's threads.
+    let mut scheduler = tokio::task::block_in_place(|| Scheduler::new(config, store.as_ref()))?;
 
     metrics.scheduler_turned();
     let watchdog = tokio::spawn(watchdog(
@@ -106,25 +118,46 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     );
 
     let mut running: JoinSet<(String, Result<FeedReport, PipelineError>)> = JoinSet::new();
+    let mut rendering: Option<JoinHandle<Vec<PathBuf>>> = None;
+    let mut render_due = Instant::now() + RENDER_INTERVAL;
     loop {
         metrics.scheduler_turned();
+        if Instant::now() >= render_due {
+            render_due = Instant::now() + RENDER_INTERVAL;
+            if rendering.is_none() {
+                let pipeline = pipeline.clone();
+                rendering = Some(tokio::spawn(async move {
+                    pipeline.write_unwritten().await.unwrap_or_else(|error| {
+                        warn!(error = %error, "cannot write the files of articles stored elsewhere");
+                        Vec::new()
+                    })
+                }));
+            }
+        }
         for feed in scheduler.start_due(Utc::now()) {
             let pipeline = pipeline.clone();
             running.spawn(async move {
-                let result = pipeline.poll_feed(&feed).await;
+                let result = pipeline.poll_feed(&feed, PollSlot::Scheduled).await;
                 (feed.name, result)
             });
         }
-        let sleep = scheduler.time_until_next_due(Utc::now()).min(MAX_SLEEP);
+        let sleep = scheduler
+            .time_until_next_due(Utc::now())
+            .min(MAX_SLEEP)
+            .min(render_due.saturating_duration_since(Instant::now()));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
+            Some(written) = finished_rendering(&mut rendering), if rendering.is_some() => {
+                rendering = None;
+                debouncer.changed(&pipeline, Changes { paths: written, tombstoned: 0 });
+            }
             Some(joined) = running.join_next() => {
                 match joined {
                     Ok((name, result)) => {
                         if let Ok(report) = &result {
                             debouncer.changed(&pipeline, Changes::of_report(report));
                         }
-                        scheduler.finished(&name, result, store.as_ref());
+                        tokio::task::block_in_place(|| scheduler.finished(&name, result, store.as_ref()));
                     }
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
@@ -138,8 +171,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                 if let Some(config) = reload(&scheduler.config) {
                     if config.settings.database != scheduler.config.settings.database {
                         warn!(
-                            database = %scheduler.config.settings.database.display(),
+                            database = %scheduler.config.settings.database,
                             "a new database path takes effect after a restart; still using the current one"
+                        );
+                    }
+                    if config.settings.instance != scheduler.config.settings.instance {
+                        warn!(
+                            instance = %scheduler.config.settings.instance,
+                            "a new instance name takes effect after a restart; still running as the current one"
                         );
                     }
                     if config.settings.listen != scheduler.config.settings.listen {
@@ -149,7 +188,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                         Ok(reloaded) => {
                             pipeline = reloaded;
                             config_sender.send_replace(Arc::new(config.clone()));
-                            scheduler.apply(config, store.as_ref());
+                            tokio::task::block_in_place(|| scheduler.apply(config, store.as_ref()));
                         }
                         Err(error) => error!(error = %error, "configuration not reloaded; keeping the running one"),
                     }
@@ -188,6 +227,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         );
         running.shutdown().await;
     }
+    if let Some(written) = finished_rendering(&mut rendering).await {
+        debouncer.changed(
+            &pipeline,
+            Changes {
+                paths: written,
+                tombstoned: 0,
+            },
+        );
+    }
     debouncer.finish(SHUTDOWN_GRACE).await;
     stop_background.cancel();
     let _ = watchdog.await;
@@ -199,6 +247,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     crate::output::remove_stale_temp_files(&scheduler.config.settings.output_dir);
     info!("stopped");
     Ok(())
+}
+
+/// The files a catch-up rendering wrote, once it ends (`None` if none runs or it failed).
+async fn finished_rendering(rendering: &mut Option<JoinHandle<Vec<PathBuf>>>) -> Option<Vec<PathBuf>> {
+    match rendering.as_mut() {
+        Some(task) => task.await.ok(),
+        None => None,
+    }
 }
 
 /// Re-reads the config; on any problem logs each at file:line:col and keeps the running config.
@@ -489,7 +545,8 @@ mod tests {
         }
         std::fs::write(&path, text).expect("write config");
         let config = config::load(&path).expect("valid config");
-        let store = store::open(&dir.join("tidings.db")).expect("open store");
+        let store =
+            store::open(&store::Database::Sqlite(dir.join("tidings.db")), "test").expect("open store");
         Scheduler::new(config, store.as_ref()).expect("scheduler")
     }
 

@@ -10,7 +10,7 @@ use crate::cli::{EXIT_FEED_FAILED, EXIT_OK};
 
 /// `tidings forget URL`.
 pub fn forget(config: &Config, url: &Url) -> anyhow::Result<u8> {
-    let store = store::open(&config.settings.database)?;
+    let store = store::open(&config.settings.database, &config.settings.instance)?;
     let publisher = Publisher::new(&store, &config.settings)?;
     match publisher.forget(url) {
         Ok(Some(path)) => println!("{url}: written again to {}", path.display()),
@@ -25,7 +25,7 @@ pub fn forget(config: &Config, url: &Url) -> anyhow::Result<u8> {
 
 /// `tidings rebuild`.
 pub fn rebuild(config: &Config) -> anyhow::Result<u8> {
-    let store = store::open(&config.settings.database)?;
+    let store = store::open(&config.settings.database, &config.settings.instance)?;
     let publisher = Publisher::new(&store, &config.settings)?;
     let done = publisher.rebuild()?;
     for (from, to) in &done.moved {

@@ -71,6 +71,8 @@ pub struct FeedHealth {
     pub pending_failures: u32,
     /// One line, the URL named once, credentials redacted.
     pub last_error: Option<String>,
+    /// The instance polling the feed right now (PostgreSQL shared by several instances); `None` otherwise.
+    pub leased_by: Option<String>,
 }
 
 /// Sums over every feed; `results` counts feeds per result (`never-polled` for those without one).
@@ -129,6 +131,7 @@ pub fn report(config: &Config, stored: &[FeedStatus], now: DateTime<Utc>) -> Sta
                 last_error: state
                     .and_then(|state| state.last_error.as_deref())
                     .map(|error| one_line_error(&feed.url, error)),
+                leased_by: row.and_then(|row| row.leased_by.clone()),
             }
         })
         .collect();
@@ -150,7 +153,7 @@ pub fn report(config: &Config, stored: &[FeedStatus], now: DateTime<Utc>) -> Sta
 }
 
 /// The columns of the status table, as `tidings status` prints them and the daemon's status page shows them.
-pub const TABLE_HEADERS: [&str; 11] = [
+pub const TABLE_HEADERS: [&str; 12] = [
     "feed",
     "result",
     "last poll",
@@ -161,11 +164,12 @@ pub const TABLE_HEADERS: [&str; 11] = [
     "skipped",
     "pending",
     "failures",
+    "polled by",
     "last error",
 ];
 
 /// One feed's cells under [`TABLE_HEADERS`], times in local time.
-pub fn table_row(feed: &FeedHealth) -> [String; 11] {
+pub fn table_row(feed: &FeedHealth) -> [String; 12] {
     let result = match feed.result {
         None => "never polled".to_string(),
         Some(result @ (FeedResult::Failed | FeedResult::Dead)) => {
@@ -184,6 +188,7 @@ pub fn table_row(feed: &FeedHealth) -> [String; 11] {
         feed.skipped.to_string(),
         feed.pending_failures.to_string(),
         feed.consecutive_failures.to_string(),
+        feed.leased_by.clone().unwrap_or_else(|| "-".into()),
         feed.last_error.clone().unwrap_or_default(),
     ]
 }

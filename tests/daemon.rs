@@ -15,15 +15,17 @@ use crate::support::workspace::{Workspace, config_with, feed_entry, stderr, stdo
 const RSS: &str = "application/rss+xml";
 
 pub(crate) fn serve_story(server: &FixtureServer, path: &str, title: &str) {
+    server.route(path, story(title));
+}
+
+/// An article page about `title`.
+pub(crate) fn story(title: &str) -> Route {
     let paragraphs = paragraphs(title);
     let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
-    server.route(
-        path,
-        Route::ok(
-            "text/html",
-            article_page(title, "Ann", "2025-09-27T10:00:00Z", &paragraphs),
-        ),
-    );
+    Route::ok(
+        "text/html",
+        article_page(title, "Ann", "2025-09-27T10:00:00Z", &paragraphs),
+    )
 }
 
 /// (consecutive_failures, last_poll_at, next_poll_at, last_error) of a feed, read from the real database.

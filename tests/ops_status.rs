@@ -102,6 +102,7 @@ fn status_json_has_every_contract_field_and_totals() {
         "skipped",
         "pending_failures",
         "last_error",
+        "leased_by",
     ];
     let keys: Vec<&str> = news
         .as_object()

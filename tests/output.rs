@@ -52,7 +52,7 @@ fn golden_path(name: &str) -> PathBuf {
 #[test]
 fn every_preset_matches_its_golden_file_and_reads_back_strictly() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = store::open(&dir.path().join("t.db")).expect("store");
+    let store = store::open(&store::Database::Sqlite(dir.path().join("t.db")), "test").expect("store");
     let article = hostile_article("https://news.example/2025/09/27/hostile");
     store
         .insert_article(&article, &[], &|_| "golden.md".into())

@@ -10,6 +10,10 @@ use super::dom::{Dom, heading_level};
 use super::jsonld::looks_like_url;
 use super::text::normalize;
 
+/// How bylines open ("By Jane Doe", "Por María López", "Par Jean Dupont", "Von Katrin Vogel", "Door Anne de
+/// Vries", "Af Lars Holm"), lower case with the space after the word.
+pub(super) const BYLINE_WORDS: &[&str] = &["by ", "por ", "par ", "von ", "door ", "af "];
+
 /// Class or id fragments that mark a byline element.
 const BYLINE_MARKERS: &[&str] = &["byline", "author", "contributor", "writer", "reporter"];
 
@@ -197,13 +201,17 @@ fn is_author_page(href: &str) -> bool {
 pub(super) fn clean_author(raw: &str) -> Option<String> {
     let text = normalize(raw);
     let lower = text.to_lowercase();
-    let text = if lower.starts_with("by ") || lower.starts_with("by:") {
-        text.get(3..)
+    let opening = BYLINE_WORDS
+        .iter()
+        .chain(&["by:"])
+        .find(|by| lower.starts_with(*by));
+    let text = match opening {
+        Some(by) => text
+            .get(by.len()..)
             .unwrap_or_default()
             .trim_start_matches([':', ' '])
-            .to_owned()
-    } else {
-        text
+            .to_owned(),
+        None => text,
     };
     let text = text.trim_end_matches([',', '|', '·']).trim();
     let reasonable = !text.is_empty() && text.chars().count() <= 100 && !looks_like_url(text);
@@ -250,6 +258,12 @@ mod tests {
     #[test]
     fn cleans_bylines() {
         assert_eq!(clean_author("  By  Jane Doe ").as_deref(), Some("Jane Doe"));
+        assert_eq!(clean_author("By: Jane Doe").as_deref(), Some("Jane Doe"));
+        assert_eq!(
+            clean_author("Par Sébastien Farcis").as_deref(),
+            Some("Sébastien Farcis")
+        );
+        assert_eq!(clean_author("Von Katrin Vogel").as_deref(), Some("Katrin Vogel"));
         assert_eq!(clean_author("https://facebook.com/jane"), None);
         assert_eq!(clean_author("김민수 기자").as_deref(), Some("김민수"));
         assert_eq!(

@@ -25,8 +25,9 @@ const MIN_VISIBLE_ARTICLE_CHARS: u32 = 250;
 pub(super) enum Cleaning {
     /// Furniture by tag, visibility and by class/id/role words.
     Full,
-    /// Only what is never content whatever its name (furniture tags, hidden elements, forms): the second
-    /// look at a page whose article the class words removed ("story-body-supplemental", "noRightRail").
+    /// What is never content whatever its name (furniture tags, hidden elements, forms), and furniture by
+    /// name only where it holds no paragraphs: the second look at a page whose article the class words
+    /// removed ("story-body-supplemental", "noRightRail").
     Structural,
 }
 
@@ -67,13 +68,23 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
         let share = f64::from(dom.stats(index).chars) / page_chars;
         // Headings and paragraphs carry text-derived ids and styling classes, not furniture markers.
         let text_element = heading_level(name).is_some() || name == "p";
-        let by_name = cleaning == Cleaning::Full
-            && ((!text_element && looks_like_furniture(dom, index)) || is_code_label(dom, index));
+        // The structural pass still trusts a furniture word on a block without paragraphs (a cookie bar, a
+        // promo line), not on a container of them nor on inline markup (math, a tooltip mid-sentence).
+        let stats = dom.stats(index);
+        let trusted =
+            cleaning == Cleaning::Full || (stats.paragraphs == 0 && (is_block(name) || stats.has_block));
+        let by_name =
+            trusted && ((!text_element && looks_like_furniture(dom, index)) || is_code_label(dom, index));
         let set_apart = is_hidden(dom, index) || is_gallery(dom, index);
         // Hidden text and slideshows go even when they are most of the page, as long as the page shows an
         // article of its own; a page whose article waits hidden for a script keeps it.
         let apart_from_article = set_apart
             && page_chars - f64::from(dom.stats(index).chars) >= f64::from(MIN_VISIBLE_ARTICLE_CHARS);
+        if let Some(run) = tag_run(dom, index) {
+            dom.remove(run);
+            index = dom.nodes[run].end;
+            continue;
+        }
         let furniture =
             set_apart || by_name || matches!(name, "form" | "header") || (name == "h1" && share < 0.2);
         if (furniture && share < PROTECTED_SHARE) || apart_from_article {
@@ -87,6 +98,31 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
         }
     }
     dom.recompute();
+}
+
+/// For a link marked as a tag or category (`rel="tag"`, `rel="category tag"`), the element holding the run
+/// of such links when they are most of its text: a post's tag list is navigation, whatever its label
+/// ("Read more about …"). A tag link inside a sentence is left alone.
+fn tag_run(dom: &Dom, index: usize) -> Option<usize> {
+    let is_tag_link = |i: usize| {
+        dom.name(i) == "a"
+            && dom.attr(i, "rel").is_some_and(|rel| {
+                rel.split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("tag"))
+            })
+    };
+    if !is_tag_link(index) {
+        return None;
+    }
+    let run = dom.nodes[index].parent;
+    if run == ROOT || matches!(dom.name(run), "body" | "html") {
+        return None;
+    }
+    let tag_chars: u32 = (run + 1..dom.nodes[run].end)
+        .filter(|&i| is_tag_link(i) && !dom.is_removed(i))
+        .map(|i| dom.stats(i).chars)
+        .sum();
+    (tag_chars * 2 >= dom.stats(run).chars).then_some(run)
 }
 
 fn tag_bonus(name: &str) -> f64 {
@@ -116,18 +152,35 @@ fn loose_text_chars(dom: &Dom, index: usize) -> (u32, u32) {
 /// Per-node readability scores; `None` for nodes that never became candidates.
 pub(super) struct Scores {
     scores: Vec<Option<f64>>,
+    cleaning: Cleaning,
 }
 
 impl Scores {
     pub fn get(&self, index: usize) -> Option<f64> {
         self.scores.get(index).copied().flatten()
     }
+
+    /// The element's class/id weight as this pass trusts it: with [`Cleaning::Structural`] a furniture
+    /// word does not count against its element, since that pass exists because such a word was wrong.
+    fn class_weight(&self, dom: &Dom, index: usize) -> f64 {
+        trusted_class_weight(dom, index, self.cleaning)
+    }
 }
 
-/// Scores every candidate. With [`Cleaning::Structural`] a furniture word in a class does not count against
-/// its element either, since that pass exists because such a word was wrong.
+fn trusted_class_weight(dom: &Dom, index: usize, cleaning: Cleaning) -> f64 {
+    let weight = class_weight(dom, index);
+    match cleaning {
+        Cleaning::Full => weight,
+        Cleaning::Structural => weight.max(0.0),
+    }
+}
+
+/// Scores every candidate, class and id words weighed as `cleaning` trusts them.
 pub(super) fn score(dom: &Dom, cleaning: Cleaning) -> Scores {
-    let mut scores: Vec<Option<f64>> = vec![None; dom.len()];
+    let mut scores = Scores {
+        scores: vec![None; dom.len()],
+        cleaning,
+    };
     for index in 1..dom.len() {
         if dom.is_removed(index) || dom.element(index).is_none() {
             continue;
@@ -154,15 +207,9 @@ pub(super) fn score(dom: &Dom, cleaning: Cleaning) -> Scores {
             .chain(dom.ancestors(index))
             .take(SCORED_ANCESTOR_LEVELS);
         for (level, ancestor) in targets.enumerate() {
-            let slot = &mut scores[ancestor];
+            let slot = &mut scores.scores[ancestor];
             let base = *slot.get_or_insert_with(|| {
-                let weight = class_weight(dom, ancestor);
-                let weight = if cleaning == Cleaning::Full {
-                    weight
-                } else {
-                    weight.max(0.0)
-                };
-                tag_bonus(dom.name(ancestor)) + weight
+                tag_bonus(dom.name(ancestor)) + trusted_class_weight(dom, ancestor, cleaning)
             });
             let divider = match level {
                 0 => 1.0,
@@ -172,12 +219,12 @@ pub(super) fn score(dom: &Dom, cleaning: Cleaning) -> Scores {
             *slot = Some(base + points / divider);
         }
     }
-    for (index, slot) in scores.iter_mut().enumerate() {
+    for (index, slot) in scores.scores.iter_mut().enumerate() {
         if let Some(score) = slot {
             *score *= 1.0 - dom.stats(index).link_density();
         }
     }
-    Scores { scores }
+    scores
 }
 
 /// The subtrees that hold the article, in document order. Empty when nothing scored.
@@ -282,12 +329,12 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
             let paragraph_box = stats.paragraphs > 0
                 && stats.chars > 80
                 && density < 0.25
-                && class_weight(dom, sibling) >= 0.0
+                && scores.class_weight(dom, sibling) >= 0.0
                 && !is_teaser_list(dom, sibling)
                 && !is_promotion(&dom.text_content(sibling).to_lowercase());
             // Whatever its shape, a sibling whose class or id says furniture (a cookie bar scored -15.7)
             // joins only on its score.
-            let prose_like = class_weight(dom, sibling) >= 0.0
+            let prose_like = scores.class_weight(dom, sibling) >= 0.0
                 && (paragraph_box
                     || matches!(
                         dom.name(sibling),
@@ -413,7 +460,7 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
             if is_widget(dom, index) {
                 return true;
             }
-            let weight = class_weight(dom, index) + scores.get(index).unwrap_or(0.0);
+            let weight = scores.class_weight(dom, index) + scores.get(index).unwrap_or(0.0);
             if weight < 0.0 || density > 0.5 || (density > 0.33 && stats.chars < 1500) {
                 return true;
             }

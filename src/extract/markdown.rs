@@ -38,11 +38,14 @@ pub(super) fn tidy(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
     }
     // A deck or kicker set as a paragraph sits above the byline or dateline: when every block before the
     // last leading byline/dateline is short text (not a lead image), they are all headline furniture.
-    let header_end = kept.iter().take(LEADING_BLOCKS).rposition(|block| match block {
-        Block::Paragraph(i) => is_byline_or_dateline(&i.text, false),
-        Block::Heading(_, i) => is_byline_or_dateline(&i.text, true),
-        _ => false,
-    });
+    let header_end = kept
+        .iter()
+        .take(lead_length(&kept))
+        .rposition(|block| match block {
+            Block::Paragraph(i) => is_byline_or_dateline(&i.text, false),
+            Block::Heading(_, i) => is_byline_or_dateline(&i.text, true),
+            _ => false,
+        });
     let short_text = |block: &Block| match block {
         Block::Paragraph(i) | Block::Heading(_, i) => (1..=200).contains(&i.text.chars().count()),
         _ => false,
@@ -54,7 +57,7 @@ pub(super) fn tidy(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
     }
     // Bylines and datelines that sit inside the body container, before the story starts, and headline
     // pieces (kicker, deck) set as headings above it.
-    let lead_end = kept.len().min(LEADING_BLOCKS);
+    let lead_end = lead_length(&kept);
     let first_paragraph = kept.iter().position(|b| matches!(b, Block::Paragraph(_)));
     let mut position = 0;
     kept.retain(|block| {
@@ -124,14 +127,31 @@ const REPEATABLE_CHARS: usize = 100;
 
 /// How many blocks at the start may be byline or dateline furniture.
 const LEADING_BLOCKS: usize = 3;
+/// However long the lead-in, a byline is not looked for past this block.
+const MAX_LEADING_BLOCKS: usize = 8;
+/// A paragraph this long is the story itself, past the headline furniture.
+const LEDE_CHARS: usize = 150;
+
+/// How many leading blocks may be headline furniture: up to the first real paragraph, since a kicker,
+/// deck, credit and byline can push a dateline past the third block.
+fn lead_length(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .position(|b| matches!(b, Block::Paragraph(i) if i.text.chars().count() >= LEDE_CHARS))
+        .map_or(LEADING_BLOCKS, |lede| lede.max(LEADING_BLOCKS))
+        .min(MAX_LEADING_BLOCKS)
+        .min(blocks.len())
+}
 
 /// "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Published 3 March 2025", "Updated: …",
 /// "2/26/2015 7:11 AM PST BY STAFF". A heading ("By the numbers") is only taken for a dated one.
 fn is_byline_or_dateline(text: &str, heading: bool) -> bool {
     let words = text.split_whitespace().count();
     let lower = text.to_lowercase();
-    let byline =
-        !heading && lower.starts_with("by ") && words <= 10 && !text.trim_end().ends_with(['.', '!', '?']);
+    let byline = !heading
+        && super::byline::BYLINE_WORDS.iter().any(|by| lower.starts_with(by))
+        && words <= 10
+        && !text.trim_end().ends_with(['.', '!', '?']);
     let dated_byline = words <= 12
         && lower
             .split_once(" by ")

@@ -27,6 +27,10 @@ impl Pipeline {
         feed: &FeedConfig,
         stored: &StoredArticle,
     ) -> Result<Option<PathBuf>, String> {
+        // A pure poller (`render = false`) stores articles; the instances that render write them.
+        if !self.settings.render {
+            return Ok(None);
+        }
         let dir = &self.settings.output_dir;
         if !dir.is_dir() {
             warn!(feed = %stored.record.feed, path = %dir.display(), "the output folder is gone; recreating it");

@@ -26,6 +26,7 @@ mod crash;
 mod files;
 mod flow;
 mod images;
+mod lease;
 mod page;
 mod publish;
 mod updates;
@@ -34,6 +35,7 @@ pub use after_write::{Changes, Debouncer};
 pub use publish::{Claim, PublishError, Publisher, Rebuilt, Reconciled};
 
 pub use flow::{Slot, Slots};
+pub use lease::PollSlot;
 pub use page::PageFailure;
 pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_file};
 
@@ -74,6 +76,8 @@ pub enum FeedOutcome {
     Empty { reason: String },
     /// The feed itself could not be fetched or parsed; `status` is the HTTP status when there was one.
     Failed { error: String, status: Option<u16> },
+    /// Not polled: another instance sharing the database has it (see [`PollSlot`]); `reason` says how.
+    Skipped { reason: String },
 }
 
 impl FeedOutcome {
@@ -84,6 +88,7 @@ impl FeedOutcome {
             FeedOutcome::NotModified => "not-modified",
             FeedOutcome::Empty { .. } => "empty",
             FeedOutcome::Failed { .. } => "failed",
+            FeedOutcome::Skipped { .. } => "skipped",
         }
     }
 }
@@ -274,12 +279,23 @@ impl Pipeline {
         Ok(published?)
     }
 
-    /// Polls `feed` once: fetch, parse, process new items, save the feed's state and next due time. A panic
-    /// anywhere in the poll is contained: logged with the feed and URL and recorded as a failed poll, so the
-    /// feed is retried with backoff like any other failure.
-    pub async fn poll_feed(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
+    /// Polls `feed` once under its lease (see [`lease`]): fetch, parse, process new items, save the feed's
+    /// state and next due time. A panic anywhere in the poll is contained: logged with the feed and URL and
+    /// recorded as a failed poll, so the feed is retried with backoff like any other failure.
+    pub async fn poll_feed(&self, feed: &FeedConfig, slot: PollSlot) -> Result<FeedReport, PipelineError> {
         // Waiting here holds nothing but the feed's config, however many feeds are due.
         let _poll = self.polls.enter().await;
+        if let Some(skipped) = self.take_lease(feed, slot).await? {
+            return Ok(skipped);
+        }
+        let renewing = self.keep_lease(feed);
+        let polled = self.poll_leased(feed).await;
+        drop(renewing);
+        self.release_lease(feed).await;
+        polled
+    }
+
+    async fn poll_leased(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
         let started = Instant::now();
         match contained(self.poll_feed_uncontained(feed, started)).await {
             Ok(result) => result,
@@ -309,15 +325,22 @@ impl Pipeline {
         let name = feed.name.clone();
         let mut report = FeedReport::new(feed);
         // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
-        match self
-            .on_publisher(move |publisher| publisher.reconcile(Some(&name)))
-            .await
-        {
-            Ok(done) => {
+        let reconciled = match self.settings.render {
+            true => Some(
+                self.on_publisher(move |publisher| publisher.reconcile(Some(&name)))
+                    .await,
+            ),
+            false => None,
+        };
+        match reconciled {
+            Some(Ok(done)) => {
                 report.removed = done.expired;
                 report.tombstoned = done.tombstoned;
             }
-            Err(error) => warn!(feed = %feed.name, error = %error, "cannot check the feed's article files"),
+            Some(Err(error)) => {
+                warn!(feed = %feed.name, error = %error, "cannot check the feed's article files")
+            }
+            None => {}
         }
         let name = feed.name.clone();
         let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
@@ -784,6 +807,9 @@ impl Pipeline {
     /// rename), tombstones files the admin deleted, applies retention, and removes temporary files a killed
     /// process left.
     pub async fn reconcile_files(&self) -> Result<Reconciled, PipelineError> {
+        if !self.settings.render {
+            return Ok(Reconciled::default());
+        }
         let done = self.on_publisher(|publisher| publisher.reconcile(None)).await?;
         if !done.written.is_empty() || done.tombstoned > 0 || !done.expired.is_empty() {
             info!(
@@ -794,6 +820,27 @@ impl Pipeline {
             );
         }
         Ok(done)
+    }
+}
+
+impl Pipeline {
+    /// Writes the articles this instance's output folder still lacks, whoever stored them (on a database
+    /// shared by several instances, the others' too); nothing when `render = false`. Returns the paths written.
+    pub async fn write_unwritten(&self) -> Result<Vec<PathBuf>, PipelineError> {
+        if !self.settings.render {
+            return Ok(Vec::new());
+        }
+        let written = self.on_publisher(|publisher| publisher.write_unwritten()).await?;
+        for (feed, _) in &written {
+            self.metrics.article_written(feed);
+        }
+        if !written.is_empty() {
+            info!(
+                written = written.len(),
+                "article files written for articles stored elsewhere"
+            );
+        }
+        Ok(written.into_iter().map(|(_, path)| path).collect())
     }
 }
 

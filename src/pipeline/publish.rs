@@ -273,19 +273,32 @@ impl<'a> Publisher<'a> {
         }
         if feed.is_none() {
             output::remove_stale_temp_files(self.dir());
-            let unwritten = |after| self.store.unwritten_articles(&self.renderer, after, PAGE);
-            for_each_article(unwritten, |article| {
-                match self.publish(&article, false) {
-                    Ok(Some(path)) => done.written.push(path),
-                    Ok(None) => {}
-                    Err(error) => {
-                        warn!(url = %article.record.canonical_url, error = %error, "cannot write article file")
-                    }
-                }
-                Ok(())
-            })?;
+            done.written = self
+                .write_unwritten()?
+                .into_iter()
+                .map(|(_, path)| path)
+                .collect();
         }
         Ok(done)
+    }
+
+    /// Writes every complete article this renderer has neither written nor tombstoned, whoever stored it:
+    /// those committed by a process killed before their file was in place, and, on a database shared by
+    /// several instances, those the others fetched. Returns the feed and path of each file written.
+    pub fn write_unwritten(&self) -> Result<Vec<(String, PathBuf)>, PublishError> {
+        let mut written = Vec::new();
+        let unwritten = |after| self.store.unwritten_articles(&self.renderer, after, PAGE);
+        for_each_article(unwritten, |article| {
+            match self.publish(&article, false) {
+                Ok(Some(path)) => written.push((article.record.feed.clone(), path)),
+                Ok(None) => {}
+                Err(error) => {
+                    warn!(feed = %article.record.feed, url = %article.record.canonical_url, error = %error, "cannot write article file")
+                }
+            }
+            Ok(())
+        })?;
+        Ok(written)
     }
 
     /// Re-renders every stored article with the current preset and `filename`: files recorded as ours move to

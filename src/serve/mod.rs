@@ -13,7 +13,6 @@ mod page;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ use tracing::{debug, warn};
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::store::Store;
+use crate::store::{Database, Store};
 
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 16;
@@ -50,8 +49,8 @@ pub struct Served {
     pub metrics: Arc<Metrics>,
     /// The daemon's own database handle, pinged by `/healthz`.
     pub store: Arc<dyn Store>,
-    /// The database file the status page opens read-only for each request.
-    pub database: PathBuf,
+    /// The database the status page opens read-only for each request.
+    pub database: Database,
     /// The configuration in force; the daemon sends each reloaded one.
     pub config: watch::Receiver<Arc<Config>>,
     /// `/healthz` fails when the scheduler has not turned for longer than this.
@@ -204,11 +203,11 @@ mod tests {
     use super::*;
 
     fn served(dir: &Path, scheduler_stale_after: Duration) -> Served {
-        let database = dir.join("t.db");
+        let database = Database::Sqlite(dir.join("t.db"));
         let config = crate::config::parse("", &dir.join("feeds.toml")).expect("config");
         Served {
             metrics: Arc::new(Metrics::default()),
-            store: crate::store::open(&database).expect("store"),
+            store: crate::store::open(&database, "test").expect("store"),
             database,
             config: watch::channel(Arc::new(config)).1,
             scheduler_stale_after,
@@ -233,7 +232,7 @@ mod tests {
             .expect_err("a scheduler that stopped turning");
         assert!(reason.starts_with("scheduler stuck: "), "{reason}");
 
-        std::fs::remove_file(&served.database).expect("remove the database");
+        std::fs::remove_file(dir.path().join("t.db")).expect("remove the database");
         let reason = served
             .health()
             .await

@@ -6,7 +6,6 @@
 //! daemon's connection, and reports a database it cannot read as a 503 page.
 
 use std::fmt::Write;
-use std::path::Path;
 
 use chrono::Utc;
 use hyper::StatusCode;
@@ -14,7 +13,7 @@ use hyper::StatusCode;
 use crate::config::Config;
 use crate::pipeline::MAX_ITEM_ATTEMPTS;
 use crate::status::{self, StatusReport};
-use crate::store::{self, ArticleQuery, ArticleSummary};
+use crate::store::{self, ArticleQuery, ArticleSummary, Database};
 
 /// Feeds listed at most: a page for 10,000 feeds would be megabytes; `tidings status` lists every one.
 pub const MAX_FEEDS_SHOWN: usize = 1000;
@@ -26,8 +25,8 @@ th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top
 th{background:#f2f2f2}td.failed,td.dead{color:#a00}";
 
 /// The page for the feeds of `config`, read from the database at `database`.
-pub fn render(config: &Config, database: &Path) -> (StatusCode, String) {
-    let read = store::open_read_only(database).and_then(|store| {
+pub fn render(config: &Config, database: &Database) -> (StatusCode, String) {
+    let read = store::open_read_only(database, &config.settings.instance).and_then(|store| {
         let now = Utc::now();
         let stored = store.feed_statuses(now - status::RECENT, MAX_ITEM_ATTEMPTS)?;
         let latest = store.article_summaries(&ArticleQuery {

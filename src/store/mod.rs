@@ -2,17 +2,21 @@
 //! canonical URL, and the item failures to retry.
 //!
 //! [`Store`] is the one interface the rest of tidings uses; each backend implements it in its own module
-//! ([`sqlite`]: the embedded default, one file). Every operation is synchronous and short: callers on the async
-//! runtime run them on blocking threads. Each backend applies its own numbered `migrations/<backend>/*.sql` in
-//! order when opened, each once and each in its own transaction.
+//! ([`sqlite`]: the embedded default, one file; [`postgres`]: one server shared by several instances). Every
+//! operation is synchronous and short: callers on the async runtime run them on blocking threads. Each
+//! backend applies its own numbered `migrations/<backend>/*.sql` in order when opened, each once and each in
+//! its own transaction.
 
+mod database;
 pub mod lock;
+pub mod postgres;
 pub mod sqlite;
 mod written;
 
+pub use database::Database;
 pub use written::{FileState, WrittenFile, WrittenFiles};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +44,17 @@ pub enum StoreError {
     },
     #[error("{path}: the database is from a newer tidings (schema {found}, this build knows {known})")]
     TooNew { path: PathBuf, found: i64, known: usize },
+    #[error("{database}: {source}")]
+    Postgres {
+        database: String,
+        source: postgres::PostgresError,
+    },
+    #[error("{database}: migration {migration} failed: {source}")]
+    PostgresMigration {
+        database: String,
+        migration: &'static str,
+        source: postgres::PostgresError,
+    },
     #[error("{path}: no database yet; `tidings once` or `tidings run` creates it")]
     Missing { path: PathBuf },
     #[error(
@@ -97,6 +112,19 @@ pub struct FeedStatus {
     pub filtered_items: u32,
     /// Failed items that later polls will still retry.
     pub pending_failures: u32,
+    /// The instance polling this feed right now (an unexpired lease); always `None` on SQLite.
+    pub leased_by: Option<String>,
+}
+
+/// The answer to [`Store::lease_feed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// This instance holds the feed's lease: poll it, then [`Store::release_feed`].
+    Granted,
+    /// Another instance polls the feed under a lease that runs until `until`.
+    Held { by: String, until: DateTime<Utc> },
+    /// Another instance polled the feed already: it is next due at `next_poll_at`.
+    NotDue { next_poll_at: DateTime<Utc> },
 }
 
 /// What `tidings articles` selects; every part is optional.
@@ -237,18 +265,43 @@ pub trait Store: WrittenFiles + Send + Sync {
     /// The file of article `article_id` is written.
     fn clear_pending_file(&self, article_id: i64) -> Result<(), StoreError>;
 
+    /// Takes the lease of feed `name` (at `url`) for `lease`: granted when no other instance holds an unexpired
+    /// lease on it and, with `due_by`, when its stored next poll is not after `due_by` (so a feed another
+    /// instance polled in this slot is not polled again). SQLite always grants: its writer lock already keeps
+    /// every other process out.
+    fn lease_feed(
+        &self,
+        name: &str,
+        url: &Url,
+        lease: Duration,
+        due_by: Option<DateTime<Utc>>,
+    ) -> Result<Lease, StoreError>;
+
+    /// Extends this instance's lease of feed `name` to `lease` from now; `false` if it no longer holds it.
+    fn renew_lease(&self, name: &str, lease: Duration) -> Result<bool, StoreError>;
+
+    /// Gives up this instance's lease of feed `name` (after its state, with the next due time, is saved).
+    fn release_feed(&self, name: &str) -> Result<(), StoreError>;
+
     /// Forgets the item failures of `feed` whose URL is not in `current` (the feed dropped the item), so they
     /// no longer keep the feed from conditional requests. Returns how many were forgotten.
     fn forget_dropped_item_failures(&self, feed: &str, current: &[Url]) -> Result<usize, StoreError>;
 }
 
-/// Opens (creating if needed) the database at `path` and brings its schema up to date.
-pub fn open(path: &Path) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(sqlite::Sqlite::open(path)?))
+/// Opens (creating if needed) `database` and brings its schema up to date; `instance` names this process
+/// among the instances sharing a PostgreSQL database (its leases, its files).
+pub fn open(database: &Database, instance: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match database {
+        Database::Sqlite(path) => Arc::new(sqlite::Sqlite::open(path)?),
+        Database::Postgres(url) => Arc::new(postgres::Postgres::open(url, instance)?),
+    })
 }
 
 /// Opens an existing, up-to-date database for reading only: never creates, migrates or writes it (`tidings
 /// status` and `tidings articles` must not change what they look at).
-pub fn open_read_only(path: &Path) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(sqlite::Sqlite::open_read_only(path)?))
+pub fn open_read_only(database: &Database, instance: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match database {
+        Database::Sqlite(path) => Arc::new(sqlite::Sqlite::open_read_only(path)?),
+        Database::Postgres(url) => Arc::new(postgres::Postgres::open_read_only(url, instance)?),
+    })
 }

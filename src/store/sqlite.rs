@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use url::Url;
 
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Store, StoreError};
+use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, Store, StoreError};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod written;
@@ -245,6 +245,7 @@ impl Store for Sqlite {
                     articles_recent: row.get(14)?,
                     filtered_items: row.get(15)?,
                     pending_failures: row.get(16)?,
+                    leased_by: None,
                 })
             })
             .and_then(Iterator::collect)
@@ -602,6 +603,25 @@ impl Store for Sqlite {
             .map_err(|source| self.error(source))
     }
 
+    fn lease_feed(
+        &self,
+        _name: &str,
+        _url: &Url,
+        _lease: Duration,
+        _due_by: Option<DateTime<Utc>>,
+    ) -> Result<Lease, StoreError> {
+        // The writer lock keeps every other polling process out of this database.
+        Ok(Lease::Granted)
+    }
+
+    fn renew_lease(&self, _name: &str, _lease: Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    fn release_feed(&self, _name: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     fn forget_dropped_item_failures(&self, feed: &str, current: &[Url]) -> Result<usize, StoreError> {
         let current: std::collections::HashSet<&str> = current.iter().map(Url::as_str).collect();
         let mut connection = self.connection();
@@ -626,7 +646,7 @@ impl Store for Sqlite {
 
 impl Sqlite {
     /// Articles matching `filter` (a `WHERE`/`ORDER BY` tail over `articles`), fully read.
-    fn select_articles(
+    pub(super) fn select_articles(
         &self,
         filter: &str,
         parameters: impl rusqlite::Params,

@@ -5,6 +5,7 @@
 pub mod external;
 pub mod news_site;
 pub mod pages;
+pub mod postgres;
 pub mod server;
 pub mod shingles;
 pub mod workspace;

@@ -1,0 +1,2 @@
+-- SQLite's step 0006 drops feeds.dead_warned_at, which was never read or written; the PostgreSQL schema never
+-- had that column, so this step (kept so both backends count their steps alike) changes nothing.
