@@ -205,3 +205,32 @@ fn images_url_must_be_a_site_path_or_address() {
         );
     }
 }
+
+#[test]
+fn switching_to_download_copies_the_images_of_articles_already_written() {
+    let server = FixtureServer::start();
+    serve_story(&server);
+    server.route("/media/b.png", Route::ok("image/png", PNG));
+    let workspace = workspace_with(&server, "");
+    once(&workspace);
+    let name = workspace.articles()[0].0.clone();
+    assert!(workspace.articles()[0].1.contains(&server.url("/media/a.png")));
+
+    workspace.add_settings("images = \"download\"\n");
+    workspace.run_ok(&["rebuild"]);
+    assert_eq!(
+        pending(&workspace),
+        1,
+        "rebuild cannot download; the next poll will"
+    );
+    once(&workspace);
+    let text = std::fs::read_to_string(workspace.output_dir().join(&name)).expect("article");
+    let a = copy_name(&server.url("/media/a.png"), "png");
+    assert!(text.contains(&format!("(images/{a})")), "{text}");
+    assert!(
+        !text.contains(&server.url("/media/")),
+        "every image is local:\n{text}"
+    );
+    assert_eq!(pending(&workspace), 0);
+    assert_eq!(server.hits("/story"), 1, "the article is not fetched again");
+}

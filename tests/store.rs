@@ -885,6 +885,43 @@ fn postgres_each_instance_keeps_its_own_files_and_extractions() {
 }
 
 #[test]
+fn postgres_a_second_process_of_one_instance_leaves_its_extractions_alone() {
+    let Some(backend) =
+        postgres("store::postgres_a_second_process_of_one_instance_leaves_its_extractions_alone")
+    else {
+        return;
+    };
+    let daemon = backend.open("a");
+    let running = url("https://news.example/slow-page");
+    daemon
+        .begin_extraction("news", &running)
+        .expect("the daemon extracts");
+    // `once` with the daemon's config starts while the daemon extracts: not its extraction to judge.
+    let once = backend.open("a");
+    assert!(
+        once.fail_interrupted_extractions(5)
+            .expect("once starts")
+            .is_empty()
+    );
+    assert_eq!(once.item_attempts(&running).expect("attempts"), 0);
+    drop(once);
+    drop(daemon);
+    // The daemon is gone (its session with it): the next start of instance a marks the page failed.
+    let mut interrupted = Vec::new();
+    for _ in 0..50 {
+        interrupted = backend
+            .open("a")
+            .fail_interrupted_extractions(5)
+            .expect("restart");
+        if !interrupted.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(interrupted, [("news".to_string(), running.to_string())]);
+}
+
+#[test]
 fn postgres_read_only_refuses_a_database_tidings_never_set_up() {
     let Some(backend) = postgres("store::postgres_read_only_refuses_a_database_tidings_never_set_up") else {
         return;

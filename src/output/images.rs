@@ -348,6 +348,22 @@ pub fn body_image_urls(body: &str) -> Vec<Url> {
     urls
 }
 
+/// Images copied per article at most (cover first, then the body's in order); the rest stay remote.
+pub const MAX_IMAGES: usize = 32;
+
+/// The images of an article that are copied: its cover, then the body's image links, each once, at most
+/// [`MAX_IMAGES`].
+pub fn article_image_urls(cover: Option<&Url>, body: &str) -> Vec<Url> {
+    let mut urls: Vec<Url> = cover.into_iter().cloned().collect();
+    for url in body_image_urls(body) {
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    urls.truncate(MAX_IMAGES);
+    urls
+}
+
 /// `body` with each image destination found in `local` (by URL) replaced by its local link.
 pub fn replace_image_links(body: &str, local: &HashMap<Url, String>) -> String {
     let mut out = String::with_capacity(body.len());

@@ -11,12 +11,10 @@ use super::Pipeline;
 use crate::config::FeedConfig;
 use crate::fetch::{ContentFetcher, FetchError, FetchOutcome};
 use crate::output::images::{
-    body_image_urls, existing_copy, image_extension, image_file_name, image_folder, join, sniffed_extension,
+    article_image_urls, existing_copy, image_extension, image_file_name, image_folder, join,
+    sniffed_extension,
 };
 use crate::record::StoredArticle;
-
-/// Images copied per article at most (cover first, then the body's in order); the rest stay remote.
-const MAX_IMAGES: usize = 32;
 
 /// What copying an article's images did.
 #[derive(Debug, Default)]
@@ -31,13 +29,7 @@ impl Pipeline {
     /// Copies the images of `stored` (of `feed`, written as `name`) that have no copy on disk yet.
     pub(super) async fn copy_images(&self, feed: &FeedConfig, stored: &StoredArticle, name: &str) -> Copied {
         let settings = &self.settings;
-        let mut urls: Vec<Url> = stored.record.cover_image.iter().cloned().collect();
-        for url in body_image_urls(&stored.record.body) {
-            if !urls.contains(&url) {
-                urls.push(url);
-            }
-        }
-        urls.truncate(MAX_IMAGES);
+        let mut urls = article_image_urls(stored.record.cover_image.as_ref(), &stored.record.body);
         let dir = settings.output_dir.clone();
         urls.retain(|url| existing_copy(&dir, name, &settings.images_dir, url).is_none());
         let mut copied = Copied::default();
@@ -122,7 +114,37 @@ impl Failure {
     fn of(error: FetchError) -> Self {
         match error {
             FetchError::Refused { .. } | FetchError::TooLarge { .. } => Failure::Never(error.to_string()),
+            // A client error says the request itself is refused (410 Gone, 403), except those that mean
+            // "not yet" or "not now": 404 (an image published after its article), 408, 425, 429.
+            FetchError::Status { status, .. }
+                if (400..500).contains(&status) && !matches!(status, 404 | 408 | 425 | 429) =>
+            {
+                Failure::Never(error.to_string())
+            }
             _ => Failure::Retry(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16) -> FetchError {
+        FetchError::Status {
+            url: Url::parse("https://cdn.example/a.png").expect("url"),
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn gone_and_forbidden_images_are_not_retried_missing_and_busy_ones_are() {
+        for never in [403, 410, 451] {
+            assert!(matches!(Failure::of(status(never)), Failure::Never(_)), "{never}");
+        }
+        for retry in [404, 408, 429, 500, 503] {
+            assert!(matches!(Failure::of(status(retry)), Failure::Retry(_)), "{retry}");
         }
     }
 }

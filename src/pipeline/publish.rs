@@ -143,6 +143,13 @@ impl<'a> Publisher<'a> {
         name != MANIFEST_NAME && !self.exists(name)
     }
 
+    /// True when an image of `article` written as `name` has no copy on disk.
+    fn lacks_copies(&self, article: &StoredArticle, name: &str) -> bool {
+        images::article_image_urls(article.record.cover_image.as_ref(), &article.record.body)
+            .iter()
+            .any(|url| images::existing_copy(self.dir(), name, &self.settings.images_dir, url).is_none())
+    }
+
     /// What the file of `article` shows when written as `name`: with `images = "download"`, its images point
     /// at the local copies that are on disk.
     fn page<'b>(&self, article: &'b StoredArticle, name: &str) -> Page<'b> {
@@ -169,6 +176,11 @@ impl<'a> Publisher<'a> {
     }
 
     fn write(&self, article: &StoredArticle, name: &str) -> Result<PathBuf, PublishError> {
+        // Written here without downloading (start-up, rebuild, forget): images still to copy make the
+        // article pending, so its feed's next poll copies them (see pipeline::images).
+        if self.settings.images == ImageMode::Download && self.lacks_copies(article, name) {
+            self.store.record_pending_file(article, "images not copied yet")?;
+        }
         let contents = output::render(
             self.settings.preset,
             &self.page(article, name),

@@ -27,10 +27,12 @@ use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod migrate;
 mod pool;
+mod presence;
 mod written;
 
 use migrate::MigrateError;
 use pool::Pool;
+use presence::Presence;
 
 /// A PostgreSQL database, as seen by one instance.
 pub struct Postgres {
@@ -41,6 +43,8 @@ pub struct Postgres {
     /// Random per process: two processes given the same instance name still never share a lease.
     token: i64,
     pool: Pool,
+    /// Held by a writer for as long as the store is open; `None` when opened read-only.
+    presence: Option<Presence>,
 }
 
 /// A client error shown with its cause: the client's own text names only the kind ("db error", "error
@@ -54,12 +58,6 @@ impl fmt::Display for PostgresError {
             Some(cause) => write!(f, "{}: {cause}", self.0),
             None => write!(f, "{}", self.0),
         }
-    }
-}
-
-impl std::error::Error for PostgresError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
     }
 }
 
@@ -79,7 +77,7 @@ impl Postgres {
             MigrateError::Failed { migration, source } => StoreError::PostgresMigration {
                 database: store.database.clone(),
                 migration,
-                source: PostgresError(source),
+                error: PostgresError(source),
             },
             MigrateError::TooNew { found } => StoreError::TooNew {
                 path: PathBuf::from(&store.database),
@@ -88,7 +86,17 @@ impl Postgres {
             },
         })?;
         drop(client);
-        Ok(store)
+        let presence = Presence::announce(&store.pool, instance).map_err(|source| store.error(source))?;
+        if !presence.is_sole() {
+            tracing::warn!(
+                instance,
+                "another live process runs as this instance (the daemon, or an instance given the same name): its unfinished extractions are left to it; give each instance its own name"
+            );
+        }
+        Ok(Self {
+            presence: Some(presence),
+            ..store
+        })
     }
 
     /// Connects to `url` for reading only: never creates, migrates or writes (every transaction is
@@ -122,20 +130,21 @@ impl Postgres {
             .parse::<postgres::Config>()
             .map_err(|source| StoreError::Postgres {
                 database: database.clone(),
-                source: PostgresError(source),
+                error: PostgresError(source),
             })?;
         Ok(Self {
             pool: Pool::new(config, &format!("tidings {instance}"), read_only),
             database,
             instance: instance.to_string(),
             token: rand::random::<i64>(),
+            presence: None,
         })
     }
 
     fn error(&self, source: postgres::Error) -> StoreError {
         StoreError::Postgres {
             database: self.database.clone(),
-            source: PostgresError(source),
+            error: PostgresError(source),
         }
     }
 
@@ -514,6 +523,10 @@ impl Store for Postgres {
     }
 
     fn fail_interrupted_extractions(&self, give_up_at: u32) -> Result<Vec<(String, String)>, StoreError> {
+        // While another live process runs under this name, its extractions may still be running.
+        if !self.presence.as_ref().is_some_and(Presence::is_sole) {
+            return Ok(Vec::new());
+        }
         self.transaction(|transaction| {
             let mut rows: Vec<(DateTime<Utc>, String, String)> = transaction
                 .query(

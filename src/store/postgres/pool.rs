@@ -83,6 +83,11 @@ impl Pool {
         }
     }
 
+    /// A connection of its own, outside the pool (held for the store's lifetime).
+    pub(super) fn dedicated(&self) -> Result<Client, postgres::Error> {
+        self.connect()
+    }
+
     fn connect(&self) -> Result<Client, postgres::Error> {
         let mut client = self.config.connect(NoTls)?;
         if self.read_only {
