@@ -81,6 +81,7 @@ cases! {
     poem_repeated_refrain_paragraphs,
     pt_br_news_content_text_blocks,
     science_inline_link_leading_space,
+    spa_article_in_noscript,
     story_split_beside_link_index,
     substack_coauthored_subscribe_widgets,
     tech_hugo_papermod_linenos,

@@ -233,6 +233,27 @@ pub(super) fn clean_author(raw: &str) -> Option<String> {
     Some(words.join(" ")).filter(|t| !t.is_empty())
 }
 
+/// The names in a byline: split at commas and at "and"/"&" (and their Spanish, French, German, Dutch,
+/// Portuguese and Italian forms) when every part has at least two words, so "Jane Doe, Reuters" and
+/// "Kooman, F." stay whole.
+pub(super) fn split_names(byline: &str) -> Vec<String> {
+    const CONJUNCTIONS: &[&str] = &[" and ", " & ", " y ", " et ", " und ", " en ", " e "];
+    let mut parts: Vec<String> = vec![byline.to_owned()];
+    for separator in CONJUNCTIONS.iter().copied().chain([", "]) {
+        parts = parts
+            .iter()
+            .flat_map(|part| part.split(separator))
+            .map(|p| p.trim_matches(|c: char| c == ',' || c.is_whitespace()).to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+    }
+    if parts.len() > 1 && parts.iter().all(|p| p.split_whitespace().count() >= 2) {
+        parts
+    } else {
+        vec![normalize(byline)]
+    }
+}
+
 /// "Jane Doe", "Jane Doe and John Roe", "María de la Cruz, Reuters", "김기자": short, no digits, and no
 /// word starting in lower case except name particles and conjunctions.
 pub(super) fn reads_as_name(text: &str) -> bool {
@@ -272,6 +293,27 @@ mod tests {
         );
         assert_eq!(clean_author("山田太郎記者").as_deref(), Some("山田太郎"));
         assert_eq!(clean_author("기자").as_deref(), Some("기자"));
+    }
+
+    #[test]
+    fn splits_bylines_into_names() {
+        assert_eq!(split_names("Jane Doe"), ["Jane Doe"]);
+        assert_eq!(split_names("Jane Doe and John Roe"), ["Jane Doe", "John Roe"]);
+        assert_eq!(
+            split_names("Steven Lee Myers, Keith Bradsher and Tariq Panja"),
+            ["Steven Lee Myers", "Keith Bradsher", "Tariq Panja"]
+        );
+        assert_eq!(split_names("A One, B Two"), ["A One", "B Two"]);
+        assert_eq!(
+            split_names("A One, B Two, and C Three"),
+            ["A One", "B Two", "C Three"]
+        );
+        assert_eq!(split_names("Jane Doe, Reuters"), ["Jane Doe, Reuters"]);
+        assert_eq!(split_names("Kooman, F."), ["Kooman, F."]);
+        assert_eq!(
+            split_names("María López y Juan Pérez"),
+            ["María López", "Juan Pérez"]
+        );
     }
 
     #[test]

@@ -44,12 +44,19 @@ pub use budget::{Budget, ExtractError};
 /// What a careful human would copy from an article page.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Article {
-    /// Headline without a " – Site Name" suffix. JSON-LD `headline`, then `og:title`/`twitter:title`, then
-    /// the page's `<h1>`, then `<title>`. `None` when the page has none of them.
+    /// Headline without a " – Site Name" suffix. JSON-LD `headline` (its `name` when the `<title>` repeats
+    /// that instead), then `dc:title`/`og:title`/`twitter:title` unless it is the site's own name, then the
+    /// `<title>` (the `<h1>` when it is most of the `<title>`, or there is no `<title>`). `None` when the
+    /// page has none of them.
     pub title: Option<String>,
-    /// Byline. JSON-LD `author.name`, then `<meta name=author>`/`article:author`, then a byline element.
+    /// Byline, several names joined with ", ". JSON-LD `author.name`, then `article:author`/`dc:creator`/
+    /// `<meta name=author>`, then a byline element.
     pub author: Option<String>,
-    /// Publication time. JSON-LD `datePublished`, then `article:published_time`, then `<time datetime>`.
+    /// The byline's names one by one ("A, B and C" → three), for front matter that lists authors.
+    pub authors: Vec<String>,
+    /// Publication time. JSON-LD `datePublished`, then `article:published_time`, then `<time>` (its
+    /// `datetime` or its text), a dateline, a date in the URL path. Dates before 1990 or in the future
+    /// are placeholders and skipped.
     pub published: Option<DateTime<FixedOffset>>,
     /// Meta description, else the first paragraph; at most ~160 chars, cut at a word boundary with "…".
     pub excerpt: Option<String>,
@@ -244,6 +251,7 @@ fn finish(
     let language = declared_language.or_else(|| language::detect(&text));
     Article {
         title,
+        authors: author.as_deref().map(byline::split_names).unwrap_or_default(),
         author,
         published,
         excerpt,
@@ -373,6 +381,9 @@ fn fallback_if_poor(
     }
     meter.check_time()?;
     consider(unpruned_candidate(page));
+    if let Some(html) = largest_noscript(dom) {
+        consider(fragment_blocks(&html, page.base, meter)?);
+    }
     match page.claimed_body {
         Some(body) if best.0 * 10 < claimed * 6 && claimed >= 200 => body_paragraphs(body, page.base, meter),
         _ => Ok(best.1),
@@ -404,6 +415,16 @@ fn unpruned_candidate(page: &Page) -> Vec<Block> {
     }
     content::clean_conditionally(&mut dom, &scores, &roots);
     render_roots(&dom, page.base, &roots, page.title)
+}
+
+/// The raw markup of the page's largest `<noscript>` that holds paragraphs: script-rendered pages put
+/// the whole article there for readers without JavaScript (the parser keeps it as text).
+fn largest_noscript(dom: &Dom) -> Option<String> {
+    (1..dom.len())
+        .filter(|&i| dom.name(i) == "noscript")
+        .map(|i| dom.text_content_raw(i))
+        .filter(|html| html.contains("<p") || html.contains("<br"))
+        .max_by_key(String::len)
 }
 
 /// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).

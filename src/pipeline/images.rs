@@ -114,7 +114,37 @@ impl Failure {
     fn of(error: FetchError) -> Self {
         match error {
             FetchError::Refused { .. } | FetchError::TooLarge { .. } => Failure::Never(error.to_string()),
+            // A client error says the request itself is refused (410 Gone, 403), except those that mean
+            // "not yet" or "not now": 404 (an image published after its article), 408, 425, 429.
+            FetchError::Status { status, .. }
+                if (400..500).contains(&status) && !matches!(status, 404 | 408 | 425 | 429) =>
+            {
+                Failure::Never(error.to_string())
+            }
             _ => Failure::Retry(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16) -> FetchError {
+        FetchError::Status {
+            url: Url::parse("https://cdn.example/a.png").expect("url"),
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn gone_and_forbidden_images_are_not_retried_missing_and_busy_ones_are() {
+        for never in [403, 410, 451] {
+            assert!(matches!(Failure::of(status(never)), Failure::Never(_)), "{never}");
+        }
+        for retry in [404, 408, 429, 500, 503] {
+            assert!(matches!(Failure::of(status(retry)), Failure::Retry(_)), "{retry}");
         }
     }
 }

@@ -44,16 +44,17 @@ pub enum StoreError {
     },
     #[error("{path}: the database is from a newer tidings (schema {found}, this build knows {known})")]
     TooNew { path: PathBuf, found: i64, known: usize },
-    #[error("{database}: {source}")]
+    /// The client error shows its cause itself (not as a source, which would print it twice).
+    #[error("{database}: {error}")]
     Postgres {
         database: String,
-        source: postgres::PostgresError,
+        error: postgres::PostgresError,
     },
-    #[error("{database}: migration {migration} failed: {source}")]
+    #[error("{database}: migration {migration} failed: {error}")]
     PostgresMigration {
         database: String,
         migration: &'static str,
-        source: postgres::PostgresError,
+        error: postgres::PostgresError,
     },
     #[error("{path}: no database yet; `tidings once` or `tidings run` creates it")]
     Missing { path: PathBuf },

@@ -61,12 +61,6 @@ impl fmt::Display for PostgresError {
     }
 }
 
-impl std::error::Error for PostgresError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
-    }
-}
-
 /// Why one attempt at a transaction must be run again from the start.
 const RETRYABLE: [SqlState; 2] = [
     SqlState::T_R_DEADLOCK_DETECTED,
@@ -83,7 +77,7 @@ impl Postgres {
             MigrateError::Failed { migration, source } => StoreError::PostgresMigration {
                 database: store.database.clone(),
                 migration,
-                source: PostgresError(source),
+                error: PostgresError(source),
             },
             MigrateError::TooNew { found } => StoreError::TooNew {
                 path: PathBuf::from(&store.database),
@@ -136,7 +130,7 @@ impl Postgres {
             .parse::<postgres::Config>()
             .map_err(|source| StoreError::Postgres {
                 database: database.clone(),
-                source: PostgresError(source),
+                error: PostgresError(source),
             })?;
         Ok(Self {
             pool: Pool::new(config, &format!("tidings {instance}"), read_only),
@@ -150,7 +144,7 @@ impl Postgres {
     fn error(&self, source: postgres::Error) -> StoreError {
         StoreError::Postgres {
             database: self.database.clone(),
-            source: PostgresError(source),
+            error: PostgresError(source),
         }
     }
 
