@@ -312,3 +312,19 @@ pub fn open_read_only(database: &Database, instance: &str) -> Result<Arc<dyn Sto
         Database::Postgres(url) => Arc::new(postgres::Postgres::open_read_only(url, instance)?),
     })
 }
+
+/// The numbered `.sql` files in `migrations/<backend>`, sorted (for the backends' migration tests).
+#[cfg(test)]
+fn migration_files(backend: &str) -> Vec<String> {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let mut files: Vec<String> = std::fs::read_dir(folder)
+        .expect("migrations folder")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sql"))
+        .collect();
+    files.sort();
+    files
+}

@@ -836,14 +836,7 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_listed_in_order() {
-        let mut files: Vec<String> =
-            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
-                .expect("migrations folder")
-                .filter_map(Result::ok)
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".sql"))
-                .collect();
-        files.sort();
+        let files = crate::store::migration_files("sqlite");
         let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
         for (index, name) in listed.iter().enumerate() {

@@ -131,27 +131,14 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_listed_in_order() {
-        let mut files: Vec<String> =
-            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
-                .expect("migrations folder")
-                .filter_map(Result::ok)
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".sql"))
-                .collect();
-        files.sort();
+        let files = crate::store::migration_files("postgres");
         let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
     }
 
     #[test]
     fn each_step_has_the_number_and_name_of_its_sqlite_counterpart() {
-        let sqlite: Vec<String> =
-            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
-                .expect("sqlite migrations")
-                .filter_map(Result::ok)
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".sql"))
-                .collect();
+        let sqlite = crate::store::migration_files("sqlite");
         for (name, _) in MIGRATIONS {
             assert!(
                 sqlite.iter().any(|other| other == name),
