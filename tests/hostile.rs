@@ -821,3 +821,55 @@ fn out_of_file_descriptors_retries_the_item_never_the_teaser() {
     }
     assert_eq!(failures(), 0, "the failure records are cleared");
 }
+
+/// The unit's resource limits (issue 7, "the unit"): `systemd-analyze verify` accepts it (with `ExecStart`
+/// pointing at this build), descriptors are sized for thousands of hosts, and memory leaves room for the
+/// documented bound: one extraction slot per core at up to ~350 MB each, for the 4 cores the unit is sized for.
+#[test]
+fn systemd_unit_verifies_and_sizes_descriptors_and_memory() {
+    const TEST: &str = "systemd_unit_verifies_and_sizes_descriptors_and_memory";
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/tidings.service"))
+        .expect("read the unit");
+    let setting = |key: &str| {
+        unit.lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("the unit sets no {key}="))
+            .trim()
+            .to_string()
+    };
+    let megabytes = |value: String| -> u64 {
+        match value.split_at(value.len() - 1) {
+            (number, "M") => number.parse().expect("a number of M"),
+            (number, "G") => number.parse::<u64>().expect("a number of G") * 1024,
+            _ => panic!("memory setting {value:?} is not in M or G"),
+        }
+    };
+    let (high, max) = (megabytes(setting("MemoryHigh")), megabytes(setting("MemoryMax")));
+    assert!(
+        high >= 4 * 350 && max > high,
+        "MemoryHigh={high}M MemoryMax={max}M"
+    );
+    let descriptors: u64 = setting("LimitNOFILE").parse().expect("a number");
+    assert!(descriptors >= 16_384, "LimitNOFILE={descriptors}");
+
+    if !crate::support::external::available("systemd-analyze", "--version", TEST) {
+        return;
+    }
+    let folder = tempfile::tempdir().expect("temp folder");
+    let path = folder.path().join("tidings.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/bin/tidings", env!("CARGO_BIN_EXE_tidings")),
+    )
+    .expect("write the unit");
+    let output = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("run systemd-analyze");
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        output.status.success() && !said.contains("tidings.service"),
+        "systemd-analyze verify:\n{said}"
+    );
+}
