@@ -131,8 +131,14 @@ fn preferred_title(page: Option<&str>, item: Option<&str>) -> Option<String> {
                     .any(|separator| rest.starts_with(separator))
             });
             let truncated = item.ends_with('…') || item.ends_with("...");
-            let page_is_a_name =
-                page.split_whitespace().count() <= 2 && item.split_whitespace().count() >= 4;
+            let words = |title: &str| {
+                title
+                    .split_whitespace()
+                    .filter(|w| w.chars().any(char::is_alphanumeric))
+                    .count()
+            };
+            // "A story" against "A story - Feed" is the headline without the feed's suffix, not a name.
+            let page_is_a_name = words(page) <= 2 && words(item) >= 4 && !item.starts_with(page);
             let feed_wins = !truncated && (suffixed || page_is_a_name);
             Some(if feed_wins { item } else { page }.to_string())
         }
