@@ -90,6 +90,28 @@ fn second_poll_is_conditional_and_a_304_writes_nothing() {
 }
 
 #[test]
+fn feed_requests_close_their_connection_and_page_requests_keep_theirs() {
+    // Thousands of feed hosts polled in one sweep must not leave thousands of idle connections behind.
+    let server = FixtureServer::start();
+    serve_story(&server, "/s", "Closing story");
+    server.route(
+        "/feed",
+        Route::ok(RSS, rss(&[("Closing story".into(), server.url("/s"))])),
+    );
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feed_entry("f", &server.url("/feed"), "")));
+    let output = workspace.run(&["once"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let connection_of = |path: &str| {
+        let seen = server.seen();
+        let request = seen.iter().find(|seen| seen.path == path).expect("requested");
+        request.headers.get("connection").cloned()
+    };
+    assert_eq!(connection_of("/feed").as_deref(), Some("close"));
+    assert_ne!(connection_of("/s").as_deref(), Some("close"));
+}
+
+#[test]
 fn unchanged_body_without_validators_skips_parsing() {
     let server = FixtureServer::start();
     serve_story(&server, "/s", "Hashed story");

@@ -263,7 +263,11 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
     ) -> Result<FetchOutcome, FetchError> {
-        self.get_with(&self.trusted, turn, url, validators, &[], MAX_BODY_BYTES)
+        // Most polls end the host's traffic for minutes (a 304, or only known items), so the connection
+        // is closed instead of idling in the pool: with thousands of feed hosts polled in one sweep, idle
+        // connections held most of the memory and descriptors of an all-304 cycle.
+        let close = [("connection".to_string(), "close".to_string())];
+        self.get_with(&self.trusted, turn, url, validators, &close, MAX_BODY_BYTES)
             .await
     }
 

@@ -117,10 +117,9 @@ impl Pipeline {
     pub(super) async fn retry_pending_files(
         &self,
         feed: &FeedConfig,
+        pending: Vec<StoredArticle>,
         report: &mut FeedReport,
     ) -> Result<(), PipelineError> {
-        let name = feed.name.clone();
-        let pending = self.on_store(move |store| store.pending_files(&name)).await?;
         for stored in pending {
             // Written or not, `write_file` clears the record, or keeps it while images are still missing.
             match self.write_file(feed, &stored).await {

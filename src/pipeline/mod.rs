@@ -52,7 +52,7 @@ use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
 use crate::metrics::{Fallback, Metrics, Queue};
 use crate::output;
-use crate::record::Origin;
+use crate::record::{Origin, StoredArticle};
 use crate::schedule::{self, PollOutcome, PollTiming, SkipTimes};
 use crate::site_rules::{RuleBook, Severity};
 use crate::status::without_url;
@@ -174,6 +174,17 @@ pub enum PipelineError {
     Publish(#[from] PublishError),
 }
 
+/// What a poll reads from the database before its request (see `Pipeline::start_poll`).
+struct PollStart {
+    /// `None` when this instance renders no files (`render = false`).
+    reconciled: Option<Result<Reconciled, PublishError>>,
+    state: FeedState,
+    /// Stored articles of the feed whose files are still to be written.
+    pending_files: Vec<StoredArticle>,
+    /// Failed items are waiting for a retry, so the feed must be fetched in full.
+    retrying: bool,
+}
+
 /// Shared machinery for polling feeds: HTTP client with host limits, store, global concurrency bound.
 #[derive(Clone)]
 pub struct Pipeline {
@@ -268,6 +279,29 @@ impl Pipeline {
         Ok(tokio::task::spawn_blocking(move || work(store.as_ref())).await??)
     }
 
+    /// Reads what a poll of `feed` needs before its request in one trip to a blocking thread: each trip
+    /// costs thread wake-ups, and those were most of the CPU of an unchanged (304) poll.
+    async fn start_poll(&self, feed: &FeedConfig) -> Result<PollStart, PipelineError> {
+        let (store, settings) = (Arc::clone(&self.store), Arc::clone(&self.settings));
+        let name = feed.name.clone();
+        let start = tokio::task::spawn_blocking(move || -> Result<PollStart, StoreError> {
+            // Files of this feed the admin deleted since the last poll become tombstones before anything is
+            // written.
+            let reconciled = settings.render.then(|| {
+                Publisher::new(&store, &settings).and_then(|publisher| publisher.reconcile(Some(&name)))
+            });
+            Ok(PollStart {
+                reconciled,
+                state: store.feed_state(&name)?,
+                pending_files: store.pending_files(&name)?,
+                // Items that failed last time are only seen again in the feed body, so while any are pending
+                // the feed is fetched in full even if unchanged.
+                retrying: store.retryable_item_failures(&name, MAX_ITEM_ATTEMPTS)? > 0,
+            })
+        });
+        Ok(start.await??)
+    }
+
     /// Runs output work for this renderer (one `output_dir`) off the async threads.
     async fn on_publisher<T: Send + 'static>(
         &self,
@@ -285,13 +319,18 @@ impl Pipeline {
     pub async fn poll_feed(&self, feed: &FeedConfig, slot: PollSlot) -> Result<FeedReport, PipelineError> {
         // Waiting here holds nothing but the feed's config, however many feeds are due.
         let _poll = self.polls.enter().await;
-        if let Some(skipped) = self.take_lease(feed, slot).await? {
+        // Leases only matter where several instances share the database; elsewhere they are skipped, and
+        // with them three trips to a blocking thread per poll.
+        let leased = self.store.shares_feeds();
+        if leased && let Some(skipped) = self.take_lease(feed, slot).await? {
             return Ok(skipped);
         }
-        let renewing = self.keep_lease(feed);
+        let renewing = leased.then(|| self.keep_lease(feed));
         let polled = self.poll_leased(feed).await;
         drop(renewing);
-        self.release_lease(feed).await;
+        if leased {
+            self.release_lease(feed).await;
+        }
         polled
     }
 
@@ -322,16 +361,13 @@ impl Pipeline {
         feed: &FeedConfig,
         started: Instant,
     ) -> Result<FeedReport, PipelineError> {
-        let name = feed.name.clone();
         let mut report = FeedReport::new(feed);
-        // Files of this feed the admin deleted since the last poll become tombstones before anything is written.
-        let reconciled = match self.settings.render {
-            true => Some(
-                self.on_publisher(move |publisher| publisher.reconcile(Some(&name)))
-                    .await,
-            ),
-            false => None,
-        };
+        let PollStart {
+            reconciled,
+            mut state,
+            pending_files,
+            retrying,
+        } = self.start_poll(feed).await?;
         match reconciled {
             Some(Ok(done)) => {
                 report.removed = done.expired;
@@ -342,16 +378,7 @@ impl Pipeline {
             }
             None => {}
         }
-        let name = feed.name.clone();
-        let mut state = self.on_store(move |store| store.feed_state(&name)).await?;
-        self.retry_pending_files(feed, &mut report).await?;
-        // Items that failed last time are only seen again in the feed body, so while any are pending the feed
-        // is fetched in full even if unchanged.
-        let name = feed.name.clone();
-        let retrying = self
-            .on_store(move |store| store.retryable_item_failures(&name, MAX_ITEM_ATTEMPTS))
-            .await?
-            > 0;
+        self.retry_pending_files(feed, pending_files, &mut report).await?;
         if retrying {
             state.body_hash = None;
         }

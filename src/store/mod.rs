@@ -279,6 +279,12 @@ pub trait Store: WrittenFiles + Send + Sync {
     ) -> Result<Lease, StoreError>;
 
     /// Extends this instance's lease of feed `name` to `lease` from now; `false` if it no longer holds it.
+    /// Whether several processes may poll from this database at once, so that polls need leases. SQLite
+    /// says no (its writer lock admits one process), and its polls skip the lease round trips.
+    fn shares_feeds(&self) -> bool {
+        true
+    }
+
     fn renew_lease(&self, name: &str, lease: Duration) -> Result<bool, StoreError>;
 
     /// Gives up this instance's lease of feed `name` (after its state, with the next due time, is saved).

@@ -614,6 +614,10 @@ impl Store for Sqlite {
         Ok(Lease::Granted)
     }
 
+    fn shares_feeds(&self) -> bool {
+        false
+    }
+
     fn renew_lease(&self, _name: &str, _lease: Duration) -> Result<bool, StoreError> {
         Ok(true)
     }
