@@ -116,8 +116,10 @@ pub(super) fn build_record(
     Some(record)
 }
 
-/// The page's headline, unless it is the feed's title plus a site-name suffix the page did not declare
-/// (`Title - Site`), in which case the feed's shorter title is the headline.
+/// The page's headline (it may have been edited since the feed was written), unless it is the feed's
+/// title plus a site-name suffix the page did not declare (`Title - Site`), or it is only a name (two
+/// words or fewer, "Yahoo News", a section) where the feed gives a headline of four or more: then the
+/// feed's title is the headline. A feed title cut short ("…") never wins.
 fn preferred_title(page: Option<&str>, item: Option<&str>) -> Option<String> {
     let page = page.map(str::trim).filter(|title| !title.is_empty());
     let item = item.map(str::trim).filter(|title| !title.is_empty());
@@ -128,7 +130,17 @@ fn preferred_title(page: Option<&str>, item: Option<&str>) -> Option<String> {
                     .iter()
                     .any(|separator| rest.starts_with(separator))
             });
-            Some(if suffixed { item } else { page }.to_string())
+            let truncated = item.ends_with('…') || item.ends_with("...");
+            let words = |title: &str| {
+                title
+                    .split_whitespace()
+                    .filter(|w| w.chars().any(char::is_alphanumeric))
+                    .count()
+            };
+            // "A story" against "A story - Feed" is the headline without the feed's suffix, not a name.
+            let page_is_a_name = words(page) <= 2 && words(item) >= 4 && !item.starts_with(page);
+            let feed_wins = !truncated && (suffixed || page_is_a_name);
+            Some(if feed_wins { item } else { page }.to_string())
         }
         (page, item) => page.or(item).map(str::to_string),
     }
@@ -185,5 +197,17 @@ mod tests {
             Some("Edited headline")
         );
         assert_eq!(preferred_title(None, Some("Feed")).as_deref(), Some("Feed"));
+        assert_eq!(
+            preferred_title(Some("Yahoo News"), Some("Space ship breaks up over Siberia")).as_deref(),
+            Some("Space ship breaks up over Siberia")
+        );
+        assert_eq!(
+            preferred_title(Some("Short - Site"), Some("Short…")).as_deref(),
+            Some("Short - Site")
+        );
+        assert_eq!(
+            preferred_title(Some("Brexit"), Some("Brexit vote delayed again…")).as_deref(),
+            Some("Brexit")
+        );
     }
 }
