@@ -706,6 +706,7 @@ fn print_article(
                 "url": url.as_str(),
                 "title": article.title,
                 "author": article.author,
+                "authors": article.authors,
                 "published": article.published.map(|at| at.to_rfc3339()),
                 "excerpt": article.excerpt,
                 "cover_image": article.cover_image.as_ref().map(Url::as_str),
@@ -730,6 +731,9 @@ fn print_article(
             };
             field("title", article.title.clone());
             field("author", article.author.clone());
+            if article.authors.len() > 1 {
+                field("authors", Some(article.authors.join("; ")));
+            }
             field("published", article.published.map(|at| at.to_rfc3339()));
             field("cover", article.cover_image.as_ref().map(ToString::to_string));
             field("language", article.language.clone());

@@ -116,6 +116,7 @@ fn extract_prints_one_json_object_per_input_in_one_process() {
         assert_eq!(line["url"], url.as_str());
         assert_eq!(line["title"], "Telescope sees far");
         assert_eq!(line["author"], "Ann Lee");
+        assert_eq!(line["authors"], serde_json::json!(["Ann Lee"]));
         assert!(
             line["text"]
                 .as_str()
