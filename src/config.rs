@@ -739,6 +739,14 @@ fn validate_feeds(
             if name.trim().is_empty() {
                 problems.add(span.clone(), "feed name must not be empty".into());
             }
+            // The name goes into every log line and the status table: a line break or another control
+            // character there would forge log lines (plain text logs write it as it is) or break the table.
+            if name.chars().any(char::is_control) {
+                problems.add(
+                    span.clone(),
+                    "feed name must not contain control characters (line breaks, tabs …)".into(),
+                );
+            }
             match first_use_of_name.get(&name) {
                 Some(&first) => problems.add_repeat(span, format!("duplicate feed name {name:?}"), first),
                 None => {
@@ -1001,6 +1009,17 @@ mod tests {
         assert_eq!(problems.len(), 6, "{problems:#?}");
         assert_eq!(positions, ["2", "3", "7", "10", "11", "12"], "{problems:#?}");
         assert!(problems[3].contains("duplicate feed name \"a\" (first used at line 6"));
+    }
+
+    #[test]
+    fn feed_names_with_control_characters_are_refused() {
+        let problems =
+            problems_of("[[feeds]]\nname = \"a\\nINFO forged\"\nurl = \"https://example.com/f\"\n");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("feeds.toml:2:8: feed name must not contain control"),
+            "{problems:?}"
+        );
     }
 
     #[test]
