@@ -408,22 +408,21 @@ mod tests {
         );
     }
 
+    const EVERY_DAY: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+
     #[test]
     fn skipping_every_hour_or_every_day_is_ignored() {
         let all_hours = SkipTimes::new(0..24, [Weekday::Mon]);
         assert_eq!(all_hours, SkipTimes::new([], [Weekday::Mon]));
-        let every_day = SkipTimes::new(
-            [24],
-            [
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-                Weekday::Sat,
-                Weekday::Sun,
-            ],
-        );
+        let every_day = SkipTimes::new([24], EVERY_DAY);
         assert_eq!(every_day, SkipTimes::new([0], []));
         assert!(SkipTimes::new([25, 99], []).is_empty());
     }
@@ -446,19 +445,11 @@ mod tests {
         }
 
         fn skip_times() -> impl Strategy<Value = SkipTimes> {
-            const DAYS: [Weekday; 7] = [
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-                Weekday::Sat,
-                Weekday::Sun,
-            ];
             (any::<u32>(), any::<u8>()).prop_map(|(hours, days)| {
                 SkipTimes::new(
                     (0..32).filter(|hour| hours & 1 << hour != 0),
-                    DAYS.into_iter()
+                    super::EVERY_DAY
+                        .into_iter()
                         .filter(|day| days & 1 << day.num_days_from_monday() != 0),
                 )
             })
