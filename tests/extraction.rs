@@ -82,6 +82,7 @@ cases! {
     news_supplemental_lede_wrapper,
     news_techcrunch_event_promo,
     news_techcrunch_newsletter_last_para,
+    nl_gemeente_sibling_table_and_dl,
     pl_magazine_story_split_by_figure,
     poem_repeated_refrain_paragraphs,
     pt_br_news_content_text_blocks,

@@ -492,7 +492,7 @@ fn second_opinion(dom: &Dom, page: &Page, roots: &[usize], blocks: Vec<Block>) -
                 shared += chars;
             } else if stretch {
                 extra += chars;
-                outside.push(block);
+                outside.push(whole_structure(dom, block));
             }
         }
     }
@@ -501,7 +501,17 @@ fn second_opinion(dom: &Dom, page: &Page, roots: &[usize], blocks: Vec<Block>) -
     }
     let mut extended: Vec<usize> = roots.iter().copied().chain(outside).collect();
     extended.sort_unstable();
-    render_roots(dom, page.base, &extended, page.title)
+    render_roots(dom, page.base, &outermost(dom, extended), page.title)
+}
+
+/// A cell, item or definition stands for its whole table or list, which renders as one.
+fn whole_structure(dom: &Dom, block: usize) -> usize {
+    if !matches!(dom.name(block), "td" | "th" | "li" | "dt" | "dd") {
+        return block;
+    }
+    dom.ancestors(block)
+        .find(|&a| matches!(dom.name(a), "table" | "dl" | "ul" | "ol"))
+        .unwrap_or(block)
 }
 
 /// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).
