@@ -352,10 +352,13 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                         && ends_sentence(dom, sibling)))
         })
         .collect();
-    // A heading between kept siblings introduces the section after it.
+    // A heading between kept siblings introduces the section after it, and so does a short unlinked line
+    // ending in a colon ("The new rates are as follows:") the table or list after it.
     for position in 0..siblings.len() {
         let between = keep[..position].iter().any(|k| *k) && keep.get(position + 1).copied().unwrap_or(false);
-        if !keep[position] && between && heading_level(dom.name(siblings[position])).is_some() {
+        let sibling = siblings[position];
+        let introduces = heading_level(dom.name(sibling)).is_some() || is_lead_in(dom, sibling);
+        if !keep[position] && between && introduces {
             keep[position] = true;
         }
     }
@@ -388,6 +391,12 @@ fn is_headline_block(dom: &Dom, index: usize) -> bool {
         && !range
             .into_iter()
             .any(|i| dom.name(i) == "p" && !dom.is_removed(i) && dom.stats(i).chars >= 200)
+}
+
+/// A short line without links that ends in a colon: it leads into whatever follows it.
+fn is_lead_in(dom: &Dom, index: usize) -> bool {
+    let stats = dom.stats(index);
+    stats.chars <= 200 && stats.link_chars == 0 && dom.text_content(index).trim_end().ends_with([':', '：'])
 }
 
 fn ends_sentence(dom: &Dom, index: usize) -> bool {
