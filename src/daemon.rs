@@ -565,9 +565,9 @@ impl StatusLine {
         if !self.stale {
             return MAX_SLEEP;
         }
-        let wait = self
-            .sent
-            .map_or(Duration::ZERO, |sent| STATUS_INTERVAL.saturating_sub(sent.elapsed()));
+        let wait = self.sent.map_or(Duration::ZERO, |sent| {
+            STATUS_INTERVAL.saturating_sub(sent.elapsed())
+        });
         if wait.is_zero() {
             notify(&[NotifyState::Status(&line())]);
             self.sent = Some(Instant::now());

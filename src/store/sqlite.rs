@@ -8,8 +8,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use rusqlite::types::Value;
 use rusqlite::config::DbConfig;
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, params, params_from_iter};
 use url::Url;
 
@@ -536,7 +536,9 @@ impl Store for Sqlite {
         let transaction = connection.transaction().map_err(|source| self.error(source))?;
         let interrupted = (|| {
             let rows: Vec<(String, String)> = transaction
-                .prepare_cached("SELECT feed, canonical_url FROM extractions_in_progress ORDER BY started_at")?
+                .prepare_cached(
+                    "SELECT feed, canonical_url FROM extractions_in_progress ORDER BY started_at",
+                )?
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             for (feed, url) in &rows {
@@ -680,8 +682,8 @@ impl Store for Sqlite {
                 .collect::<Result<_, _>>()?;
             let mut forgotten = 0;
             for url in failed.iter().filter(|url| !current.contains(url.as_str())) {
-                forgotten +=
-                    transaction.execute_cached("DELETE FROM item_failures WHERE canonical_url = ?1", [url])?;
+                forgotten += transaction
+                    .execute_cached("DELETE FROM item_failures WHERE canonical_url = ?1", [url])?;
             }
             Ok(forgotten)
         })();
