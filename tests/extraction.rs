@@ -30,6 +30,7 @@ cases! {
     blog_blogger_br_separated,
     blog_comment_form_name_label,
     blog_entities_cafe_title,
+    blog_essay_bio_and_letter_note_outside_article,
     blog_generatepress_stray_undefined,
     blog_hidden_panel_larger_than_post,
     blog_jekyll_disqus_code,
