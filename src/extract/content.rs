@@ -531,13 +531,10 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
             if is_widget(dom, index) {
                 return true;
             }
-            // An embedded post is a quote in the story, whatever its wrapper is called.
-            if wraps_social_embed(dom, index) {
-                return false;
-            }
             let weight = scores.class_weight(dom, index) + scores.get(index).unwrap_or(0.0);
             if weight < 0.0 || density > 0.5 || (density > 0.33 && stats.chars < 1500) {
-                return true;
+                // An embedded post is a quote in the story, whatever its wrapper is called.
+                return !wraps_social_embed(dom, index);
             }
             if stats.inputs > 0 && stats.inputs > stats.paragraphs / 3 {
                 return true;
