@@ -524,8 +524,9 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
     }
     match name {
         "p" => stats.chars < 200 && density > 0.9 && stats.images == 0,
-        // A span of inline content is part of a sentence ("a statement [Twitter Lite] will be…").
-        "span" | "center" if !stats.has_block => false,
+        // A span of inline content is part of a sentence ("a statement [Twitter Lite] will be…"); a
+        // `<center>` is a block of its own, a line of page links in older layouts.
+        "span" if !stats.has_block => false,
         "ul" | "ol" | "dl" => density > 0.5 && stats.chars > 0,
         "div" | "section" | "table" | "span" | "article" | "figure" | "center" | "details" => {
             if is_widget(dom, index) {

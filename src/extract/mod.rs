@@ -9,6 +9,7 @@
 //! - `metadata`, `jsonld`, `dates`, `byline`: title, author, date, cover, description, language (precedence
 //!   there);
 //! - `boilerplate`, `widgets`, `content`: cleaning, candidate scoring, sibling merging, conditional cleaning;
+//! - `paragraphs`: a second candidate from classifying each text block on its own (jusText-style);
 //! - `render`, `images`, `markdown`, `text`: DOM → blocks → Markdown and plain text;
 //! - `language`: detection from body text when the page declares none.
 
@@ -23,6 +24,7 @@ mod jsonld;
 mod language;
 mod markdown;
 mod metadata;
+mod paragraphs;
 mod parse;
 mod render;
 mod text;
@@ -191,6 +193,7 @@ fn extract_parsed(
             claimed_body,
         };
         blocks = fallback_if_poor(&mut dom, &scores, &page, blocks, meter)?;
+        blocks = second_opinion(&dom, &page, &roots, blocks);
     }
 
     let cover_image = meta
@@ -380,8 +383,17 @@ fn fallback_if_poor(
         }
     }
     meter.check_time()?;
+    let stretches: Vec<usize> = paragraphs::good_runs(dom)
+        .into_iter()
+        .filter(|run| paragraphs::is_stretch(dom, run))
+        .flatten()
+        .collect();
+    consider(render_roots(dom, page.base, &stretches, page.title));
     consider(unpruned_candidate(page));
-    if let Some(html) = largest_noscript(dom) {
+    for html in [largest_noscript(dom), largest_template(page.document)]
+        .into_iter()
+        .flatten()
+    {
         consider(fragment_blocks(&html, page.base, meter)?);
     }
     match page.claimed_body {
@@ -425,6 +437,71 @@ fn largest_noscript(dom: &Dom) -> Option<String> {
         .map(|i| dom.text_content_raw(i))
         .filter(|html| html.contains("<p") || html.contains("<br"))
         .max_by_key(String::len)
+}
+
+/// The contents of the page's largest `<template>` that holds paragraphs: some script-rendered pages ship
+/// the article inert in one, to be stamped into the page. The parser keeps template contents apart from
+/// the tree the index walks, so they are read through the document.
+fn largest_template(document: &Html) -> Option<String> {
+    document
+        .tree
+        .nodes()
+        .filter(|node| node.value().as_element().is_some_and(|e| e.name() == "template"))
+        .filter_map(scraper::ElementRef::wrap)
+        .map(|template| template.inner_html())
+        .filter(|html| html.contains("<p") || html.contains("<br"))
+        .max_by_key(String::len)
+}
+
+/// The scored body is doubted when it holds less than this share of the prose in the page's text blocks.
+const WEAK_SHARE: f64 = 0.7;
+/// A doubted body is extended only by stretches of article adding at least this share of its text…
+const SECOND_OPINION_GAIN: f64 = 0.25;
+/// …and only when the classifier judges at least this share of the body's own text good: both then see
+/// the same article, and the classifier found parts of it that scoring left in other containers.
+const SECOND_OPINION_AGREEMENT: f64 = 0.7;
+
+/// Trafilatura-style second opinion from an independent candidate: when the scored body holds clearly less
+/// of the page's prose than it might, the paragraph classifier gets a say (only then, so most pages never
+/// pay for it). Where it agrees with the body and finds further stretches of article outside it (a story
+/// split by a wide figure into containers that scoring cannot join), those stretches join the body in
+/// document order.
+fn second_opinion(dom: &Dom, page: &Page, roots: &[usize], blocks: Vec<Block>) -> Vec<Block> {
+    let found = markdown::text_chars(&blocks) as f64;
+    let prose: u32 = paragraphs::text_blocks(dom)
+        .into_iter()
+        .map(|i| dom.stats(i))
+        .filter(|s| s.link_density() < 0.5)
+        .map(|s| s.chars)
+        .sum();
+    if found >= f64::from(prose) * WEAK_SHARE {
+        return blocks;
+    }
+    let in_roots = |block: usize| {
+        roots
+            .iter()
+            .any(|&root| root == block || dom.is_ancestor_of(root, block))
+    };
+    let (mut shared, mut extra) = (0.0, 0.0);
+    let mut outside = Vec::new();
+    for run in paragraphs::good_runs(dom) {
+        let stretch = paragraphs::is_stretch(dom, &run);
+        for block in run {
+            let chars = f64::from(dom.stats(block).chars);
+            if in_roots(block) {
+                shared += chars;
+            } else if stretch {
+                extra += chars;
+                outside.push(block);
+            }
+        }
+    }
+    if extra < found * SECOND_OPINION_GAIN || shared < found * SECOND_OPINION_AGREEMENT {
+        return blocks;
+    }
+    let mut extended: Vec<usize> = roots.iter().copied().chain(outside).collect();
+    extended.sort_unstable();
+    render_roots(dom, page.base, &extended, page.title)
 }
 
 /// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).
