@@ -283,7 +283,6 @@ pub(super) fn select(dom: &Dom, scores: &Scores) -> Vec<usize> {
     // The page's own `<article>` around the winner bounds every move up: what lies outside it (other
     // stories, the publisher's "About us", an author box) is not this article, however well it scores.
     let container = article_container(dom, top);
-    let within = |index: usize| within_container(dom, container, index);
     // Near-winners sharing an ancestor mean the article is split and the ancestor is the real container.
     let near: Vec<usize> = ranked
         .iter()
@@ -291,16 +290,14 @@ pub(super) fn select(dom: &Dom, scores: &Scores) -> Vec<usize> {
         .take(4)
         .filter(|(_, s)| *s >= top_score * 0.75)
         .map(|(i, _)| *i)
-        .filter(|&i| within(i))
         .collect();
     if near.len() >= 2
         && let Some(shared) = dom
             .ancestors(top)
-            .take_while(|&a| within(a))
             .find(|&a| near.iter().filter(|&&n| dom.is_ancestor_of(a, n)).count() >= 2)
             .filter(|&a| !matches!(dom.name(a), "body" | "html"))
     {
-        top = shared;
+        top = bounded(dom, container, shared);
     }
     top = climb(dom, scores, top, container);
     if container == Some(top) {
@@ -322,19 +319,37 @@ fn article_container(dom: &Dom, index: usize) -> Option<usize> {
     })
 }
 
+/// The page's own `<article>` holding the chosen body, if there is one: what lies outside it is not this
+/// article, whoever else offers it.
+pub(super) fn body_container(dom: &Dom, roots: &[usize]) -> Option<usize> {
+    let container = article_container(dom, *roots.first()?)?;
+    roots
+        .iter()
+        .all(|&root| within_container(dom, Some(container), root))
+        .then_some(container)
+}
+
 /// Whether `index` is the article `container` or inside it (anything is, without one).
-fn within_container(dom: &Dom, container: Option<usize>, index: usize) -> bool {
+pub(super) fn within_container(dom: &Dom, container: Option<usize>, index: usize) -> bool {
     container.is_none_or(|c| c == index || dom.is_ancestor_of(c, index))
 }
 
+/// A move up to `ancestor`, stopped at the article `container` when it would leave it: the article is
+/// larger than the winner, but not larger than itself.
+fn bounded(dom: &Dom, container: Option<usize>, ancestor: usize) -> usize {
+    match container {
+        Some(container) if !within_container(dom, Some(container), ancestor) => container,
+        _ => ancestor,
+    }
+}
+
 /// Moves up while the parent scores higher, or is a wrapper adding nothing but this child; never past
-/// the article's own `container`.
+/// the article's own `container`, which is as far as a move beyond it gets.
 fn climb(dom: &Dom, scores: &Scores, mut top: usize, container: Option<usize>) -> usize {
     let mut last = scores.get(top).unwrap_or(0.0);
     let threshold = last / 3.0;
-    let inside = |index: usize| within_container(dom, container, index);
     let mut parent = dom.nodes[top].parent;
-    while parent != ROOT && !matches!(dom.name(parent), "body" | "html") && inside(parent) {
+    while parent != ROOT && !matches!(dom.name(parent), "body" | "html") {
         let Some(parent_score) = scores.get(parent) else {
             parent = dom.nodes[parent].parent;
             continue;
@@ -343,7 +358,7 @@ fn climb(dom: &Dom, scores: &Scores, mut top: usize, container: Option<usize>) -
             break;
         }
         if parent_score > last {
-            top = parent;
+            top = bounded(dom, container, parent);
             break;
         }
         last = parent_score;
@@ -351,7 +366,10 @@ fn climb(dom: &Dom, scores: &Scores, mut top: usize, container: Option<usize>) -
     }
     loop {
         let parent = dom.nodes[top].parent;
-        if parent == ROOT || matches!(dom.name(parent), "body" | "html") || !inside(parent) {
+        if parent == ROOT
+            || matches!(dom.name(parent), "body" | "html")
+            || !within_container(dom, container, parent)
+        {
             return top;
         }
         let element_children = dom.children(parent).filter(|&c| dom.element(c).is_some()).count();
