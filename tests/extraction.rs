@@ -88,6 +88,7 @@ cases! {
     news_techcrunch_event_promo,
     news_techcrunch_newsletter_last_para,
     news_tweet_embeds_social_wrapper,
+    nl_gemeente_sibling_table_and_dl,
     pl_magazine_story_split_by_figure,
     poem_repeated_refrain_paragraphs,
     press_release_about_company_outside_article,

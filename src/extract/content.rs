@@ -427,7 +427,7 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                 && (paragraph_box
                     || matches!(
                         dom.name(sibling),
-                        "p" | "blockquote" | "ul" | "ol" | "pre" | "figure"
+                        "p" | "blockquote" | "ul" | "ol" | "dl" | "table" | "pre" | "figure"
                     )
                     || (!stats.has_block && matches!(dom.name(sibling), "div" | "section")));
             // A short line is taken only after the article has started: before it, short lines are the

@@ -192,8 +192,7 @@ fn extract_parsed(
             title: meta.title.as_deref(),
             claimed_body,
         };
-        blocks = fallback_if_poor(&mut dom, &scores, &page, blocks, meter)?;
-        blocks = second_opinion(&dom, &page, &roots, blocks);
+        blocks = fallback_if_poor(&mut dom, &scores, &page, &roots, blocks, meter)?;
     }
 
     let cover_image = meta
@@ -341,14 +340,17 @@ struct Page<'p> {
     claimed_body: Option<&'p str>,
 }
 
-/// When the scored body is short, or much shorter than the page's own JSON-LD `articleBody`, tries the
-/// page's `<article>`/`<main>`, every prose paragraph, and a second scoring of the original document that
-/// trusts no class word, keeping whichever recovers clearly more text without exceeding what the page
-/// claims as its body; `articleBody` itself is the last resort.
+/// When the scored body (`blocks`, rendered from `roots`) is short, or much shorter than the page's own
+/// JSON-LD `articleBody`, tries the page's `<article>`/`<main>`, every prose paragraph, the paragraph
+/// classifier's stretches of article, a second scoring of the original document that trusts no class
+/// word, and `<noscript>`/`<template>` bodies, keeping whichever recovers clearly more text without
+/// exceeding what the page claims as its body; `articleBody` itself is the last resort. A body long
+/// enough may still get the classifier's [`second_opinion`].
 fn fallback_if_poor(
     dom: &mut Dom,
     scores: &content::Scores,
     page: &Page,
+    roots: &[usize],
     blocks: Vec<Block>,
     meter: &Meter,
 ) -> Result<Vec<Block>, ExtractError> {
@@ -358,7 +360,7 @@ fn fallback_if_poor(
         .map_or(0, |b| b.chars().filter(|c| !c.is_whitespace()).count());
     let poor = found < SHORT_BODY_CHARS || found * 10 < claimed * 6;
     if !poor {
-        return Ok(blocks);
+        return Ok(second_opinion(dom, page, roots, blocks));
     }
     let mut best = (found, blocks);
     let mut consider = |candidate: Vec<Block>| {
@@ -495,7 +497,7 @@ fn second_opinion(dom: &Dom, page: &Page, roots: &[usize], blocks: Vec<Block>) -
                 shared += chars;
             } else if stretch && content::within_container(dom, container, block) {
                 extra += chars;
-                outside.push(block);
+                outside.push(whole_structure(dom, block));
             }
         }
     }
@@ -504,7 +506,18 @@ fn second_opinion(dom: &Dom, page: &Page, roots: &[usize], blocks: Vec<Block>) -
     }
     let mut extended: Vec<usize> = roots.iter().copied().chain(outside).collect();
     extended.sort_unstable();
-    render_roots(dom, page.base, &extended, page.title)
+    extended.dedup();
+    render_roots(dom, page.base, &outermost(dom, extended), page.title)
+}
+
+/// A cell, item or definition stands for its whole table or list, which renders as one.
+fn whole_structure(dom: &Dom, block: usize) -> usize {
+    if !matches!(dom.name(block), "td" | "th" | "li" | "dt" | "dd") {
+        return block;
+    }
+    dom.ancestors(block)
+        .find(|&a| matches!(dom.name(a), "table" | "dl" | "ul" | "ol"))
+        .unwrap_or(block)
 }
 
 /// JSON-LD `articleBody` as paragraphs (it is plain text with newlines, or sometimes HTML).

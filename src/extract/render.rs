@@ -227,7 +227,11 @@ impl<'d, 'a> Renderer<'d, 'a> {
                 } else {
                     paragraph.line_break();
                 }
-            } else if is_block(name) || dom.stats(child).has_block || matches!(name, "picture" | "figure") {
+            } else if is_block(name)
+                || dom.stats(child).has_block
+                || matches!(name, "picture" | "figure")
+                || wraps_paragraphs(dom, child)
+            {
                 consecutive_breaks = 0;
                 flush(out, &mut paragraph);
                 self.block(child, out);
@@ -401,6 +405,33 @@ impl<'d, 'a> Renderer<'d, 'a> {
             out.push(Block::Table { rows: table_rows });
         }
     }
+}
+
+/// A styling wrapper (`<span>`, `<font>`) around paragraphs split by `<br><br>`: blog hosts wrap whole
+/// posts in one. Its content is flow whose double breaks end paragraphs, not one run of inline text.
+fn wraps_paragraphs(dom: &Dom, index: usize) -> bool {
+    if !matches!(dom.name(index), "span" | "font" | "small" | "big") {
+        return false;
+    }
+    let end = dom.nodes[index].end;
+    let mut breaks = 0;
+    let mut node = index + 1;
+    while node < end {
+        if dom.is_removed(node) {
+            node = dom.nodes[node].end;
+            continue;
+        }
+        if dom.name(node) == "br" {
+            breaks += 1;
+            if breaks >= 2 {
+                return true;
+            }
+        } else if dom.text(node).is_some_and(|text| !text.trim().is_empty()) {
+            breaks = 0;
+        }
+        node += 1;
+    }
+    false
 }
 
 fn has_loose_text(dom: &Dom, index: usize) -> bool {

@@ -55,6 +55,21 @@ fn double_breaks_separate_paragraphs() {
 }
 
 #[test]
+fn double_breaks_inside_an_inline_wrapper_separate_paragraphs() {
+    // Blog hosts wrap a whole post in one styling `<span>`/`<font>`, its paragraphs split by breaks.
+    for wrapper in ["span style='font-size:small'", "font size='2'"] {
+        let tag = wrapper.split(' ').next().unwrap_or_default();
+        let html = page(&format!(
+            "<div class='entry'><{wrapper}>One {PROSE}<br><br>Two <b>{PROSE}</b><br>still two<br><br>\
+             <a href='https://x.test/'>Three</a> {PROSE}</{tag}></div>"
+        ));
+        let text = text_of(&html);
+        assert!(text.contains(".\n\nTwo"), "{wrapper}: {text:?}");
+        assert!(text.contains("\nstill two\n\nThree"), "{wrapper}: {text:?}");
+    }
+}
+
+#[test]
 fn falls_back_to_json_ld_body_for_script_rendered_pages() {
     let body = format!("{PROSE}\\n\\nSecond paragraph. {PROSE}");
     let html = format!(
