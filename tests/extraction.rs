@@ -51,6 +51,7 @@ cases! {
     health_section_h1_site_og_title,
     interview_squarespace_blocks,
     it_spa_article_in_template,
+    ja_blog_div_only_widget_long_comments,
     ja_news_regional_rail_no_author,
     ja_tech_blog_code_filenames,
     ko_euckr_http_equiv_cp949_extended,

@@ -22,6 +22,8 @@ const SCORED_ANCESTOR_LEVELS: usize = 5;
 const PROTECTED_SHARE: f64 = 0.5;
 /// A paragraph this long is prose, not a label, kicker or byline.
 const STORY_PARAGRAPH_CHARS: u32 = 100;
+/// A block without `<p>` this long and barely linked reads as a paragraph of prose.
+const PROSE_BLOCK_CHARS: u32 = 80;
 /// Visible text enough for a short article: hidden text or a slideshow beside this much is not the article.
 const MIN_VISIBLE_ARTICLE_CHARS: u32 = 250;
 
@@ -78,10 +80,13 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
         // Headings and paragraphs carry text-derived ids and styling classes, not furniture markers.
         let text_element = heading_level(name).is_some() || name == "p";
         // The structural pass still trusts a furniture word on a block without paragraphs (a cookie bar, a
-        // promo line), not on a container of them nor on inline markup (math, a tooltip mid-sentence).
+        // promo line), not on a container of them (`<p>`s, or bare `<div>`s of prose on sites that set
+        // paragraphs so) nor on inline markup (math, a tooltip mid-sentence).
         let stats = dom.stats(index);
-        let trusted =
-            cleaning == Cleaning::Full || (stats.paragraphs == 0 && (is_block(name) || stats.has_block));
+        let trusted = cleaning == Cleaning::Full
+            || (stats.paragraphs == 0
+                && (is_block(name) || stats.has_block)
+                && !holds_prose_blocks(dom, index));
         // An embedded post keeps its wrapper whatever the wrapper is called ("social-embed").
         let by_name = trusted
             && ((!text_element && looks_like_furniture(dom, index) && !wraps_social_embed(dom, index))
@@ -140,6 +145,22 @@ fn remove_teasers(dom: &mut Dom) {
         dom.remove(card);
     }
     dom.recompute();
+}
+
+/// Whether a subtree holds two or more blocks of prose that are not `<p>`s: sites that set every
+/// paragraph as a bare `<div>` have no paragraphs to count, and one such block is a notice, not a post.
+fn holds_prose_blocks(dom: &Dom, index: usize) -> bool {
+    (index + 1..dom.nodes[index].end)
+        .filter(|&i| {
+            let stats = dom.stats(i);
+            !dom.is_removed(i)
+                && is_block(dom.name(i))
+                && !stats.has_block
+                && stats.chars >= PROSE_BLOCK_CHARS
+                && stats.link_density() < 0.25
+        })
+        .nth(1)
+        .is_some()
 }
 
 /// For a link marked as a tag or category (`rel="tag"`, `rel="category tag"`), the element holding the run
@@ -441,10 +462,13 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                         && ends_sentence(dom, sibling)))
         })
         .collect();
-    // A heading between kept siblings introduces the section after it.
+    // A heading between kept siblings introduces the section after it, and so does a short unlinked line
+    // ending in a colon ("The new rates are as follows:") the table or list after it.
     for position in 0..siblings.len() {
         let between = keep[..position].iter().any(|k| *k) && keep.get(position + 1).copied().unwrap_or(false);
-        if !keep[position] && between && heading_level(dom.name(siblings[position])).is_some() {
+        let sibling = siblings[position];
+        let introduces = heading_level(dom.name(sibling)).is_some() || is_lead_in(dom, sibling);
+        if !keep[position] && between && introduces {
             keep[position] = true;
         }
     }
@@ -477,6 +501,12 @@ fn is_headline_block(dom: &Dom, index: usize) -> bool {
         && !range
             .into_iter()
             .any(|i| dom.name(i) == "p" && !dom.is_removed(i) && dom.stats(i).chars >= 200)
+}
+
+/// A short line without links that ends in a colon: it leads into whatever follows it.
+fn is_lead_in(dom: &Dom, index: usize) -> bool {
+    let stats = dom.stats(index);
+    stats.chars <= 200 && stats.link_chars == 0 && dom.text_content(index).trim_end().ends_with([':', '：'])
 }
 
 fn ends_sentence(dom: &Dom, index: usize) -> bool {

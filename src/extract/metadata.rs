@@ -195,8 +195,9 @@ fn scan(dom: &Dom) -> Scan {
     let mut scan = Scan::default();
     let mut in_article = false;
     let mut article_end = 0;
-    // Inside a form, "Name *" and "Your name" label inputs, not the article.
-    let mut form_end = 0;
+    // Inside a form, "Name *" and "Your name" label inputs, not the article; inside a comment thread,
+    // "comment-author" names a reader. Neither is the byline.
+    let mut not_byline_end = 0;
     for index in 0..dom.len() {
         if index >= article_end {
             in_article = false;
@@ -205,12 +206,14 @@ fn scan(dom: &Dom) -> Scan {
             continue;
         }
         let attr = |name: &str| dom.attr(index, name).map(str::trim).filter(|v| !v.is_empty());
+        if dom.name(index) == "form" || is_comment_thread(dom, index) {
+            not_byline_end = not_byline_end.max(dom.nodes[index].end);
+        }
         match dom.name(index) {
             "html" => scan.html_lang = scan.html_lang.take().or_else(|| attr("lang").map(str::to_owned)),
             "base" if scan.base_href.is_none() => scan.base_href = attr("href").map(str::to_owned),
             "title" if scan.title.is_none() => scan.title = Some(dom.text_content(index)),
             "h1" if scan.h1.len() < 4 => scan.h1.push(dom.text_content(index)),
-            "form" => form_end = form_end.max(dom.nodes[index].end),
             "article" if !in_article => {
                 in_article = true;
                 article_end = dom.nodes[index].end;
@@ -254,7 +257,7 @@ fn scan(dom: &Dom) -> Scan {
             }
             _ => {}
         }
-        if scan.byline.is_none() && index >= form_end {
+        if scan.byline.is_none() && index >= not_byline_end {
             // Wrappers hold roles and dates too; the first element whose text reads as a name wins.
             match byline::candidate(dom, index, scan.loose_byline.is_none()) {
                 Some((Evidence::Marked, name)) => scan.byline = Some(name),
@@ -274,6 +277,14 @@ fn scan(dom: &Dom) -> Scan {
         }
     }
     scan
+}
+
+/// An element whose class or id says it holds comments ("comments-area", "comment-list", "comment-12").
+fn is_comment_thread(dom: &Dom, index: usize) -> bool {
+    [dom.attr(index, "class"), dom.attr(index, "id")]
+        .into_iter()
+        .flatten()
+        .any(|value| contains_ignore_case(value, "comment"))
 }
 
 /// Meta titles in order of trust: Dublin Core is set deliberately, OpenGraph and Twitter for sharing.
