@@ -95,6 +95,7 @@ cases! {
     press_release_about_company_outside_article,
     pt_br_news_content_text_blocks,
     pt_page_builder_split_sections,
+    ru_body_loose_text_br,
     science_inline_link_leading_space,
     spa_article_in_noscript,
     story_split_beside_link_index,

@@ -540,6 +540,9 @@ pub(super) fn clean_conditionally(dom: &mut Dom, scores: &Scores, roots: &[usize
     }
     dom.recompute();
     drop_trailing_follow_lines(dom, roots);
+    if let [root] = roots {
+        drop_footer_after_last_rule(dom, *root);
+    }
 }
 
 /// "Follow us on Facebook and X, or get our newsletter" paragraphs after the article's last paragraph: the
@@ -639,4 +642,33 @@ pub(super) fn prose_paragraphs(dom: &Dom) -> Vec<usize> {
                 && stats.link_density() < 0.5
         })
         .collect()
+}
+
+/// Text after a page's last `<hr>` that may be its footer rather than the article's end.
+const FOOTER_CHARS: u32 = 250;
+
+/// On a page whose article is loose text in `<body>` (no container to select), the last horizontal rule
+/// followed by a few short lines ("updated 3 March", a mail link, "back to …") separates the article from
+/// the page's footer, which goes. Much text after the rule is still the article.
+pub(super) fn drop_footer_after_last_rule(dom: &mut Dom, root: usize) {
+    let body = match dom.name(root) {
+        "body" => Some(root),
+        _ if root == ROOT => (1..dom.len()).find(|&i| dom.name(i) == "body" && !dom.is_removed(i)),
+        _ => None,
+    };
+    let Some(body) = body else {
+        return;
+    };
+    let Some(rule) = dom.children(body).filter(|&c| dom.name(c) == "hr").last() else {
+        return;
+    };
+    let after: Vec<usize> = dom.children(body).filter(|&c| c > rule).collect();
+    let after_chars: u32 = after.iter().map(|&c| dom.stats(c).chars).sum();
+    if after_chars > FOOTER_CHARS || dom.stats(body).chars < after_chars * 4 {
+        return;
+    }
+    for node in after {
+        dom.remove(node);
+    }
+    dom.recompute();
 }

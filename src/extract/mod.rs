@@ -422,6 +422,7 @@ fn unpruned_candidate(page: &Page) -> Vec<Block> {
         if dom.stats(ROOT).link_density() >= 0.5 {
             return Vec::new();
         }
+        content::drop_footer_after_last_rule(&mut dom, ROOT);
         let blocks = render_roots(&dom, page.base, &[ROOT], page.title);
         // Stray punctuation is not an article.
         let has_words = markdown::to_text(&blocks).chars().any(char::is_alphanumeric);
