@@ -30,6 +30,12 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FEED_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
+/// Threads running async tasks. The async side only waits on sockets and timers and hands each piece of
+/// real work (parsing, extraction, the database, files) to the blocking pool, so one thread keeps up; with
+/// one per core, each poll also woke and handed tasks between idle workers, which was much of the CPU of
+/// an unchanged feed's poll in the daemon.
+const ASYNC_WORKERS: usize = 1;
+
 #[derive(Parser)]
 #[command(
     name = "tidings",
@@ -183,6 +189,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
         &progress_line,
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(ASYNC_WORKERS)
         .enable_all()
         .build()
         .context("starting the runtime")?;

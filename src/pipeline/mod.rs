@@ -676,7 +676,12 @@ impl Pipeline {
         content: Option<&ContentFetcher>,
     ) -> Result<ItemResult, ItemError> {
         let item_url = canonicalize(&item.link);
-        if self.is_known(&item_url).await? {
+        // Both answers in one trip to a blocking thread (each trip costs thread wake-ups).
+        let url = item_url.clone();
+        let (known, attempts) = self
+            .on_store(move |store| Ok((store.is_known(&url)?, store.item_attempts(&url)?)))
+            .await?;
+        if known {
             return Ok(
                 match self
                     .check_update(feed, &item, &item_url, options, content)
@@ -688,8 +693,7 @@ impl Pipeline {
                 },
             );
         }
-        let url = item_url.clone();
-        if self.on_store(move |store| store.item_attempts(&url)).await? >= MAX_ITEM_ATTEMPTS {
+        if attempts >= MAX_ITEM_ATTEMPTS {
             return Ok(ItemResult::GivenUp);
         }
         // Filters: a rejected item is recorded and never fetched again; the feed's own text decides before

@@ -235,6 +235,11 @@ impl<'a> Publisher<'a> {
         }
     }
 
+    /// Drops `article_id`'s pending-file record (its file and images are done).
+    pub fn clear_pending(&self, article_id: i64) -> Result<(), StoreError> {
+        self.store.clear_pending_file(article_id)
+    }
+
     /// Rewrites the file of `article` (whose text changed, `on_update = "rewrite"`) in place under the name it
     /// has; writes it first if it has none yet. A tombstone or a file the admin deleted stays as it is.
     pub fn rewrite(&self, article: &StoredArticle) -> Result<Option<PathBuf>, PublishError> {

@@ -118,9 +118,12 @@ impl Sqlite {
         connection
             .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(sqlite)?;
+        // `cache_size` 8 MiB (SQLite's default is 2): the index pages every poll reads (its feed's state,
+        // files, failures) stay in memory at 10,000 feeds instead of being read from the file again.
         connection
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                 PRAGMA cache_size = -8192;",
             )
             .map_err(sqlite)?;
         migrate(&mut connection, path)?;
