@@ -223,6 +223,15 @@ const HIDING_CLASSES: &[&str] = &[
     "hide", "invisible", "is-hidden", "u-hidden", "d-none",
 ];
 
+/// Utility classes that show an element only on paper: a print masthead, "printed from" lines, the page's
+/// address spelled out. (`hidden-print`/`noprint` are the opposite and stay.)
+#[rustfmt::skip]
+const PRINT_ONLY_CLASSES: &[&str] = &[
+    "print-only", "printonly", "print_only", "only-print", "u-only-print", "visible-print",
+    "visible-print-block", "visible-print-inline", "visible-print-inline-block", "show-for-print",
+    "show-on-print", "print-show", "printfooter", "printheader", "print-header", "print-footer",
+];
+
 /// Ids generated from text ("what-comes-next", "smell-tells-you-more") describe content, not furniture.
 fn is_slug(id: &str) -> bool {
     id.split(['-', '_']).filter(|w| !w.is_empty()).count() >= 4
@@ -244,10 +253,16 @@ pub(super) fn is_hidden(dom: &Dom, index: usize) -> bool {
             return true;
         }
     }
+    // An element meant for print (`media="print"`, a print-only class) is invisible on screen.
+    if attr("media")
+        .is_some_and(|media| contains_ignore_case(media, "print") && !contains_ignore_case(media, "screen"))
+    {
+        return true;
+    }
     attr("class").is_some_and(|class| {
         class
             .split_ascii_whitespace()
-            .any(|c| is_listed(c, HIDING_CLASSES))
+            .any(|c| is_listed(c, HIDING_CLASSES) || is_listed(c, PRINT_ONLY_CLASSES))
     })
 }
 

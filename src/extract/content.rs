@@ -9,7 +9,10 @@
 
 use super::boilerplate::{class_weight, is_furniture_tag, is_hidden, is_promotion, looks_like_furniture};
 use super::dom::{Dom, ROOT, heading_level, is_block};
-use super::widgets::{is_caption_credit, is_code_label, is_follow_line, is_gallery, is_widget};
+use super::widgets::{
+    is_caption_credit, is_code_label, is_follow_line, is_gallery, is_social_embed, is_widget,
+    social_embed_chrome, teaser_cards, wraps_social_embed,
+};
 
 /// Paragraphs shorter than this carry no signal (captions, labels, bylines).
 const MIN_PARAGRAPH_CHARS: u32 = 25;
@@ -17,6 +20,8 @@ const MIN_PARAGRAPH_CHARS: u32 = 25;
 const SCORED_ANCESTOR_LEVELS: usize = 5;
 /// An element holding at least this share of the page's text is the page itself, not furniture.
 const PROTECTED_SHARE: f64 = 0.5;
+/// A paragraph this long is prose, not a label, kicker or byline.
+const STORY_PARAGRAPH_CHARS: u32 = 100;
 /// A block without `<p>` this long and barely linked reads as a paragraph of prose.
 const PROSE_BLOCK_CHARS: u32 = 80;
 /// Visible text enough for a short article: hidden text or a slideshow beside this much is not the article.
@@ -42,10 +47,14 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
         }
     }
     dom.recompute();
+    remove_teasers(dom);
     let page_chars = f64::from(dom.stats(ROOT).chars.max(1));
     let mut index = 1;
     // The `<figcaption>` being walked through, tracked instead of looked up so deep pages stay linear.
     let mut caption: Option<usize> = None;
+    // Whether a paragraph of prose has been passed: an `<h1>` before it is the headline or the site's
+    // name, one after it a section heading of the story.
+    let mut story_started = false;
     while index < dom.len() {
         let name = dom.name(index);
         let end = dom.nodes[index].end;
@@ -78,8 +87,10 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
             || (stats.paragraphs == 0
                 && (is_block(name) || stats.has_block)
                 && !holds_prose_blocks(dom, index));
-        let by_name =
-            trusted && ((!text_element && looks_like_furniture(dom, index)) || is_code_label(dom, index));
+        // An embedded post keeps its wrapper whatever the wrapper is called ("social-embed").
+        let by_name = trusted
+            && ((!text_element && looks_like_furniture(dom, index) && !wraps_social_embed(dom, index))
+                || is_code_label(dom, index));
         let set_apart = is_hidden(dom, index) || is_gallery(dom, index);
         // Hidden text and slideshows go even when they are most of the page, as long as the page shows an
         // article of its own; a page whose article waits hidden for a script keeps it.
@@ -90,17 +101,48 @@ pub(super) fn clean(dom: &mut Dom, cleaning: Cleaning) {
             index = dom.nodes[run].end;
             continue;
         }
-        let furniture =
-            set_apart || by_name || matches!(name, "form" | "header") || (name == "h1" && share < 0.2);
+        let headline = name == "h1" && share < 0.2 && !story_started;
+        let furniture = set_apart || by_name || matches!(name, "form" | "header") || headline;
         if (furniture && share < PROTECTED_SHARE) || apart_from_article {
             dom.remove(index);
             index = end;
-        } else {
-            if name == "figcaption" {
-                caption = Some(index);
-            }
-            index += 1;
+            continue;
         }
+        if name == "figcaption" {
+            caption = Some(index);
+        }
+        if is_social_embed(dom, index) {
+            for chrome in social_embed_chrome(dom, index) {
+                dom.remove(chrome);
+            }
+        }
+        story_started |= name == "p" && stats.chars >= STORY_PARAGRAPH_CHARS && stats.link_density() < 0.5;
+        index += 1;
+    }
+    dom.recompute();
+}
+
+/// Removes teaser cards of other stories (see [`teaser_cards`]) when the page has prose of its own
+/// besides them; on a page that is nothing but cards, they are what there is.
+fn remove_teasers(dom: &mut Dom) {
+    let cards = teaser_cards(dom);
+    if cards.is_empty() {
+        return;
+    }
+    let prose = |dom: &Dom, range: std::ops::Range<usize>| -> u32 {
+        range
+            .filter(|&i| dom.name(i) == "p" && !dom.is_removed(i))
+            .map(|i| dom.stats(i))
+            .filter(|s| s.chars >= STORY_PARAGRAPH_CHARS && s.link_density() < 0.5)
+            .map(|s| s.chars)
+            .sum()
+    };
+    let in_cards: u32 = cards.iter().map(|&c| prose(dom, c..dom.nodes[c].end)).sum();
+    if prose(dom, 1..dom.len()) - in_cards < MIN_VISIBLE_ARTICLE_CHARS {
+        return;
+    }
+    for card in cards {
+        dom.remove(card);
     }
     dom.recompute();
 }
@@ -259,6 +301,9 @@ pub(super) fn select(dom: &Dom, scores: &Scores) -> Vec<usize> {
         return Vec::new();
     };
 
+    // The page's own `<article>` around the winner bounds every move up: what lies outside it (other
+    // stories, the publisher's "About us", an author box) is not this article, however well it scores.
+    let container = article_container(dom, top);
     // Near-winners sharing an ancestor mean the article is split and the ancestor is the real container.
     let near: Vec<usize> = ranked
         .iter()
@@ -273,14 +318,55 @@ pub(super) fn select(dom: &Dom, scores: &Scores) -> Vec<usize> {
             .find(|&a| near.iter().filter(|&&n| dom.is_ancestor_of(a, n)).count() >= 2)
             .filter(|&a| !matches!(dom.name(a), "body" | "html"))
     {
-        top = shared;
+        top = bounded(dom, container, shared);
     }
-    top = climb(dom, scores, top);
+    top = climb(dom, scores, top, container);
+    if container == Some(top) {
+        return vec![top];
+    }
     merge_siblings(dom, scores, top)
 }
 
-/// Moves up while the parent scores higher, or is a wrapper adding nothing but this child.
-fn climb(dom: &Dom, scores: &Scores, mut top: usize) -> usize {
+/// The `<article>` (or schema.org article) element around `index` that holds a story's worth of text.
+fn article_container(dom: &Dom, index: usize) -> Option<usize> {
+    std::iter::once(index).chain(dom.ancestors(index)).find(|&a| {
+        let article = dom.name(a) == "article"
+            || dom.attr(a, "itemtype").is_some_and(|t| {
+                ["Article", "BlogPosting", "Report"]
+                    .iter()
+                    .any(|kind| t.trim_end_matches('/').ends_with(kind))
+            });
+        article && dom.stats(a).chars >= MIN_VISIBLE_ARTICLE_CHARS
+    })
+}
+
+/// The page's own `<article>` holding the chosen body, if there is one: what lies outside it is not this
+/// article, whoever else offers it.
+pub(super) fn body_container(dom: &Dom, roots: &[usize]) -> Option<usize> {
+    let container = article_container(dom, *roots.first()?)?;
+    roots
+        .iter()
+        .all(|&root| within_container(dom, Some(container), root))
+        .then_some(container)
+}
+
+/// Whether `index` is the article `container` or inside it (anything is, without one).
+pub(super) fn within_container(dom: &Dom, container: Option<usize>, index: usize) -> bool {
+    container.is_none_or(|c| c == index || dom.is_ancestor_of(c, index))
+}
+
+/// A move up to `ancestor`, stopped at the article `container` when it would leave it: the article is
+/// larger than the winner, but not larger than itself.
+fn bounded(dom: &Dom, container: Option<usize>, ancestor: usize) -> usize {
+    match container {
+        Some(container) if !within_container(dom, Some(container), ancestor) => container,
+        _ => ancestor,
+    }
+}
+
+/// Moves up while the parent scores higher, or is a wrapper adding nothing but this child; never past
+/// the article's own `container`, which is as far as a move beyond it gets.
+fn climb(dom: &Dom, scores: &Scores, mut top: usize, container: Option<usize>) -> usize {
     let mut last = scores.get(top).unwrap_or(0.0);
     let threshold = last / 3.0;
     let mut parent = dom.nodes[top].parent;
@@ -293,7 +379,7 @@ fn climb(dom: &Dom, scores: &Scores, mut top: usize) -> usize {
             break;
         }
         if parent_score > last {
-            top = parent;
+            top = bounded(dom, container, parent);
             break;
         }
         last = parent_score;
@@ -301,7 +387,10 @@ fn climb(dom: &Dom, scores: &Scores, mut top: usize) -> usize {
     }
     loop {
         let parent = dom.nodes[top].parent;
-        if parent == ROOT || matches!(dom.name(parent), "body" | "html") {
+        if parent == ROOT
+            || matches!(dom.name(parent), "body" | "html")
+            || !within_container(dom, container, parent)
+        {
             return top;
         }
         let element_children = dom.children(parent).filter(|&c| dom.element(c).is_some()).count();
@@ -352,7 +441,7 @@ fn merge_siblings(dom: &Dom, scores: &Scores, top: usize) -> Vec<usize> {
                 && density < 0.25
                 && scores.class_weight(dom, sibling) >= 0.0
                 && !is_teaser_list(dom, sibling)
-                && !is_promotion(&dom.text_content(sibling).to_lowercase());
+                && !is_promotion(&dom.present_text(sibling).to_lowercase());
             // Whatever its shape, a sibling whose class or id says furniture (a cookie bar scored -15.7)
             // joins only on its score.
             let prose_like = scores.class_weight(dom, sibling) >= 0.0
@@ -421,7 +510,7 @@ fn is_lead_in(dom: &Dom, index: usize) -> bool {
 }
 
 fn ends_sentence(dom: &Dom, index: usize) -> bool {
-    let text = dom.text_content(index);
+    let text = dom.present_text(index);
     text.ends_with(['.', '!', '?', '。', '"', '”']) || text.contains(". ")
 }
 
@@ -496,7 +585,8 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
             }
             let weight = scores.class_weight(dom, index) + scores.get(index).unwrap_or(0.0);
             if weight < 0.0 || density > 0.5 || (density > 0.33 && stats.chars < 1500) {
-                return true;
+                // An embedded post is a quote in the story, whatever its wrapper is called.
+                return !wraps_social_embed(dom, index);
             }
             if stats.inputs > 0 && stats.inputs > stats.paragraphs / 3 {
                 return true;
@@ -507,7 +597,7 @@ fn should_drop(dom: &Dom, scores: &Scores, index: usize, root_chars: f64) -> boo
             // Paywall boxes stack several one-line paragraphs ("Subscribe…", "Already a subscriber?").
             stats.chars < 600
                 && (stats.paragraphs <= 2 || stats.chars < 40 * stats.paragraphs)
-                && is_promotion(&dom.text_content(index).to_lowercase())
+                && is_promotion(&dom.present_text(index).to_lowercase())
         }
         _ => false,
     }

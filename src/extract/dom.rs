@@ -195,12 +195,25 @@ impl<'a> Dom<'a> {
 
     /// Whitespace-normalised text of a subtree, including removed parts (for metadata read before cleaning).
     pub fn text_content(&self, index: usize) -> String {
+        self.collect_text(index, true)
+    }
+
+    /// Whitespace-normalised text of what is left of a subtree after cleaning: what a reader would see of
+    /// it, for judging its wording (a removed newsletter box inside says nothing about the rest).
+    pub fn present_text(&self, index: usize) -> String {
+        self.collect_text(index, false)
+    }
+
+    fn collect_text(&self, index: usize, with_removed: bool) -> String {
         let end = self.nodes.get(index).map_or(index, |n| n.end);
         let mut out = String::new();
         // Ends of the open block elements: text after a block ("Name</div><small>Role") is a new run too.
         let mut block_ends: Vec<usize> = Vec::new();
         for (offset, node) in self.nodes.get(index..end).unwrap_or_default().iter().enumerate() {
             let at = index + offset;
+            if node.removed && !with_removed {
+                continue;
+            }
             let mut boundary = false;
             while block_ends.last().is_some_and(|&e| e <= at) {
                 block_ends.pop();

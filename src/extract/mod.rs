@@ -485,6 +485,9 @@ fn second_opinion(dom: &Dom, page: &Page, roots: &[usize], blocks: Vec<Block>) -
             .iter()
             .any(|&root| root == block || dom.is_ancestor_of(root, block))
     };
+    // A body inside the page's own `<article>` is extended only from within it: a company's "About" or an
+    // author's bio after the article reads like a stretch of prose too.
+    let container = content::body_container(dom, roots);
     let (mut shared, mut extra) = (0.0, 0.0);
     let mut outside = Vec::new();
     for run in paragraphs::good_runs(dom) {
@@ -493,7 +496,7 @@ fn second_opinion(dom: &Dom, page: &Page, roots: &[usize], blocks: Vec<Block>) -
             let chars = f64::from(dom.stats(block).chars);
             if in_roots(block) {
                 shared += chars;
-            } else if stretch {
+            } else if stretch && content::within_container(dom, container, block) {
                 extra += chars;
                 outside.push(whole_structure(dom, block));
             }

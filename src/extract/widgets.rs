@@ -8,10 +8,15 @@
 //! - shopping cards: several `rel=sponsored` links over product names and several prices, no prose;
 //! - author bio boxes: a short box headed "About the author";
 //! - "follow us" lines: a short paragraph that links to several social profiles or a newsletter page;
-//! - photo credits inside a caption and filename labels above a code block.
+//! - photo credits inside a caption and filename labels above a code block;
+//! - teaser cards: repeated short blocks, each a linked headline over a short blurb ("More from Transport",
+//!   a river of other stories), which look like prose once cleaning has taken the `<header>` holding
+//!   the link;
+//! - the chrome of an embedded social post (attribution, date link, "View this post on …"), whose own
+//!   words are a quote in the story.
 
 use super::boilerplate::{class_words, contains_ignore_case, is_promotion};
-use super::dom::{Dom, heading_level};
+use super::dom::{Dom, heading_level, is_block};
 
 /// First path segments of call-to-action targets: membership, donations, subscriptions, newsletters.
 #[rustfmt::skip]
@@ -84,9 +89,156 @@ pub(super) fn is_gallery(dom: &Dom, index: usize) -> bool {
             .any(|value| class_words(value).any(|w| GALLERY_WORDS.iter().any(|g| w.eq_ignore_ascii_case(g))))
 }
 
-/// Whether the subtree had a form control, removed or not (cleaning drops the controls themselves).
+/// A card's text besides its headline: a blurb, a date, a byline, not an article.
+const TEASER_BLURB_CHARS: u32 = 350;
+/// Text allowed before a card's headline (a section label or kicker).
+const TEASER_KICKER_CHARS: u32 = 40;
+
+/// Teaser cards of other stories, in document order: the outermost block around a linked headline
+/// (`<h2>`–`<h6>` whose text is mostly a link to another page) that holds no other linked headline and
+/// only a short blurb besides, and has a sibling card beside it. Headlines linking within the
+/// page (a table of contents, a live blog's entry permalinks) do not count.
+pub(super) fn teaser_cards(dom: &Dom) -> Vec<usize> {
+    let headlines: Vec<usize> = (1..dom.len())
+        .filter(|&i| matches!(heading_level(dom.name(i)), Some(2..)) && !dom.is_removed(i))
+        .filter(|&i| is_linked_headline(dom, i))
+        .collect();
+    if headlines.len() < 2 {
+        return Vec::new();
+    }
+    let mut linked_below = vec![0u32; dom.len()];
+    for &headline in &headlines {
+        for ancestor in dom.ancestors(headline) {
+            linked_below[ancestor] += 1;
+        }
+    }
+    let cards: Vec<usize> = headlines
+        .iter()
+        .filter_map(|&headline| {
+            let card = dom
+                .ancestors(headline)
+                .take_while(|&a| {
+                    linked_below[a] == 1
+                        && !matches!(dom.name(a), "body" | "html")
+                        && dom.stats(a).chars <= dom.stats(headline).chars + TEASER_BLURB_CHARS
+                })
+                .last()?;
+            let before: u32 = (card + 1..headline)
+                .filter_map(|i| dom.text(i).map(|_| dom.stats(i).chars))
+                .sum();
+            (before <= TEASER_KICKER_CHARS).then_some(card)
+        })
+        .collect();
+    // Reused: now the number of cards each element holds as children.
+    linked_below.fill(0);
+    for &card in &cards {
+        linked_below[dom.nodes[card].parent] += 1;
+    }
+    cards
+        .into_iter()
+        .filter(|&card| linked_below[dom.nodes[card].parent] >= 2)
+        .collect()
+}
+
+/// A headline that is (mostly) a link to another page: a link inside it, or itself inside a link.
+fn is_linked_headline(dom: &Dom, heading: usize) -> bool {
+    let stats = dom.stats(heading);
+    if stats.chars == 0 {
+        return false;
+    }
+    let leaves_page = |link: usize| {
+        dom.attr(link, "href")
+            .is_some_and(|href| !href.trim().is_empty() && !href.trim_start().starts_with('#'))
+    };
+    if dom
+        .ancestors(heading)
+        .take(3)
+        .any(|a| dom.name(a) == "a" && leaves_page(a))
+    {
+        return true;
+    }
+    let linked: u32 = present_links(dom, heading)
+        .filter(|&link| leaves_page(link))
+        .map(|link| dom.stats(link).chars)
+        .sum();
+    linked * 2 >= stats.chars
+}
+
+/// Class markers of embedded social posts: X/Twitter, Instagram, TikTok, Threads, Bluesky, Mastodon,
+/// Facebook.
+const SOCIAL_EMBED_CLASSES: &[&str] = &[
+    "twitter-tweet",
+    "twitter-video",
+    "instagram-media",
+    "tiktok-embed",
+    "text-post-media",
+    "bluesky-embed",
+    "mastodon-embed",
+    "fb-xfbml-parse-ignore",
+];
+
+/// An embedded social post as its provider's snippet writes it: a `<blockquote>` that the provider's
+/// script would replace with a frame.
+pub(super) fn is_social_embed(dom: &Dom, index: usize) -> bool {
+    dom.name(index) == "blockquote"
+        && dom.attr(index, "class").is_some_and(|class| {
+            class
+                .split_ascii_whitespace()
+                .any(|c| SOCIAL_EMBED_CLASSES.iter().any(|m| c.eq_ignore_ascii_case(m)))
+        })
+}
+
+/// The chrome of a social embed, to remove: its boxes other than paragraphs of the post's own words
+/// ("View this post on Instagram", a "A post shared by" link paragraph, a TikTok player section) and the
+/// photo link at the end of a tweet. The attribution line ("— Name (@handle) date") stays: it says who
+/// is quoted.
+pub(super) fn social_embed_chrome(dom: &Dom, embed: usize) -> Vec<usize> {
+    let mut chrome = Vec::new();
+    for child in dom.children(embed).filter(|&c| dom.element(c).is_some()) {
+        let name = dom.name(child);
+        let boxed = is_block(name) || dom.stats(child).has_block;
+        if boxed && (name != "p" || dom.stats(child).link_density() > 0.5) {
+            chrome.push(child);
+            continue;
+        }
+        chrome.extend(present_links(dom, child).filter(|&link| {
+            let text = dom.text_content(link);
+            ["pic.twitter.com/", "pic.x.com/"]
+                .iter()
+                .any(|p| text.starts_with(p))
+        }));
+    }
+    chrome
+}
+
+/// Whether a block named like furniture ("social-embed", "embed-social") is the wrapper of an embedded
+/// post, which is a quote in the story.
+pub(super) fn wraps_social_embed(dom: &Dom, index: usize) -> bool {
+    let chars = dom.stats(index).chars;
+    subtree(dom, index)
+        .find(|&i| is_social_embed(dom, i) && !dom.is_removed(i))
+        .is_some_and(|embed| dom.stats(embed).chars * 2 >= chars)
+}
+
+/// Whether the subtree had a form control, removed or not (cleaning drops the controls themselves), that
+/// was not part of another box removed before (a sign-up box inside the block says nothing about the rest).
 fn held_form_control(dom: &Dom, index: usize) -> bool {
-    subtree(dom, index).any(|i| matches!(dom.name(i), "form" | "input" | "button" | "select" | "textarea"))
+    let end = dom.nodes.get(index).map_or(index, |n| n.end);
+    let mut i = index + 1;
+    while i < end {
+        if matches!(
+            dom.name(i),
+            "form" | "input" | "button" | "select" | "textarea" | "label"
+        ) {
+            return true;
+        }
+        i = if dom.is_removed(i) {
+            dom.nodes[i].end
+        } else {
+            i + 1
+        };
+    }
+    false
 }
 
 fn holds(dom: &Dom, index: usize, name: &str) -> bool {
@@ -134,7 +286,7 @@ fn is_pitch(dom: &Dom, index: usize) -> bool {
         .flat_map(class_words)
         .any(|word| PITCH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)));
     // A short box is nothing but the call to action ("Our weekly garden letter. Sign up").
-    marked || dom.stats(index).chars < 300 || is_promotion(&dom.text_content(index).to_lowercase())
+    marked || dom.stats(index).chars < 300 || is_promotion(&dom.present_text(index).to_lowercase())
 }
 
 /// Product cards: at least two sponsored links and no paragraph long enough to be prose.
@@ -146,7 +298,7 @@ fn is_product_cards(dom: &Dom, index: usize) -> bool {
         })
         .count();
     sponsored >= 2
-        && prices(&dom.text_content(index)) >= 2
+        && prices(&dom.present_text(index)) >= 2
         && !subtree(dom, index).any(|i| dom.name(i) == "p" && !dom.is_removed(i) && dom.stats(i).chars >= 150)
 }
 
