@@ -370,22 +370,26 @@ async fn once(
     };
 
     let total = feeds.len();
+    // A poll's task is spawned once it has its place (see `pipeline::flow`): feeds not started yet cost
+    // their config only.
+    let mut unstarted = feeds.into_iter().peekable();
     let mut tasks = tokio::task::JoinSet::new();
-    for feed in feeds {
-        let pipeline = pipeline.clone();
-        tasks.spawn(async move {
-            let result = pipeline.poll_feed(&feed, PollSlot::OnDemand).await;
-            (feed, result)
-        });
-    }
     let show_progress = std::io::stderr().is_terminal();
     let mut reports: Vec<FeedReport> = Vec::with_capacity(total);
     let mut any_failed = false;
     let mut ticker = tokio::time::interval(Duration::from_millis(200));
-    loop {
+    while unstarted.peek().is_some() || !tasks.is_empty() {
         tokio::select! {
-            joined = tasks.join_next() => {
-                let Some(joined) = joined else { break };
+            place = pipeline.poll_place(), if unstarted.peek().is_some() => {
+                if let Some(feed) = unstarted.next() {
+                    let pipeline = pipeline.clone();
+                    tasks.spawn(async move {
+                        let result = pipeline.poll_feed(&feed, PollSlot::OnDemand, place).await;
+                        (feed, result)
+                    });
+                }
+            }
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                 match joined {
                     Ok((_, Ok(report))) => {
                         // A file that could not be written is a failure of the run, though the row is stored.

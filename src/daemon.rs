@@ -7,7 +7,7 @@
 //! queued; the next due time comes from the database, so a restart neither skips a poll nor repeats one.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ use tracing::{error, info, warn};
 
 use crate::config::{self, Config, FeedConfig};
 use crate::fetch::FetchError;
-use crate::metrics::Metrics;
+use crate::metrics::{Counted, Metrics};
 use crate::pipeline::{
     Changes, Debouncer, FeedOutcome, FeedReport, MAX_ITEM_ATTEMPTS, Pipeline, PipelineError, PollSlot,
 };
@@ -118,6 +118,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     );
 
     let mut running: JoinSet<(String, Result<FeedReport, PipelineError>)> = JoinSet::new();
+    let mut due: VecDeque<(FeedConfig, Counted)> = VecDeque::new();
+    let mut status = StatusLine::default();
     let mut rendering: Option<JoinHandle<Vec<PathBuf>>> = None;
     let mut render_due = Instant::now() + RENDER_INTERVAL;
     loop {
@@ -134,17 +136,29 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                 }));
             }
         }
-        for feed in scheduler.start_due(Utc::now()) {
+        due.extend(
+            scheduler
+                .start_due(Utc::now())
+                .into_iter()
+                .map(|feed| (feed, pipeline.poll_waiting())),
+        );
+        // A poll's task is spawned once it has its place (see `pipeline::flow`); the rest of the due feeds
+        // wait here as their config.
+        while !due.is_empty()
+            && let Some(place) = pipeline.try_poll_place()
+            && let Some((feed, _waiting)) = due.pop_front()
+        {
             let pipeline = pipeline.clone();
             running.spawn(async move {
-                let result = pipeline.poll_feed(&feed, PollSlot::Scheduled).await;
+                let result = pipeline.poll_feed(&feed, PollSlot::Scheduled, place).await;
                 (feed.name, result)
             });
         }
         let sleep = scheduler
             .time_until_next_due(Utc::now())
             .min(MAX_SLEEP)
-            .min(render_due.saturating_duration_since(Instant::now()));
+            .min(render_due.saturating_duration_since(Instant::now()))
+            .min(status.send_if_due(|| scheduler.status_line(&metrics)));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
             Some(written) = finished_rendering(&mut rendering), if rendering.is_some() => {
@@ -157,11 +171,17 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                         if let Ok(report) = &result {
                             debouncer.changed(&pipeline, Changes::of_report(report));
                         }
-                        tokio::task::block_in_place(|| scheduler.finished(&name, result, store.as_ref()));
+                        // Only a poll that could not be recorded makes the scheduler write to the store;
+                        // handing the thread over for every poll cost more than the bookkeeping.
+                        if result.is_ok() {
+                            scheduler.finished(&name, result, store.as_ref());
+                        } else {
+                            tokio::task::block_in_place(|| scheduler.finished(&name, result, store.as_ref()));
+                        }
                     }
                     Err(error) => error!(error = %error, "poll task failed"),
                 }
-                notify(&[NotifyState::Status(&scheduler.status_line(&metrics))]);
+                status.changed();
             }
             _ = hangup.recv() => {
                 match NotifyState::monotonic_usec_now() {
@@ -521,6 +541,40 @@ async fn watchdog(metrics: Arc<Metrics>, store: Arc<dyn Store>, stop: Cancellati
                 database_ok, "unhealthy; withholding the watchdog ping"
             );
         }
+    }
+}
+
+/// The status line systemd shows (`systemctl status`), sent at most once per [`STATUS_INTERVAL`]: at
+/// 10,000 feeds a line per finished poll was hundreds of lines a second, each formatted and sent.
+#[derive(Default)]
+struct StatusLine {
+    sent: Option<Instant>,
+    stale: bool,
+}
+
+const STATUS_INTERVAL: Duration = Duration::from_secs(1);
+
+impl StatusLine {
+    fn changed(&mut self) {
+        self.stale = true;
+    }
+
+    /// Sends the line from `line` when it changed and the interval has passed; how long until it may be
+    /// sent otherwise (the loop's sleep is capped by it, so a last change is not left unsent).
+    fn send_if_due(&mut self, line: impl FnOnce() -> String) -> Duration {
+        if !self.stale {
+            return MAX_SLEEP;
+        }
+        let wait = self.sent.map_or(Duration::ZERO, |sent| {
+            STATUS_INTERVAL.saturating_sub(sent.elapsed())
+        });
+        if wait.is_zero() {
+            notify(&[NotifyState::Status(&line())]);
+            self.sent = Some(Instant::now());
+            self.stale = false;
+            return MAX_SLEEP;
+        }
+        wait
     }
 }
 

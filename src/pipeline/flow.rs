@@ -1,8 +1,10 @@
 //! Flow control: how much work may sit between stages at once, so peak memory does not grow with the number
 //! of feeds or items due (issue 11; the bounded item queue of issue 7).
 //!
-//! - [`Pipeline::poll_feed`](super::Pipeline::poll_feed) takes a poll slot: at most [`MAX_POLLS`] feeds are
-//!   between their fetch and their last item; the rest wait holding nothing but their config.
+//! - A poll needs a poll place ([`Pipeline::poll_place`](super::Pipeline::poll_place)): at most
+//!   [`MAX_POLLS`] feeds are between their fetch and their last item. The place is taken before the poll's
+//!   task is spawned, so the rest wait holding nothing but their config: a spawned task that waits holds
+//!   its whole future (about 10 KB), and 10,000 feeds due at once held 100 MB that way.
 //! - A poll's items go through a bounded queue: at most [`ITEMS_PER_POLL`] of them are in progress, not one
 //!   task per item spawned at once.
 //! - A page is fetched only when it can be extracted soon: its download needs a share of the
@@ -63,6 +65,21 @@ impl Slots {
             _permit: permit,
             _held: self.metrics.hold(self.queue),
         }
+    }
+
+    /// A place if one is free now.
+    pub fn try_enter(&self) -> Option<Slot> {
+        let permit = Arc::clone(&self.semaphore).try_acquire_owned().ok()?;
+        Some(Slot {
+            _permit: Some(permit),
+            _held: self.metrics.hold(self.queue),
+        })
+    }
+
+    /// Counts one waiter (kept outside [`Slots::enter`], e.g. a due feed queued by the daemon) until the
+    /// returned guard drops.
+    pub fn waiting(&self) -> Counted {
+        self.metrics.wait(self.queue)
     }
 }
 

@@ -50,7 +50,7 @@ use crate::feed_parse::{self, FeedItem};
 use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetcher, Validators};
 use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
-use crate::metrics::{Fallback, Metrics, Queue};
+use crate::metrics::{Counted, Fallback, Metrics, Queue};
 use crate::output;
 use crate::record::{Origin, StoredArticle};
 use crate::schedule::{self, PollOutcome, PollTiming, SkipTimes};
@@ -313,12 +313,33 @@ impl Pipeline {
         Ok(published?)
     }
 
+    /// Waits for a place among the feeds polled at once (see [`flow`]); take it before spawning the poll.
+    pub async fn poll_place(&self) -> Slot {
+        self.polls.enter().await
+    }
+
+    /// A place among the feeds polled at once, if one is free now.
+    pub fn try_poll_place(&self) -> Option<Slot> {
+        self.polls.try_enter()
+    }
+
+    /// Counts a feed that is due but has no poll place yet, until the guard drops.
+    pub fn poll_waiting(&self) -> Counted {
+        self.polls.waiting()
+    }
+
     /// Polls `feed` once under its lease (see [`lease`]): fetch, parse, process new items, save the feed's
     /// state and next due time. A panic anywhere in the poll is contained: logged with the feed and URL and
     /// recorded as a failed poll, so the feed is retried with backoff like any other failure.
-    pub async fn poll_feed(&self, feed: &FeedConfig, slot: PollSlot) -> Result<FeedReport, PipelineError> {
-        // Waiting here holds nothing but the feed's config, however many feeds are due.
-        let _poll = self.polls.enter().await;
+    ///
+    /// `place` is the poll's place among those polled at once ([`Pipeline::poll_place`]), held to the end.
+    pub async fn poll_feed(
+        &self,
+        feed: &FeedConfig,
+        slot: PollSlot,
+        place: Slot,
+    ) -> Result<FeedReport, PipelineError> {
+        let _place = place;
         // Leases only matter where several instances share the database; elsewhere they are skipped, and
         // with them three trips to a blocking thread per poll.
         let leased = self.store.shares_feeds();

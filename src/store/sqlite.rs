@@ -8,8 +8,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, params, params_from_iter};
 use url::Url;
 
 use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, Store, StoreError};
@@ -47,7 +48,42 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_article_updates.sql",
         include_str!("../../migrations/sqlite/0007_article_updates.sql"),
     ),
+    (
+        "0008_feed_indexes.sql",
+        include_str!("../../migrations/sqlite/0008_feed_indexes.sql"),
+    ),
 ];
+
+/// `execute` and `query_row` through rusqlite's statement cache. Parsing a statement cost more CPU than
+/// running it on a poll's short queries (a quarter of an unchanged feed's poll), and rusqlite's own
+/// `execute`/`query_row` parse anew on every call.
+trait CachedStatements {
+    fn execute_cached<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    fn query_row_cached<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl CachedStatements for Connection {
+    fn execute_cached<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row_cached<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, row)
+    }
+}
+
+/// Distinct statements the store runs; the cache holds them all so none is parsed twice.
+const STATEMENT_CACHE: usize = 128;
 
 /// The SQLite database. One connection behind a mutex: writes are short, and SQLite serialises writers anyway.
 pub struct Sqlite {
@@ -75,6 +111,13 @@ impl Sqlite {
         };
         let mut connection = Connection::open(path).map_err(sqlite)?;
         connection.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // A cached statement is otherwise parsed again whenever a bound value the planner looked at changes
+        // (with STAT4, SQLite's build here, that was every poll's query of its feed's files); one plan per
+        // statement is what a cache is for.
+        connection
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(sqlite)?;
         connection
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
@@ -108,7 +151,7 @@ impl Sqlite {
         .map_err(sqlite)?;
         connection.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
         let found: i64 = connection
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .query_row_cached("PRAGMA user_version", [], |row| row.get(0))
             .map_err(sqlite)?;
         let known = MIGRATIONS.len();
         match usize::try_from(found) {
@@ -152,13 +195,13 @@ impl Store for Sqlite {
         }
         // Reads the schema page, so an unreadable file fails here rather than passing a bare `SELECT 1`.
         self.connection()
-            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .query_row_cached("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(|source| self.error(source))
     }
 
     fn feed_state(&self, name: &str) -> Result<FeedState, StoreError> {
         self.connection()
-            .query_row(
+            .query_row_cached(
                 "SELECT etag, last_modified, body_hash, last_poll_at, last_result, last_error,
                         consecutive_failures, next_poll_at, articles_written, skipped_items, failing_since
                  FROM feeds WHERE name = ?1",
@@ -173,7 +216,7 @@ impl Store for Sqlite {
     fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError> {
         let succeeded = state.last_result.as_deref() != Some("failed");
         self.connection()
-            .execute(
+            .execute_cached(
                 "INSERT INTO feeds (name, url, etag, last_modified, body_hash, last_poll_at, last_success_at,
                                     last_result, last_error, consecutive_failures, next_poll_at, articles_written,
                                     skipped_items, failing_since)
@@ -209,7 +252,7 @@ impl Store for Sqlite {
 
     fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "INSERT INTO feeds (name, url, next_poll_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET next_poll_at = excluded.next_poll_at, url = excluded.url",
                 params![name, url.as_str(), at.to_rfc3339()],
@@ -221,7 +264,7 @@ impl Store for Sqlite {
     fn feed_statuses(&self, since: DateTime<Utc>, max_attempts: u32) -> Result<Vec<FeedStatus>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
-            .prepare(
+            .prepare_cached(
                 "SELECT etag, last_modified, body_hash, last_poll_at, last_result, last_error,
                         consecutive_failures, next_poll_at, articles_written, skipped_items, failing_since,
                         name, last_success_at,
@@ -256,7 +299,7 @@ impl Store for Sqlite {
         let connection = self.connection();
         let search = query.search.as_deref().map(fts_query);
         let mut statement = connection
-            .prepare(
+            .prepare_cached(
                 "SELECT feed, title, canonical_url, published, created_at, file_name, id FROM articles
                  WHERE (?1 IS NULL OR feed = ?1)
                    AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
@@ -293,7 +336,7 @@ impl Store for Sqlite {
 
     fn record_filtered(&self, feed: &str, canonical_url: &Url, reason: &str) -> Result<(), StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "INSERT OR IGNORE INTO filtered_items (canonical_url, feed, reason, filtered_at)
                  VALUES (?1, ?2, ?3, ?4)",
                 params![canonical_url.as_str(), feed, reason, Utc::now().to_rfc3339()],
@@ -304,7 +347,7 @@ impl Store for Sqlite {
 
     fn is_filtered(&self, canonical_url: &Url) -> Result<bool, StoreError> {
         self.connection()
-            .query_row(
+            .query_row_cached(
                 "SELECT 1 FROM filtered_items WHERE canonical_url = ?1",
                 [canonical_url.as_str()],
                 |_| Ok(()),
@@ -316,7 +359,7 @@ impl Store for Sqlite {
 
     fn is_known(&self, canonical_url: &Url) -> Result<bool, StoreError> {
         self.connection()
-            .query_row(
+            .query_row_cached(
                 "SELECT 1 FROM article_urls WHERE url = ?1",
                 [canonical_url.as_str()],
                 |_| Ok(()),
@@ -336,7 +379,7 @@ impl Store for Sqlite {
         let transaction = connection.transaction().map_err(|source| self.error(source))?;
         let stored = (|| {
             let existing: Option<i64> = transaction
-                .query_row(
+                .query_row_cached(
                     "SELECT article_id FROM article_urls WHERE url = ?1",
                     [record.canonical_url.as_str()],
                     |row| row.get(0),
@@ -350,7 +393,7 @@ impl Store for Sqlite {
             let file_name = loop {
                 let candidate = name_for(attempt);
                 let taken = transaction
-                    .query_row(
+                    .query_row_cached(
                         "SELECT 1 FROM articles WHERE file_name = ?1",
                         [&candidate],
                         |_| Ok(()),
@@ -363,7 +406,7 @@ impl Store for Sqlite {
                 attempt += 1;
             };
             let stored_at = Utc::now();
-            transaction.execute(
+            transaction.execute_cached(
                 "INSERT INTO articles (canonical_url, feed, title, date, published, excerpt, cover_image, author,
                                        tags, category, language, body, origin, file_name, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -380,12 +423,12 @@ impl Store for Sqlite {
             let id = transaction.last_insert_rowid();
             record_aliases(&transaction, id, std::slice::from_ref(&record.canonical_url))?;
             record_aliases(&transaction, id, aliases)?;
-            transaction.execute(
+            transaction.execute_cached(
                 "DELETE FROM item_failures WHERE canonical_url = ?1",
                 [record.canonical_url.as_str()],
             )?;
             for alias in aliases {
-                transaction.execute(
+                transaction.execute_cached(
                     "DELETE FROM item_failures WHERE canonical_url = ?1",
                     [alias.as_str()],
                 )?;
@@ -405,7 +448,7 @@ impl Store for Sqlite {
 
     fn add_alias(&self, known: &Url, alias: &Url) -> Result<bool, StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "INSERT OR IGNORE INTO article_urls (url, article_id)
                  SELECT ?2, article_id FROM article_urls WHERE url = ?1",
                 params![known.as_str(), alias.as_str()],
@@ -416,7 +459,7 @@ impl Store for Sqlite {
 
     fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError> {
         self.connection()
-            .query_row(
+            .query_row_cached(
                 "SELECT COUNT(*) FROM item_failures WHERE feed = ?1 AND attempts < ?2",
                 params![feed, max_attempts],
                 |row| row.get(0),
@@ -426,7 +469,7 @@ impl Store for Sqlite {
 
     fn item_attempts(&self, canonical_url: &Url) -> Result<u32, StoreError> {
         self.connection()
-            .query_row(
+            .query_row_cached(
                 "SELECT attempts FROM item_failures WHERE canonical_url = ?1",
                 [canonical_url.as_str()],
                 |row| row.get(0),
@@ -438,7 +481,7 @@ impl Store for Sqlite {
 
     fn record_item_failure(&self, feed: &str, canonical_url: &Url, error: &str) -> Result<u32, StoreError> {
         self.connection()
-            .query_row(
+            .query_row_cached(
                 "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
                  VALUES (?1, ?2, 1, ?3, ?4)
                  ON CONFLICT (canonical_url) DO UPDATE SET attempts = attempts + 1,
@@ -469,7 +512,7 @@ impl Store for Sqlite {
 
     fn begin_extraction(&self, feed: &str, canonical_url: &Url) -> Result<(), StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "INSERT OR REPLACE INTO extractions_in_progress (canonical_url, feed, started_at)
                  VALUES (?1, ?2, ?3)",
                 params![canonical_url.as_str(), feed, Utc::now().to_rfc3339()],
@@ -480,7 +523,7 @@ impl Store for Sqlite {
 
     fn end_extraction(&self, canonical_url: &Url) -> Result<(), StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "DELETE FROM extractions_in_progress WHERE canonical_url = ?1",
                 [canonical_url.as_str()],
             )
@@ -493,7 +536,9 @@ impl Store for Sqlite {
         let transaction = connection.transaction().map_err(|source| self.error(source))?;
         let interrupted = (|| {
             let rows: Vec<(String, String)> = transaction
-                .prepare("SELECT feed, canonical_url FROM extractions_in_progress ORDER BY started_at")?
+                .prepare_cached(
+                    "SELECT feed, canonical_url FROM extractions_in_progress ORDER BY started_at",
+                )?
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             for (feed, url) in &rows {
@@ -505,7 +550,7 @@ impl Store for Sqlite {
                     give_up_at,
                 )?;
             }
-            transaction.execute("DELETE FROM extractions_in_progress", [])?;
+            transaction.execute_cached("DELETE FROM extractions_in_progress", [])?;
             Ok(rows)
         })();
         let interrupted = interrupted.map_err(|source| self.error(source))?;
@@ -530,7 +575,7 @@ impl Store for Sqlite {
     fn article_at(&self, canonical_url: &Url) -> Result<Option<KnownArticle>, StoreError> {
         let found = self
             .connection()
-            .query_row(
+            .query_row_cached(
                 "SELECT a.id, coalesce(a.item_updated, a.created_at) FROM article_urls u
                  JOIN articles a ON a.id = u.article_id WHERE u.url = ?1",
                 [canonical_url.as_str()],
@@ -558,12 +603,12 @@ impl Store for Sqlite {
     ) -> Result<(), StoreError> {
         let connection = self.connection();
         let updated = match rewritten {
-            None => connection.execute(
+            None => connection.execute_cached(
                 "UPDATE articles SET item_updated = ?2 WHERE id = ?1",
                 params![id, item_updated.to_rfc3339()],
             ),
             // URL, feed and file name stay: the article is the same one, its file keeps its name.
-            Some(record) => connection.execute(
+            Some(record) => connection.execute_cached(
                 "UPDATE articles SET item_updated = ?2, updated = ?2, title = ?3, date = ?4, published = ?5,
                         excerpt = ?6, cover_image = ?7, author = ?8, tags = ?9, category = ?10, language = ?11,
                         body = ?12, origin = ?13
@@ -580,7 +625,7 @@ impl Store for Sqlite {
 
     fn record_pending_file(&self, article: &StoredArticle, error: &str) -> Result<(), StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "INSERT INTO pending_files (article_id, feed, last_error) VALUES (?1, ?2, ?3)
                  ON CONFLICT (article_id) DO UPDATE SET last_error = excluded.last_error",
                 params![article.id, article.record.feed, error],
@@ -598,7 +643,7 @@ impl Store for Sqlite {
 
     fn clear_pending_file(&self, article_id: i64) -> Result<(), StoreError> {
         self.connection()
-            .execute("DELETE FROM pending_files WHERE article_id = ?1", [article_id])
+            .execute_cached("DELETE FROM pending_files WHERE article_id = ?1", [article_id])
             .map(drop)
             .map_err(|source| self.error(source))
     }
@@ -632,13 +677,13 @@ impl Store for Sqlite {
         let transaction = connection.transaction().map_err(|source| self.error(source))?;
         let forgotten = (|| {
             let failed: Vec<String> = transaction
-                .prepare("SELECT canonical_url FROM item_failures WHERE feed = ?1")?
+                .prepare_cached("SELECT canonical_url FROM item_failures WHERE feed = ?1")?
                 .query_map([feed], |row| row.get(0))?
                 .collect::<Result<_, _>>()?;
             let mut forgotten = 0;
             for url in failed.iter().filter(|url| !current.contains(url.as_str())) {
-                forgotten +=
-                    transaction.execute("DELETE FROM item_failures WHERE canonical_url = ?1", [url])?;
+                forgotten += transaction
+                    .execute_cached("DELETE FROM item_failures WHERE canonical_url = ?1", [url])?;
             }
             Ok(forgotten)
         })();
@@ -657,7 +702,7 @@ impl Sqlite {
     ) -> Result<Vec<StoredArticle>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT id, file_name, canonical_url, feed, title, date, published, excerpt, cover_image, author,
                         tags, category, language, body, origin, updated, created_at
                  FROM articles {filter}"
@@ -723,7 +768,7 @@ fn record_given_up(
     give_up_at: u32,
 ) -> rusqlite::Result<()> {
     connection
-        .execute(
+        .execute_cached(
             "INSERT INTO item_failures (canonical_url, feed, attempts, last_error, last_attempt_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (canonical_url) DO UPDATE SET attempts = excluded.attempts,
@@ -739,7 +784,7 @@ fn record_aliases(
     aliases: &[Url],
 ) -> rusqlite::Result<()> {
     for alias in aliases {
-        transaction.execute(
+        transaction.execute_cached(
             "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?1, ?2)",
             params![alias.as_str(), article_id],
         )?;
@@ -800,7 +845,7 @@ fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
         source,
     };
     let applied: i64 = connection
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .query_row_cached("PRAGMA user_version", [], |row| row.get(0))
         .map_err(sqlite)?;
     if applied > MIGRATIONS.len() as i64 {
         return Err(StoreError::TooNew {
@@ -874,7 +919,7 @@ mod tests {
         let store = Sqlite::open(&path).expect("second open");
         let version: i64 = store
             .connection()
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .query_row_cached("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");
         assert_eq!(version, MIGRATIONS.len() as i64);
     }
@@ -944,7 +989,7 @@ mod tests {
         let path = dir.path().join("t.db");
         let columns = |connection: &Connection| -> Vec<String> {
             let mut statement = connection
-                .prepare("SELECT name FROM pragma_table_info('feeds')")
+                .prepare_cached("SELECT name FROM pragma_table_info('feeds')")
                 .expect("table info");
             statement
                 .query_map([], |row| row.get(0))

@@ -34,6 +34,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0007_article_updates.sql",
         include_str!("../../../migrations/postgres/0007_article_updates.sql"),
     ),
+    (
+        "0008_feed_indexes.sql",
+        include_str!("../../../migrations/postgres/0008_feed_indexes.sql"),
+    ),
 ];
 
 /// The advisory lock key of migrations ("tidings" in ASCII), the same for every instance.

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Sqlite;
+use super::{CachedStatements, Sqlite};
 use crate::record::StoredArticle;
 use crate::store::StoreError;
 use crate::store::written::{FileState, WrittenFile, WrittenFiles};
@@ -40,7 +40,7 @@ fn free_name(
     loop {
         let candidate = name_for(attempt);
         let held = connection
-            .query_row(
+            .query_row_cached(
                 "SELECT 1 FROM written_files WHERE renderer = ?1 AND path = ?2 AND article_id != ?3",
                 params![renderer, candidate, article_id],
                 |_| Ok(()),
@@ -90,7 +90,7 @@ impl WrittenFiles for Sqlite {
         let transaction = connection.transaction().map_err(|source| self.error(source))?;
         let claimed = (|| {
             let existing = transaction
-                .query_row(
+                .query_row_cached(
                     &format!("{SELECT} WHERE w.renderer = ?1 AND w.article_id = ?2"),
                     params![renderer, article_id],
                     written_file,
@@ -100,7 +100,7 @@ impl WrittenFiles for Sqlite {
                 return Ok(existing);
             }
             let path = free_name(&transaction, renderer, article_id, name_for, is_free)?;
-            transaction.execute(
+            transaction.execute_cached(
                 "INSERT INTO written_files (renderer, article_id, path, state, changed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
@@ -111,7 +111,7 @@ impl WrittenFiles for Sqlite {
                     Utc::now().to_rfc3339()
                 ],
             )?;
-            transaction.query_row(
+            transaction.query_row_cached(
                 &format!("{SELECT} WHERE w.renderer = ?1 AND w.article_id = ?2"),
                 params![renderer, article_id],
                 written_file,
@@ -141,7 +141,7 @@ impl WrittenFiles for Sqlite {
         state: FileState,
     ) -> Result<(), StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "INSERT INTO written_files (renderer, article_id, path, state, changed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (renderer, article_id) DO UPDATE SET
@@ -175,7 +175,7 @@ impl WrittenFiles for Sqlite {
 
     fn forget_file(&self, renderer: &str, article_id: i64) -> Result<bool, StoreError> {
         self.connection()
-            .execute(
+            .execute_cached(
                 "DELETE FROM written_files WHERE renderer = ?1 AND article_id = ?2",
                 params![renderer, article_id],
             )
