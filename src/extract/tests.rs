@@ -369,7 +369,7 @@ fn reads_bylines_and_titles_from_the_page() {
 }
 
 #[test]
-fn teaser_cards_need_a_sibling_a_link_away_and_prose_beside_them() {
+fn teaser_cards_need_a_sibling_a_link_away_one_site_and_prose_beside_them() {
     let card = |href: &str, n: u32| {
         format!(
             "<article class='card'><header><h3><a href='{href}'>Headline number {n} of the day</a></h3></header>\
@@ -393,6 +393,13 @@ fn teaser_cards_need_a_sibling_a_link_away_and_prose_beside_them() {
         "<main>{story}<div class='more'>{}{}</div></main>",
         card("#one", 1),
         card("#two", 2)
+    ));
+    assert!(text_of(&html).contains("blurb about story 2"));
+    // Headlines leading to different sites are a round-up's picks, not the site's other stories.
+    let html = page(&format!(
+        "<main>{story}<div class='picks'>{}{}</div></main>",
+        card("https://shop-one.example/kettle", 1),
+        card("https://shop-two.example/kettle", 2)
     ));
     assert!(text_of(&html).contains("blurb about story 2"));
     // A page of nothing but cards keeps them: they are what there is.
