@@ -5,7 +5,9 @@
 //! holding only inline content or loose text) scores `1 + commas + min(chars / 100, 3)`, credited in full to
 //! its parent, half to its grandparent and a third per level further up (five levels). Candidates start
 //! from a tag bonus plus the class/id weight and end scaled by `1 - link density`. The winner may be
-//! promoted to an ancestor shared by other near-winners, then its qualifying siblings are merged in.
+//! promoted to an ancestor shared by other near-winners, then its qualifying siblings are merged in; none of
+//! these moves leaves the page's own `<article>` around the winner. Teaser cards of other stories are
+//! removed before scoring, as their blurbs read like prose once their linked headlines' `<header>` is gone.
 
 use super::boilerplate::{class_weight, is_furniture_tag, is_hidden, is_promotion, looks_like_furniture};
 use super::dom::{Dom, ROOT, heading_level, is_block};

@@ -30,6 +30,9 @@ const MAX_LINK_DENSITY: f64 = 0.2;
 /// (one mark per 40 characters reads like prose, about as often as function words in spaced text).
 const PUNCTUATION_SCALE: f64 = 10.0;
 
+/// Words enough to tell which list fits the page; more only cost time on long pages.
+const SAMPLE_WORDS: usize = 3000;
+
 /// Small lists of the most frequent function words per language: a share, not a vocabulary, is wanted,
 /// and the top few dozen words make up a third or more of any running text.
 #[rustfmt::skip]
@@ -180,10 +183,10 @@ pub(super) fn text_blocks(dom: &Dom) -> Vec<usize> {
     blocks
 }
 
-/// The function-word list that covers the most of the page's words.
+/// The function-word list that covers the most of the page's words (of its first [`SAMPLE_WORDS`]).
 fn pick_function_words(texts: &[String]) -> &'static [&'static str] {
     let mut hits = vec![0usize; FUNCTION_WORDS.len()];
-    for word in texts.iter().flat_map(|t| words(t)) {
+    for word in texts.iter().flat_map(|t| words(t)).take(SAMPLE_WORDS) {
         let word = word.to_lowercase();
         for (list, count) in FUNCTION_WORDS.iter().zip(hits.iter_mut()) {
             if list.contains(&word.as_str()) {

@@ -367,3 +367,43 @@ fn reads_bylines_and_titles_from_the_page() {
     let article = extract(&korean, &url(), &ExtractOptions::default());
     assert_eq!(article.author.as_deref(), Some("김민수"));
 }
+
+#[test]
+fn teaser_cards_need_a_sibling_a_link_away_one_site_and_prose_beside_them() {
+    let card = |href: &str, n: u32| {
+        format!(
+            "<article class='card'><header><h3><a href='{href}'>Headline number {n} of the day</a></h3></header>\
+             <p>A short blurb about story {n}, which the reader may open if it interests them.</p></article>"
+        )
+    };
+    let story = format!("<div class='story'><p>One. {PROSE}</p><p>Two. {PROSE}</p></div>");
+    // Beside a story, repeated cards linking elsewhere are other stories.
+    let html = page(&format!(
+        "<main>{story}<div class='more'>{}{}</div></main>",
+        card("/a", 1),
+        card("/b", 2)
+    ));
+    let text = text_of(&html);
+    assert!(
+        text.contains("Two.") && !text.contains("blurb about story"),
+        "{text}"
+    );
+    // Sections whose headings link within the page (a table of contents' targets) are the story.
+    let html = page(&format!(
+        "<main>{story}<div class='more'>{}{}</div></main>",
+        card("#one", 1),
+        card("#two", 2)
+    ));
+    assert!(text_of(&html).contains("blurb about story 2"));
+    // Headlines leading to different sites are a round-up's picks, not the site's other stories.
+    let html = page(&format!(
+        "<main>{story}<div class='picks'>{}{}</div></main>",
+        card("https://shop-one.example/kettle", 1),
+        card("https://shop-two.example/kettle", 2)
+    ));
+    assert!(text_of(&html).contains("blurb about story 2"));
+    // A page of nothing but cards keeps them: they are what there is.
+    let cards: String = (1..=6).map(|n| card(&format!("/s/{n}"), n)).collect();
+    let html = page(&format!("<main><div class='river'>{cards}</div></main>"));
+    assert!(text_of(&html).contains("blurb about story 3"));
+}

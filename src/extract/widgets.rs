@@ -15,6 +15,8 @@
 //! - the chrome of an embedded social post (attribution, date link, "View this post on …"), whose own
 //!   words are a quote in the story.
 
+use std::collections::HashMap;
+
 use super::boilerplate::{class_words, contains_ignore_case, is_promotion};
 use super::dom::{Dom, heading_level, is_block};
 
@@ -96,25 +98,26 @@ const TEASER_KICKER_CHARS: u32 = 40;
 
 /// Teaser cards of other stories, in document order: the outermost block around a linked headline
 /// (`<h2>`–`<h6>` whose text is mostly a link to another page) that holds no other linked headline and
-/// only a short blurb besides, and has a sibling card beside it. Headlines linking within the
-/// page (a table of contents, a live blog's entry permalinks) do not count.
+/// only a short blurb besides, and has a sibling card beside it. Headlines linking within the page (a
+/// table of contents, a live blog's entry permalinks) do not count, nor sponsored links, nor a group whose
+/// headlines lead to different sites (a shopping round-up's products, not the site's own stories).
 pub(super) fn teaser_cards(dom: &Dom) -> Vec<usize> {
-    let headlines: Vec<usize> = (1..dom.len())
+    let headlines: Vec<(usize, usize)> = (1..dom.len())
         .filter(|&i| matches!(heading_level(dom.name(i)), Some(2..)) && !dom.is_removed(i))
-        .filter(|&i| is_linked_headline(dom, i))
+        .filter_map(|i| headline_link(dom, i).map(|link| (i, link)))
         .collect();
     if headlines.len() < 2 {
         return Vec::new();
     }
     let mut linked_below = vec![0u32; dom.len()];
-    for &headline in &headlines {
+    for &(headline, _) in &headlines {
         for ancestor in dom.ancestors(headline) {
             linked_below[ancestor] += 1;
         }
     }
-    let cards: Vec<usize> = headlines
+    let cards: Vec<(usize, Option<&str>)> = headlines
         .iter()
-        .filter_map(|&headline| {
+        .filter_map(|&(headline, link)| {
             let card = dom
                 .ancestors(headline)
                 .take_while(|&a| {
@@ -126,42 +129,64 @@ pub(super) fn teaser_cards(dom: &Dom) -> Vec<usize> {
             let before: u32 = (card + 1..headline)
                 .filter_map(|i| dom.text(i).map(|_| dom.stats(i).chars))
                 .sum();
-            (before <= TEASER_KICKER_CHARS).then_some(card)
+            let host = dom.attr(link, "href").and_then(link_host);
+            (before <= TEASER_KICKER_CHARS).then_some((card, host))
         })
         .collect();
-    // Reused: now the number of cards each element holds as children.
-    linked_below.fill(0);
-    for &card in &cards {
-        linked_below[dom.nodes[card].parent] += 1;
+    // Per parent: how many cards, the site their absolute links lead to, and whether they disagree.
+    let mut groups: HashMap<usize, (u32, Option<&str>, bool)> = HashMap::new();
+    for &(card, host) in &cards {
+        let group = groups.entry(dom.nodes[card].parent).or_insert((0, None, false));
+        group.0 += 1;
+        match (group.1, host) {
+            (Some(site), Some(host)) if !site.eq_ignore_ascii_case(host) => group.2 = true,
+            (None, Some(host)) => group.1 = Some(host),
+            _ => {}
+        }
     }
     cards
         .into_iter()
-        .filter(|&card| linked_below[dom.nodes[card].parent] >= 2)
+        .map(|(card, _)| card)
+        .filter(|card| {
+            groups
+                .get(&dom.nodes[*card].parent)
+                .is_some_and(|g| g.0 >= 2 && !g.2)
+        })
         .collect()
 }
 
-/// A headline that is (mostly) a link to another page: a link inside it, or itself inside a link.
-fn is_linked_headline(dom: &Dom, heading: usize) -> bool {
-    let stats = dom.stats(heading);
-    if stats.chars == 0 {
-        return false;
+/// The link that makes a headline a link to another page: one around it, or the one inside holding most
+/// of its text. Not an in-page anchor, nor a sponsored link.
+fn headline_link(dom: &Dom, heading: usize) -> Option<usize> {
+    let chars = dom.stats(heading).chars;
+    if chars == 0 {
+        return None;
     }
     let leaves_page = |link: usize| {
         dom.attr(link, "href")
             .is_some_and(|href| !href.trim().is_empty() && !href.trim_start().starts_with('#'))
+            && !dom
+                .attr(link, "rel")
+                .is_some_and(|rel| contains_ignore_case(rel, "sponsored"))
     };
-    if dom
-        .ancestors(heading)
-        .take(3)
-        .any(|a| dom.name(a) == "a" && leaves_page(a))
-    {
-        return true;
+    if let Some(around) = dom.ancestors(heading).take(3).find(|&a| dom.name(a) == "a") {
+        return leaves_page(around).then_some(around);
     }
-    let linked: u32 = present_links(dom, heading)
+    present_links(dom, heading)
         .filter(|&link| leaves_page(link))
-        .map(|link| dom.stats(link).chars)
-        .sum();
-    linked * 2 >= stats.chars
+        .max_by_key(|&link| dom.stats(link).chars)
+        .filter(|&link| dom.stats(link).chars * 2 >= chars)
+}
+
+/// The host of an absolute (or protocol-relative) link, without "www."; `None` for a link within the site.
+fn link_host(href: &str) -> Option<&str> {
+    let href = href.trim();
+    let rest = href
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .or_else(|| href.strip_prefix("//"))?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    Some(host.strip_prefix("www.").unwrap_or(host))
 }
 
 /// Class markers of embedded social posts: X/Twitter, Instagram, TikTok, Threads, Bluesky, Mastodon,
@@ -452,6 +477,14 @@ mod tests {
         assert_eq!(prices("Shelving $89.99 Bins $42.50"), 2);
         assert_eq!(prices("12,90 € and 3 €"), 2);
         assert_eq!(prices("It cost dollars ($) to build"), 0);
+    }
+
+    #[test]
+    fn reads_link_hosts() {
+        assert_eq!(link_host("https://www.example.com/a/b"), Some("example.com"));
+        assert_eq!(link_host("//cdn.example.org?x"), Some("cdn.example.org"));
+        assert_eq!(link_host("/news/2025/story"), None);
+        assert_eq!(link_host("story.html"), None);
     }
 
     #[test]
