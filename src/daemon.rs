@@ -35,8 +35,8 @@ use crate::store::{self, FeedState, Store, StoreError};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The longest the scheduler sleeps without looking at the clock again (wall-clock jumps, watchdog health).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
-/// How often the output folder catches up with articles it lacks: on a database shared by several
-/// instances, those the others stored (on SQLite the check finds nothing and costs one indexed query).
+/// How often the output folder catches up with articles it lacks on a database shared by several instances
+/// (those the others stored). On SQLite only this process writes, so the catch-up at start-up suffices.
 const RENDER_INTERVAL: Duration = Duration::from_secs(10);
 /// The scheduler counts as stuck (watchdog, `/healthz`) when it has not turned for this long.
 pub const SCHEDULER_STALE_AFTER: Duration = Duration::from_secs(2 * MAX_SLEEP.as_secs());
@@ -122,9 +122,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut status = StatusLine::default();
     let mut rendering: Option<JoinHandle<Vec<PathBuf>>> = None;
     let mut render_due = Instant::now() + RENDER_INTERVAL;
+    let others_store = store.shares_feeds();
     loop {
         metrics.scheduler_turned();
-        if Instant::now() >= render_due {
+        if others_store && Instant::now() >= render_due {
             render_due = Instant::now() + RENDER_INTERVAL;
             if rendering.is_none() {
                 let pipeline = pipeline.clone();
@@ -157,7 +158,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         let sleep = scheduler
             .time_until_next_due(Utc::now())
             .min(MAX_SLEEP)
-            .min(render_due.saturating_duration_since(Instant::now()))
+            .min(if others_store {
+                render_due.saturating_duration_since(Instant::now())
+            } else {
+                MAX_SLEEP
+            })
             .min(status.send_if_due(|| scheduler.status_line(&metrics)));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}

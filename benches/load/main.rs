@@ -11,10 +11,10 @@
 //! CPU-ms per article; for the daemon, CPU as a share of one core, RSS range and CPU per 304 poll.
 //! All traffic stays on loopback. Options: `--feeds LIST`, `--items M`, `--schedule-secs S` (daemon
 //! schedule, default 30), `--window-secs W` (daemon measuring window, default 2 × S), `--timeout-secs T`
-//! (per `once`, default 1200), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave
-//! the work folders), `--binary PATH` (another build, e.g. a
-//! copy of an older one, to compare), `--before-guard` (leave out `allow_private_addresses`, for a build
-//! older than the SSRF guard, which rejects the key).
+//! (per `once`, default 1800: a cold run over 10,000 feeds at the shipped politeness settings takes about
+//! 20 minutes), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave the work folders),
+//! `--binary PATH` (another build, e.g. a copy of an older one, to compare), `--before-guard` (leave out
+//! `allow_private_addresses`, for a build older than the SSRF guard, which rejects the key).
 
 mod child;
 mod site;
@@ -44,7 +44,7 @@ fn options() -> Options {
         items: 3,
         schedule_secs: 30,
         window_secs: None,
-        timeout: Duration::from_secs(1200),
+        timeout: Duration::from_secs(1800),
         settings: Vec::new(),
         keep: false,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_tidings")),

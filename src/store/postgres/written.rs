@@ -158,7 +158,7 @@ impl WrittenFiles for Postgres {
             client
                 .query(
                     &format!(
-                        "{ARTICLE_COLUMNS} FROM articles a WHERE a.id > $3 AND a.body <> '' AND NOT EXISTS (
+                        "{ARTICLE_COLUMNS} FROM articles a WHERE a.id > $3 AND octet_length(a.body) > 0 AND NOT EXISTS (
                             SELECT 1 FROM written_files w
                             WHERE w.instance = $1 AND w.renderer = $2 AND w.article_id = a.id
                               AND w.state <> 'writing')

@@ -164,8 +164,10 @@ impl WrittenFiles for Sqlite {
         after_id: i64,
         limit: u32,
     ) -> Result<Vec<StoredArticle>, StoreError> {
+        // `octet_length`, not `body != ''`: SQLite tells a text's length from the row header, without reading
+        // the body from its overflow pages; the comparison read every stored body on each call.
         self.select_articles(
-            "WHERE id > ?2 AND body != ''
+            "WHERE id > ?2 AND octet_length(body) > 0
                AND NOT EXISTS (SELECT 1 FROM written_files w
                                WHERE w.renderer = ?1 AND w.article_id = articles.id AND w.state != 'writing')
              ORDER BY id LIMIT ?3",
