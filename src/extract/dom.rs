@@ -193,6 +193,25 @@ impl<'a> Dom<'a> {
         ancestor < index && self.nodes.get(ancestor).is_some_and(|n| index < n.end)
     }
 
+    /// The nodes below `index` in document order without descending into removed ones: a removed node is
+    /// yielded, its subtree skipped, whether or not [`recompute`](Self::recompute) has marked it yet.
+    pub fn descendants_pruned(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes.get(index).map_or(index, |n| n.end);
+        let mut next = index + 1;
+        std::iter::from_fn(move || {
+            let at = next;
+            if at >= end {
+                return None;
+            }
+            next = if self.nodes[at].removed {
+                self.nodes[at].end
+            } else {
+                at + 1
+            };
+            Some(at)
+        })
+    }
+
     /// Whitespace-normalised text of a subtree, including removed parts (for metadata read before cleaning).
     pub fn text_content(&self, index: usize) -> String {
         self.collect_text(index, true)

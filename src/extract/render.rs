@@ -413,14 +413,11 @@ fn wraps_paragraphs(dom: &Dom, index: usize) -> bool {
     if !matches!(dom.name(index), "span" | "font" | "small" | "big") {
         return false;
     }
-    let end = dom.nodes[index].end;
     let mut breaks = 0;
-    let mut node = index + 1;
-    while node < end {
-        if dom.is_removed(node) {
-            node = dom.nodes[node].end;
-            continue;
-        }
+    for node in dom
+        .descendants_pruned(index)
+        .filter(|&node| !dom.is_removed(node))
+    {
         if dom.name(node) == "br" {
             breaks += 1;
             if breaks >= 2 {
@@ -429,7 +426,6 @@ fn wraps_paragraphs(dom: &Dom, index: usize) -> bool {
         } else if dom.text(node).is_some_and(|text| !text.trim().is_empty()) {
             breaks = 0;
         }
-        node += 1;
     }
     false
 }

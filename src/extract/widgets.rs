@@ -248,22 +248,12 @@ pub(super) fn wraps_social_embed(dom: &Dom, index: usize) -> bool {
 /// Whether the subtree had a form control, removed or not (cleaning drops the controls themselves), that
 /// was not part of another box removed before (a sign-up box inside the block says nothing about the rest).
 fn held_form_control(dom: &Dom, index: usize) -> bool {
-    let end = dom.nodes.get(index).map_or(index, |n| n.end);
-    let mut i = index + 1;
-    while i < end {
-        if matches!(
+    dom.descendants_pruned(index).any(|i| {
+        matches!(
             dom.name(i),
             "form" | "input" | "button" | "select" | "textarea" | "label"
-        ) {
-            return true;
-        }
-        i = if dom.is_removed(i) {
-            dom.nodes[i].end
-        } else {
-            i + 1
-        };
-    }
-    false
+        )
+    })
 }
 
 fn holds(dom: &Dom, index: usize, name: &str) -> bool {
