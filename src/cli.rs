@@ -213,12 +213,12 @@ pub fn main() -> anyhow::Result<ExitCode> {
         .context("starting the runtime")?;
     let code = match cli.command {
         Command::Check => check(&cli.config, loaded),
-        Command::Once { feed } => {
-            runtime.block_on(once(&cli.config, loaded, feed.as_deref(), &progress_line))
-        }
+        Command::Once { feed } => on_worker(
+            &runtime,
+            once(cli.config.clone(), loaded, feed, progress_line.clone()),
+        ),
         Command::Run => match load_config(loaded) {
-            Ok(config) => runtime
-                .block_on(daemon::run(config))
+            Ok(config) => on_worker(&runtime, daemon::run(config))
                 .map(|()| EXIT_OK)
                 .context("daemon")?,
             Err(code) => code,
@@ -340,12 +340,27 @@ fn check_site_rules(folders: &[PathBuf]) -> bool {
     errors == 0
 }
 
+/// Runs `work` as a task on the async worker rather than on the calling thread, and waits for it. `once`
+/// and the daemon each run a loop that every finished poll wakes: on the worker, that wake-up stays on one
+/// thread; from `block_on`'s own thread, each one was a cross-thread hand-off (a futex wake and a context
+/// switch per poll).
+fn on_worker<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    work: impl Future<Output = T> + Send + 'static,
+) -> T {
+    match runtime.block_on(runtime.spawn(work)) {
+        Ok(output) => output,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
 async fn once(
-    path: &Path,
+    path: PathBuf,
     loaded: Result<Config, ConfigError>,
-    only: Option<&str>,
-    progress_line: &ProgressLine,
+    only: Option<String>,
+    progress_line: ProgressLine,
 ) -> u8 {
+    let (path, only, progress_line) = (path.as_path(), only.as_deref(), &progress_line);
     let config = match load_config(loaded) {
         Ok(config) => config,
         Err(code) => return code,
@@ -376,7 +391,7 @@ async fn once(
     };
     let progress = Arc::new(Metrics::default());
     let pipeline = match Pipeline::new(config.settings.clone(), store, Arc::clone(&progress)) {
-        Ok(pipeline) => pipeline,
+        Ok(pipeline) => pipeline.files_checked_once(),
         Err(error) => {
             eprintln!("{error}");
             return EXIT_USAGE;

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use tidings::record::{ArticleRecord, Origin, StoredArticle};
-use tidings::store::{self, ArticleQuery, Database, FeedState, FileState, Lease, Store, StoreError};
+use tidings::store::{
+    self, ArticleQuery, Database, FeedState, FileState, Lease, PollRecord, Store, StoreError,
+};
 use url::Url;
 
 use crate::support::postgres::TestDatabase;
@@ -115,11 +117,23 @@ fn insert(store: &dyn Store, record: &ArticleRecord, aliases: &[Url]) -> Option<
         .expect("insert")
 }
 
+/// Items of feed `news` still to be retried with `max_attempts`, as a poll reads them.
+fn retryable(store: &dyn Store, max_attempts: u32) -> u32 {
+    store
+        .poll_record("news", max_attempts)
+        .expect("poll record")
+        .retryable_failures
+}
+
 fn feed_state_round_trips(backend: Backend) {
     let store = backend.open("a");
     assert_eq!(
         store.feed_state("news").expect("unknown feed"),
         FeedState::default()
+    );
+    assert_eq!(
+        store.poll_record("news", 5).expect("unknown feed"),
+        PollRecord::default()
     );
     let state = FeedState {
         etag: Some("\"v1\"".into()),
@@ -137,6 +151,7 @@ fn feed_state_round_trips(backend: Backend) {
     let feed_url = url("https://news.example/feed.xml");
     store.save_feed_state("news", &feed_url, &state).expect("save");
     assert_eq!(store.feed_state("news").expect("read"), state);
+    assert_eq!(store.poll_record("news", 5).expect("read").state, state);
 
     store
         .set_next_poll("news", &feed_url, at("2025-03-01T10:00:00Z"))
@@ -277,13 +292,13 @@ fn item_failures_count_attempts_and_are_forgotten(backend: Backend) {
     );
     assert_eq!(store.item_attempts(&first).expect("attempts"), 2);
     assert_eq!(store.item_attempts(&third).expect("never failed"), 0);
-    assert_eq!(store.retryable_item_failures("news", 5).expect("count"), 2);
-    assert_eq!(store.retryable_item_failures("news", 2).expect("count"), 1);
+    assert_eq!(retryable(store.as_ref(), 5), 2);
+    assert_eq!(retryable(store.as_ref(), 2), 1);
     store
         .give_up_item("news", &third, "internal address", 5)
         .expect("give up");
     assert_eq!(store.item_attempts(&third).expect("attempts"), 5);
-    assert_eq!(store.retryable_item_failures("news", 5).expect("count"), 2);
+    assert_eq!(retryable(store.as_ref(), 5), 2);
     assert_eq!(
         store
             .forget_dropped_item_failures("news", std::slice::from_ref(&second))
@@ -344,9 +359,13 @@ fn pending_files_come_back_until_cleared(backend: Backend) {
         store.pending_files("news").expect("pending"),
         std::slice::from_ref(&stored)
     );
+    let pending = |feed: &str| store.poll_record(feed, 5).expect("poll record").pending_files;
+    assert!(pending("news"));
     assert!(store.pending_files("other").expect("other feed").is_empty());
+    assert!(!pending("other"));
     store.clear_pending_file(stored.id).expect("clear");
     assert!(store.pending_files("news").expect("cleared").is_empty());
+    assert!(!pending("news"));
 }
 
 fn written_files_and_tombstones_per_renderer(backend: Backend) {
@@ -874,6 +893,8 @@ fn postgres_each_instance_keeps_its_own_files_and_extractions() {
         .expect("pending for a");
     assert!(b.pending_files("news").expect("b").is_empty());
     assert_eq!(a.pending_files("news").expect("a").len(), 1);
+    assert!(!b.poll_record("news", 5).expect("b").pending_files);
+    assert!(a.poll_record("news", 5).expect("a").pending_files);
 
     let running = url("https://news.example/2");
     a.begin_extraction("news", &running).expect("a extracts");
@@ -967,5 +988,5 @@ fn postgres_is_usable_from_blocking_threads_of_a_runtime() {
             assert_eq!(call.await.expect("joined").expect("stored"), 1);
         }
     });
-    assert_eq!(store.retryable_item_failures("news", 5).expect("count"), 32);
+    assert_eq!(retryable(store.as_ref(), 5), 32);
 }

@@ -176,7 +176,8 @@ pub enum PipelineError {
 
 /// What a poll reads from the database before its request (see `Pipeline::start_poll`).
 struct PollStart {
-    /// `None` when this instance renders no files (`render = false`).
+    /// `None` when this instance renders no files (`render = false`) or the files were checked at start-up
+    /// ([`Pipeline::files_checked_once`]).
     reconciled: Option<Result<Reconciled, PublishError>>,
     state: FeedState,
     /// Stored articles of the feed whose files are still to be written.
@@ -201,6 +202,9 @@ pub struct Pipeline {
     /// Each feed's `<skipHours>`/`<skipDays>` as last read from its body, for the polls that do not read the
     /// body (304, unchanged): kept across config reloads, read again after a restart's first full fetch.
     skip_times: Arc<Mutex<HashMap<String, SkipTimes>>>,
+    /// Whether each poll first checks its feed's files (deleted by the admin, expired); see
+    /// [`Pipeline::files_checked_once`].
+    check_files_each_poll: bool,
 }
 
 impl Pipeline {
@@ -231,7 +235,18 @@ impl Pipeline {
             metrics,
             pages,
             skip_times: Arc::default(),
+            check_files_each_poll: true,
         })
+    }
+
+    /// For a one-shot run: its start-up [`reconcile_files`](Self::reconcile_files) has just checked every
+    /// feed's files, so its polls do not check them again. A daemon checks at each poll, to notice files
+    /// deleted while it runs.
+    pub fn files_checked_once(self) -> Self {
+        Self {
+            check_files_each_poll: false,
+            ..self
+        }
     }
 
     /// The pipeline for later polls after a config reload. When only output or schedule settings changed,
@@ -255,6 +270,7 @@ impl Pipeline {
         } else {
             Ok(Self {
                 skip_times: Arc::clone(&self.skip_times),
+                check_files_each_poll: self.check_files_each_poll,
                 ..Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.metrics))?
             })
         }
@@ -284,19 +300,24 @@ impl Pipeline {
     async fn start_poll(&self, feed: &FeedConfig) -> Result<PollStart, PipelineError> {
         let (store, settings) = (Arc::clone(&self.store), Arc::clone(&self.settings));
         let name = feed.name.clone();
+        let check_files = self.check_files_each_poll && settings.render;
         let start = tokio::task::spawn_blocking(move || -> Result<PollStart, StoreError> {
             // Files of this feed the admin deleted since the last poll become tombstones before anything is
             // written.
-            let reconciled = settings.render.then(|| {
+            let reconciled = check_files.then(|| {
                 Publisher::new(&store, &settings).and_then(|publisher| publisher.reconcile(Some(&name)))
             });
+            let record = store.poll_record(&name, MAX_ITEM_ATTEMPTS)?;
             Ok(PollStart {
                 reconciled,
-                state: store.feed_state(&name)?,
-                pending_files: store.pending_files(&name)?,
+                state: record.state,
+                pending_files: match record.pending_files {
+                    true => store.pending_files(&name)?,
+                    false => Vec::new(),
+                },
                 // Items that failed last time are only seen again in the feed body, so while any are pending
                 // the feed is fetched in full even if unchanged.
-                retrying: store.retryable_item_failures(&name, MAX_ITEM_ATTEMPTS)? > 0,
+                retrying: record.retryable_failures > 0,
             })
         });
         Ok(start.await??)

@@ -152,6 +152,17 @@ pub struct ArticleSummary {
     /// The file name first chosen for it inside `output_dir` (the written-files record has where it is now).
     pub file_name: String,
 }
+/// What a poll reads about its feed before its request ([`Store::poll_record`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollRecord {
+    /// The feed's stored state; defaults for a feed never polled.
+    pub state: FeedState,
+    /// Items of the feed that failed fewer than the given attempts and so are still to be retried.
+    pub retryable_failures: u32,
+    /// Some of the feed's stored articles still wait for their file.
+    pub pending_files: bool,
+}
+
 /// A stored article and how current its text is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownArticle {
@@ -169,6 +180,12 @@ pub trait Store: WrittenFiles + Send + Sync {
 
     /// The stored state of feed `name`, or defaults for a feed never polled.
     fn feed_state(&self, name: &str) -> Result<FeedState, StoreError>;
+
+    /// What a poll of feed `name` reads before its request, in one statement: its state, how many of its
+    /// items are still to be retried (fewer than `max_attempts` failures), and whether any of its articles
+    /// wait for their file ([`Store::pending_files`]). Each statement costs a round of locks (a round trip
+    /// to PostgreSQL), and for an unchanged feed these reads were a good part of the poll.
+    fn poll_record(&self, name: &str, max_attempts: u32) -> Result<PollRecord, StoreError>;
 
     /// Saves the state after a poll of feed `name` at `url`.
     fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError>;
@@ -205,9 +222,6 @@ pub trait Store: WrittenFiles + Send + Sync {
     /// Records `alias` as another URL of the article already stored under `known`; `false` if `known` is not
     /// stored.
     fn add_alias(&self, known: &Url, alias: &Url) -> Result<bool, StoreError>;
-
-    /// How many items of `feed` failed fewer than `max_attempts` times and so are still to be retried.
-    fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError>;
 
     /// How often the item at `canonical_url` has failed so far.
     fn item_attempts(&self, canonical_url: &Url) -> Result<u32, StoreError>;

@@ -13,7 +13,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, params, params_from_iter};
 use url::Url;
 
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, Store, StoreError};
+use super::{
+    ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, PollRecord, Store, StoreError,
+};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod written;
@@ -213,6 +215,28 @@ impl Store for Sqlite {
             )
             .optional()
             .map(Option::unwrap_or_default)
+            .map_err(|source| self.error(source))
+    }
+
+    fn poll_record(&self, name: &str, max_attempts: u32) -> Result<PollRecord, StoreError> {
+        // From a one-row table, so a feed never polled still gets its counts (and default state).
+        self.connection()
+            .query_row_cached(
+                "SELECT f.etag, f.last_modified, f.body_hash, f.last_poll_at, f.last_result, f.last_error,
+                        COALESCE(f.consecutive_failures, 0), f.next_poll_at, COALESCE(f.articles_written, 0),
+                        COALESCE(f.skipped_items, 0), f.failing_since,
+                        (SELECT COUNT(*) FROM item_failures WHERE feed = ?1 AND attempts < ?2),
+                        EXISTS (SELECT 1 FROM pending_files WHERE feed = ?1)
+                 FROM (SELECT ?1 AS name) AS wanted LEFT JOIN feeds f ON f.name = wanted.name",
+                params![name, max_attempts],
+                |row| {
+                    Ok(PollRecord {
+                        state: feed_state_from_row(row)?,
+                        retryable_failures: row.get(11)?,
+                        pending_files: row.get(12)?,
+                    })
+                },
+            )
             .map_err(|source| self.error(source))
     }
 
@@ -457,16 +481,6 @@ impl Store for Sqlite {
                 params![known.as_str(), alias.as_str()],
             )
             .map(|inserted| inserted > 0)
-            .map_err(|source| self.error(source))
-    }
-
-    fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError> {
-        self.connection()
-            .query_row_cached(
-                "SELECT COUNT(*) FROM item_failures WHERE feed = ?1 AND attempts < ?2",
-                params![feed, max_attempts],
-                |row| row.get(0),
-            )
             .map_err(|source| self.error(source))
     }
 

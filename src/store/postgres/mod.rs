@@ -22,7 +22,9 @@ use postgres::{GenericClient, Row, Transaction};
 use url::Url;
 
 use super::database::redact_password;
-use super::{ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, Store, StoreError};
+use super::{
+    ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, PollRecord, Store, StoreError,
+};
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
 mod migrate;
@@ -214,6 +216,27 @@ impl Store for Postgres {
                     &[&name],
                 )
                 .map(|row| row.map(|row| feed_state(&row)).unwrap_or_default())
+        })
+    }
+
+    fn poll_record(&self, name: &str, max_attempts: u32) -> Result<PollRecord, StoreError> {
+        // From a one-row table, so a feed never polled still gets its counts (and default state).
+        self.with(|client| {
+            client
+                .query_one(
+                    "SELECT f.etag, f.last_modified, f.body_hash, f.last_poll_at, f.last_result, f.last_error,
+                            COALESCE(f.consecutive_failures, 0), f.next_poll_at, COALESCE(f.articles_written, 0),
+                            COALESCE(f.skipped_items, 0), f.failing_since,
+                            (SELECT COUNT(*) FROM item_failures WHERE feed = $1 AND attempts < $2),
+                            EXISTS (SELECT 1 FROM pending_files WHERE instance = $3 AND feed = $1)
+                     FROM (SELECT $1::text AS name) AS wanted LEFT JOIN feeds f ON f.name = wanted.name",
+                    &[&name, &int(max_attempts), &self.instance],
+                )
+                .map(|row| PollRecord {
+                    state: feed_state(&row),
+                    retryable_failures: count(&row, 11),
+                    pending_files: row.get(12),
+                })
         })
     }
 
@@ -450,17 +473,6 @@ impl Store for Postgres {
             )
         })
         .map(|inserted| inserted > 0)
-    }
-
-    fn retryable_item_failures(&self, feed: &str, max_attempts: u32) -> Result<u32, StoreError> {
-        self.with(|client| {
-            client
-                .query_one(
-                    "SELECT COUNT(*) FROM item_failures WHERE feed = $1 AND attempts < $2",
-                    &[&feed, &int(max_attempts)],
-                )
-                .map(|row| count(&row, 0))
-        })
     }
 
     fn item_attempts(&self, canonical_url: &Url) -> Result<u32, StoreError> {
