@@ -18,6 +18,7 @@ use super::{
 };
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
+mod feed_states;
 mod written;
 
 /// The migrations, in order; the number in each file name is its position.
@@ -93,6 +94,8 @@ pub struct Sqlite {
     /// Device and inode of the file opened, to notice it being removed or replaced.
     identity: Option<(u64, u64)>,
     connection: Mutex<Connection>,
+    /// Feed states waiting for the next group commit ([`feed_states`]).
+    states: feed_states::StateQueue,
     /// Held by a writer for as long as the database is open; `None` when opened read-only.
     _writer: Option<super::lock::WriterLock>,
 }
@@ -133,6 +136,7 @@ impl Sqlite {
             path: path.to_path_buf(),
             identity: file_identity(path),
             connection: Mutex::new(connection),
+            states: feed_states::StateQueue::default(),
             _writer: Some(writer),
         })
     }
@@ -164,6 +168,7 @@ impl Sqlite {
                 path: path.to_path_buf(),
                 identity: file_identity(path),
                 connection: Mutex::new(connection),
+                states: feed_states::StateQueue::default(),
                 _writer: None,
             }),
             Ok(version) if version > known => Err(StoreError::TooNew {
@@ -241,40 +246,7 @@ impl Store for Sqlite {
     }
 
     fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError> {
-        let succeeded = state.last_result.as_deref() != Some("failed");
-        self.connection()
-            .execute_cached(
-                "INSERT INTO feeds (name, url, etag, last_modified, body_hash, last_poll_at, last_success_at,
-                                    last_result, last_error, consecutive_failures, next_poll_at, articles_written,
-                                    skipped_items, failing_since)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 END, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (name) DO UPDATE SET
-                    url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
-                    body_hash = excluded.body_hash, last_poll_at = excluded.last_poll_at,
-                    last_success_at = COALESCE(excluded.last_success_at, feeds.last_success_at),
-                    last_result = excluded.last_result, last_error = excluded.last_error,
-                    consecutive_failures = excluded.consecutive_failures,
-                    next_poll_at = excluded.next_poll_at, articles_written = excluded.articles_written,
-                    skipped_items = excluded.skipped_items, failing_since = excluded.failing_since",
-                params![
-                    name,
-                    url.as_str(),
-                    state.etag,
-                    state.last_modified,
-                    state.body_hash,
-                    state.last_poll_at.map(|at| at.to_rfc3339()),
-                    succeeded,
-                    state.last_result,
-                    state.last_error,
-                    state.consecutive_failures,
-                    state.next_poll_at.map(|at| at.to_rfc3339()),
-                    state.articles_written,
-                    state.skipped_items,
-                    state.failing_since.map(|at| at.to_rfc3339()),
-                ],
-            )
-            .map(drop)
-            .map_err(|source| self.error(source))
+        self.save_feed_state_grouped(name, url, state)
     }
 
     fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError> {
