@@ -2,6 +2,7 @@
 //! wires the library's stages together for each command, and turns outcomes into exit codes:
 //! 0 success, 1 some feed (or input) failed, 2 usage or configuration error.
 
+use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use tidings::config::{self, Config, ConfigError};
+use tidings::config::{self, Config, ConfigError, FeedConfig};
 use tidings::extract::{Article, ExtractOptions};
 use tidings::fetch::{ContentFetcher, Fetcher};
 use tidings::host_limits::HostLimits;
@@ -354,6 +355,9 @@ fn on_worker<T: Send + 'static>(
     }
 }
 
+/// Feeds of a one-shot run whose poll records are read in one trip, ahead of their polls.
+const READ_AHEAD: usize = 64;
+
 async fn once(
     path: PathBuf,
     loaded: Result<Config, ConfigError>,
@@ -411,20 +415,26 @@ async fn once(
 
     let total = feeds.len();
     // A poll's task is spawned once it has its place (see `pipeline::flow`): feeds not started yet cost
-    // their config only.
-    let mut unstarted = feeds.into_iter().peekable();
+    // their config only. Their records are read ahead in batches, each poll's in no trip of its own.
+    let mut unstarted = feeds.into_iter();
+    let mut ahead = VecDeque::new();
     let mut tasks = tokio::task::JoinSet::new();
     let show_progress = std::io::stderr().is_terminal();
     let mut reports: Vec<FeedReport> = Vec::with_capacity(total);
     let mut any_failed = false;
     let mut ticker = tokio::time::interval(Duration::from_millis(200));
-    while unstarted.peek().is_some() || !tasks.is_empty() {
+    while unstarted.len() > 0 || !ahead.is_empty() || !tasks.is_empty() {
         tokio::select! {
-            place = pipeline.poll_place(), if unstarted.peek().is_some() => {
-                if let Some(feed) = unstarted.next() {
+            place = pipeline.poll_place(), if unstarted.len() > 0 || !ahead.is_empty() => {
+                if ahead.is_empty() {
+                    let next: Vec<FeedConfig> = unstarted.by_ref().take(READ_AHEAD).collect();
+                    let records = pipeline.read_poll_records(&next).await;
+                    ahead.extend(next.into_iter().zip(records));
+                }
+                if let Some((feed, read)) = ahead.pop_front() {
                     let pipeline = pipeline.clone();
                     tasks.spawn(async move {
-                        let result = pipeline.poll_feed(&feed, PollSlot::OnDemand, place).await;
+                        let result = pipeline.poll_feed(&feed, PollSlot::OnDemand, place, read).await;
                         (feed, result)
                     });
                 }

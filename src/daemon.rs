@@ -151,7 +151,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         {
             let pipeline = pipeline.clone();
             running.spawn(async move {
-                let result = pipeline.poll_feed(&feed, PollSlot::Scheduled, place).await;
+                let result = pipeline.poll_feed(&feed, PollSlot::Scheduled, place, None).await;
                 (feed.name, result)
             });
         }

@@ -447,3 +447,33 @@ fn a_feed_that_times_out_is_reported_and_the_others_complete() {
     );
     assert_eq!(workspace.articles().len(), 1);
 }
+
+#[test]
+fn feeds_past_one_read_ahead_batch_each_poll_with_their_own_state() {
+    // `once` reads its feeds' records in batches of 64 ahead of their polls: a record handed to the wrong
+    // feed would send the wrong ETag and turn a 304 into a full fetch.
+    let server = FixtureServer::start();
+    let mut feeds = String::new();
+    for n in 0..70 {
+        let (page, feed) = (format!("/story-{n}"), format!("/feed-{n}"));
+        serve_article(&server, &page, &format!("Story number {n}"), "harbour");
+        let items = rss(&[(format!("Story number {n}"), server.url(&page))]);
+        server.route(&feed, Route::ok(RSS, items).with_etag(&format!("\"v{n}\"")));
+        feeds.push_str(&feed_entry(&format!("f{n:02}"), &server.url(&feed), ""));
+    }
+    let workspace = Workspace::new();
+    workspace.write_config(&config_with(&feeds));
+    let first = once(&workspace);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(workspace.articles().len(), 70);
+
+    let again = once(&workspace);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let summary = stdout(&again);
+    let unchanged = summary
+        .lines()
+        .filter(|line| line.starts_with('f') && line.contains("not modified"))
+        .count();
+    assert_eq!(unchanged, 70, "{summary}");
+    assert!(summary.contains("0 articles written"), "{summary}");
+}

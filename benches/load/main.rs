@@ -14,7 +14,9 @@
 //! (per `once`, default 1800: a cold run over 10,000 feeds at the shipped politeness settings takes about
 //! 20 minutes), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave the work folders),
 //! `--binary PATH` (another build, e.g. a copy of an older one, to compare), `--before-guard` (leave out
-//! `allow_private_addresses`, for a build older than the SSRF guard, which rejects the key).
+//! `allow_private_addresses`, for a build older than the SSRF guard, which rejects the key), `--repeat N`
+//! (run the all-304 `once` N times) and `--compare PATH` (alternate another build's all-304 `once` with
+//! this one's, on the same site and database).
 
 mod child;
 mod site;
@@ -36,6 +38,8 @@ struct Options {
     keep: bool,
     binary: PathBuf,
     before_guard: bool,
+    repeat: usize,
+    compare: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -49,6 +53,8 @@ fn options() -> Options {
         keep: false,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_tidings")),
         before_guard: false,
+        repeat: 1,
+        compare: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -70,6 +76,8 @@ fn options() -> Options {
             "--keep" => options.keep = true,
             "--before-guard" => options.before_guard = true,
             "--binary" => options.binary = PathBuf::from(value("--binary")),
+            "--repeat" => options.repeat = value("--repeat").parse().expect("--repeat: a number"),
+            "--compare" => options.compare = Some(PathBuf::from(value("--compare"))),
             // cargo bench passes --bench; a filter word would follow it. Neither means anything here.
             _ => {}
         }
@@ -147,22 +155,35 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
         );
     }
 
-    let before = site.counters.snapshot();
-    let unchanged = child::run(
-        binary,
-        &config,
-        &["once"],
-        &dir.path().join("304.log"),
-        options.timeout,
-    );
-    print_row("all-304 once", &unchanged, None);
-    let after = site.counters.snapshot();
-    println!(
-        "   (feed requests: {} answered 304, {} full; pages {})",
-        after[1] - before[1],
-        after[0] - before[0],
-        after[2] - before[2]
-    );
+    // The all-304 cycle is short and the machine's noise large: `--repeat` runs it several times, and
+    // `--compare` alternates another build with this one on the same site and database.
+    let builds: Vec<&Path> = std::iter::once(binary)
+        .chain(options.compare.as_deref())
+        .collect();
+    for _ in 0..options.repeat {
+        for &build in &builds {
+            let before = site.counters.snapshot();
+            let unchanged = child::run(
+                build,
+                &config,
+                &["once"],
+                &dir.path().join("304.log"),
+                options.timeout,
+            );
+            let label = match builds.len() {
+                1 => "all-304 once".to_string(),
+                _ => format!("all-304 once ({})", file_label(build)),
+            };
+            print_row(&label, &unchanged, None);
+            let after = site.counters.snapshot();
+            println!(
+                "   (feed requests: {} answered 304, {} full; pages {})",
+                after[1] - before[1],
+                after[0] - before[0],
+                after[2] - before[2]
+            );
+        }
+    }
 
     let one = child::run(
         binary,
@@ -185,6 +206,14 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
         let kept = dir.keep();
         println!("   (kept {})", kept.display());
     }
+}
+
+/// A build's file name, to tell the rows of `--compare` apart.
+fn file_label(build: &Path) -> String {
+    build.file_name().map_or_else(
+        || build.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 fn config_text(site: &Site, options: &Options) -> String {

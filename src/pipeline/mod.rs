@@ -28,6 +28,7 @@ mod flow;
 mod images;
 mod lease;
 mod page;
+mod poll_start;
 mod publish;
 mod updates;
 
@@ -40,6 +41,7 @@ pub use page::PageFailure;
 pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_file};
 
 use compose::{build_record, choose_body, feed_content_article, has_real_text};
+use poll_start::PollStart;
 
 pub use crash::{Crash, contained};
 
@@ -52,11 +54,11 @@ use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
 use crate::metrics::{Counted, Fallback, Metrics, Queue};
 use crate::output;
-use crate::record::{Origin, StoredArticle};
+use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming, SkipTimes};
 use crate::site_rules::{RuleBook, Severity};
 use crate::status::without_url;
-use crate::store::{FeedState, Store, StoreError};
+use crate::store::{FeedState, PollRecord, Store, StoreError};
 
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
 /// so a dead link does not cost a request on every poll forever.
@@ -174,18 +176,6 @@ pub enum PipelineError {
     Publish(#[from] PublishError),
 }
 
-/// What a poll reads from the database before its request (see `Pipeline::start_poll`).
-struct PollStart {
-    /// `None` when this instance renders no files (`render = false`) or the files were checked at start-up
-    /// ([`Pipeline::files_checked_once`]).
-    reconciled: Option<Result<Reconciled, PublishError>>,
-    state: FeedState,
-    /// Stored articles of the feed whose files are still to be written.
-    pending_files: Vec<StoredArticle>,
-    /// Failed items are waiting for a retry, so the feed must be fetched in full.
-    retrying: bool,
-}
-
 /// Shared machinery for polling feeds: HTTP client with host limits, store, global concurrency bound.
 #[derive(Clone)]
 pub struct Pipeline {
@@ -295,34 +285,6 @@ impl Pipeline {
         Ok(tokio::task::spawn_blocking(move || work(store.as_ref())).await??)
     }
 
-    /// Reads what a poll of `feed` needs before its request in one trip to a blocking thread: each trip
-    /// costs thread wake-ups, and those were most of the CPU of an unchanged (304) poll.
-    async fn start_poll(&self, feed: &FeedConfig) -> Result<PollStart, PipelineError> {
-        let (store, settings) = (Arc::clone(&self.store), Arc::clone(&self.settings));
-        let name = feed.name.clone();
-        let check_files = self.check_files_each_poll && settings.render;
-        let start = tokio::task::spawn_blocking(move || -> Result<PollStart, StoreError> {
-            // Files of this feed the admin deleted since the last poll become tombstones before anything is
-            // written.
-            let reconciled = check_files.then(|| {
-                Publisher::new(&store, &settings).and_then(|publisher| publisher.reconcile(Some(&name)))
-            });
-            let record = store.poll_record(&name, MAX_ITEM_ATTEMPTS)?;
-            Ok(PollStart {
-                reconciled,
-                state: record.state,
-                pending_files: match record.pending_files {
-                    true => store.pending_files(&name)?,
-                    false => Vec::new(),
-                },
-                // Items that failed last time are only seen again in the feed body, so while any are pending
-                // the feed is fetched in full even if unchanged.
-                retrying: record.retryable_failures > 0,
-            })
-        });
-        Ok(start.await??)
-    }
-
     /// Runs output work for this renderer (one `output_dir`) off the async threads.
     async fn on_publisher<T: Send + 'static>(
         &self,
@@ -353,12 +315,14 @@ impl Pipeline {
     /// state and next due time. A panic anywhere in the poll is contained: logged with the feed and URL and
     /// recorded as a failed poll, so the feed is retried with backoff like any other failure.
     ///
-    /// `place` is the poll's place among those polled at once ([`Pipeline::poll_place`]), held to the end.
+    /// `place` is the poll's place among those polled at once ([`Pipeline::poll_place`]), held to the end;
+    /// `read` is the feed's record when [`Pipeline::read_poll_records`] read it ahead.
     pub async fn poll_feed(
         &self,
         feed: &FeedConfig,
         slot: PollSlot,
         place: Slot,
+        read: Option<PollRecord>,
     ) -> Result<FeedReport, PipelineError> {
         let _place = place;
         // Leases only matter where several instances share the database; elsewhere they are skipped, and
@@ -368,7 +332,7 @@ impl Pipeline {
             return Ok(skipped);
         }
         let renewing = leased.then(|| self.keep_lease(feed));
-        let polled = self.poll_leased(feed).await;
+        let polled = self.poll_leased(feed, read).await;
         drop(renewing);
         if leased {
             self.release_lease(feed).await;
@@ -376,9 +340,13 @@ impl Pipeline {
         polled
     }
 
-    async fn poll_leased(&self, feed: &FeedConfig) -> Result<FeedReport, PipelineError> {
+    async fn poll_leased(
+        &self,
+        feed: &FeedConfig,
+        read: Option<PollRecord>,
+    ) -> Result<FeedReport, PipelineError> {
         let started = Instant::now();
-        match contained(self.poll_feed_uncontained(feed, started)).await {
+        match contained(self.poll_feed_uncontained(feed, read, started)).await {
             Ok(result) => result,
             Err(crash) => {
                 error!(feed = %feed.name, url = %feed.url, error = %crash, "poll crashed; recorded as a failed poll");
@@ -401,6 +369,7 @@ impl Pipeline {
     async fn poll_feed_uncontained(
         &self,
         feed: &FeedConfig,
+        read: Option<PollRecord>,
         started: Instant,
     ) -> Result<FeedReport, PipelineError> {
         let mut report = FeedReport::new(feed);
@@ -409,7 +378,7 @@ impl Pipeline {
             mut state,
             pending_files,
             retrying,
-        } = self.start_poll(feed).await?;
+        } = self.start_poll(feed, read).await?;
         match reconciled {
             Some(Ok(done)) => {
                 report.removed = done.expired;

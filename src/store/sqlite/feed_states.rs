@@ -91,10 +91,7 @@ impl Sqlite {
 
 fn write(connection: &mut Connection, batch: &[Queued]) -> rusqlite::Result<()> {
     let transaction = connection.transaction()?;
-    for Queued {
-        name, url, state, ..
-    } in batch
-    {
+    for Queued { name, url, state, .. } in batch {
         let succeeded = state.last_result.as_deref() != Some("failed");
         transaction.execute_cached(
             "INSERT INTO feeds (name, url, etag, last_modified, body_hash, last_poll_at, last_success_at,
@@ -148,7 +145,10 @@ mod tests {
             )
             .expect("trigger");
         let url = Url::parse("https://news.example/feed").expect("url");
-        let names: Vec<String> = (0..8).map(|n| format!("good-{n}")).chain(["bad".into()]).collect();
+        let names: Vec<String> = (0..8)
+            .map(|n| format!("good-{n}"))
+            .chain(["bad".into()])
+            .collect();
         // Holding the connection makes every saver queue first, so one of them writes them all at once.
         let held = store.connection();
         let savers: Vec<_> = names
@@ -168,7 +168,10 @@ mod tests {
             std::thread::yield_now();
         }
         drop(held);
-        let results: Vec<_> = savers.into_iter().map(|saver| saver.join().expect("joined")).collect();
+        let results: Vec<_> = savers
+            .into_iter()
+            .map(|saver| saver.join().expect("joined"))
+            .collect();
         for (name, result) in names.iter().zip(&results) {
             if name == "bad" {
                 assert!(result.is_err(), "the refused state reports its error");
