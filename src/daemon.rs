@@ -35,6 +35,10 @@ use crate::store::{self, FeedState, Store, StoreError};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The longest the scheduler sleeps without looking at the clock again (wall-clock jumps, watchdog health).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// Due feeds are started together at most this often. At 10,000 feeds one falls due every few milliseconds,
+/// and a poll started alone woke each thread it hands work to from sleep; started together, a burst of
+/// polls keeps those threads busy between hand-offs. A feed starts at most this late.
+const START_EVERY: Duration = Duration::from_millis(200);
 /// How often the output folder catches up with articles it lacks on a database shared by several instances
 /// (those the others stored). On SQLite only this process writes, so the catch-up at start-up suffices.
 const RENDER_INTERVAL: Duration = Duration::from_secs(10);
@@ -123,6 +127,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut rendering: Option<JoinHandle<Vec<PathBuf>>> = None;
     let mut render_due = Instant::now() + RENDER_INTERVAL;
     let others_store = store.shares_feeds();
+    let mut next_start = Instant::now();
     loop {
         metrics.scheduler_turned();
         if others_store && Instant::now() >= render_due {
@@ -137,12 +142,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                 }));
             }
         }
-        due.extend(
-            scheduler
-                .start_due(Utc::now())
-                .into_iter()
-                .map(|feed| (feed, pipeline.poll_waiting())),
-        );
+        if Instant::now() >= next_start {
+            next_start = Instant::now() + START_EVERY;
+            due.extend(
+                scheduler
+                    .start_due(Utc::now())
+                    .into_iter()
+                    .map(|feed| (feed, pipeline.poll_waiting())),
+            );
+        }
         // A poll's task is spawned once it has its place (see `pipeline::flow`); the rest of the due feeds
         // wait here as their config.
         while !due.is_empty()
@@ -157,6 +165,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }
         let sleep = scheduler
             .time_until_next_due(Utc::now())
+            .max(next_start.saturating_duration_since(Instant::now()))
             .min(MAX_SLEEP)
             .min(if others_store {
                 render_due.saturating_duration_since(Instant::now())
