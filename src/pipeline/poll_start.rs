@@ -47,7 +47,7 @@ impl Pipeline {
     /// anyway. Otherwise, or when the read fails (each poll then reads, and reports, for itself), `None`s.
     pub async fn read_poll_records(&self, feeds: &[FeedConfig]) -> Vec<Option<PollRecord>> {
         let unread = || feeds.iter().map(|_| None).collect();
-        if feeds.len() < 2 || self.store.shares_feeds() || self.checks_files_each_poll() {
+        if self.store.shares_feeds() || self.checks_files_each_poll() {
             return unread();
         }
         let names: Vec<String> = feeds.iter().map(|feed| feed.name.clone()).collect();
