@@ -395,7 +395,7 @@ async fn once(
     };
     let progress = Arc::new(Metrics::default());
     let pipeline = match Pipeline::new(config.settings.clone(), store, Arc::clone(&progress)) {
-        Ok(pipeline) => pipeline.files_checked_once(),
+        Ok(pipeline) => pipeline,
         Err(error) => {
             eprintln!("{error}");
             return EXIT_USAGE;

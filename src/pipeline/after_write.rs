@@ -39,8 +39,8 @@ impl Changes {
 
     pub fn of_report(report: &FeedReport) -> Self {
         Self {
-            paths: report.written.iter().chain(&report.removed).cloned().collect(),
-            tombstoned: report.tombstoned,
+            paths: report.written.clone(),
+            tombstoned: 0,
         }
     }
 

@@ -106,10 +106,6 @@ pub struct FeedReport {
     pub skipped: usize,
     /// Paths of the Markdown files written (or rewritten).
     pub written: Vec<PathBuf>,
-    /// Paths of files retention removed before this poll.
-    pub removed: Vec<PathBuf>,
-    /// Files of this feed the admin deleted since the last poll (now tombstones).
-    pub tombstoned: usize,
     /// Items skipped because their article is already stored.
     pub known: usize,
     /// Items skipped because they failed [`MAX_ITEM_ATTEMPTS`] polls in a row.
@@ -134,8 +130,6 @@ impl FeedReport {
             items: 0,
             skipped: 0,
             written: Vec::new(),
-            removed: Vec::new(),
-            tombstoned: 0,
             known: 0,
             given_up: 0,
             filtered: 0,
@@ -192,9 +186,6 @@ pub struct Pipeline {
     /// Each feed's `<skipHours>`/`<skipDays>` as last read from its body, for the polls that do not read the
     /// body (304, unchanged): kept across config reloads, read again after a restart's first full fetch.
     skip_times: Arc<Mutex<HashMap<String, SkipTimes>>>,
-    /// Whether each poll first checks its feed's files (deleted by the admin, expired); see
-    /// [`Pipeline::files_checked_once`].
-    check_files_each_poll: bool,
 }
 
 impl Pipeline {
@@ -225,18 +216,7 @@ impl Pipeline {
             metrics,
             pages,
             skip_times: Arc::default(),
-            check_files_each_poll: true,
         })
-    }
-
-    /// For a one-shot run: its start-up [`reconcile_files`](Self::reconcile_files) has just checked every
-    /// feed's files, so its polls do not check them again. A daemon checks at each poll, to notice files
-    /// deleted while it runs.
-    pub fn files_checked_once(self) -> Self {
-        Self {
-            check_files_each_poll: false,
-            ..self
-        }
     }
 
     /// The pipeline for later polls after a config reload. When only output or schedule settings changed,
@@ -260,7 +240,6 @@ impl Pipeline {
         } else {
             Ok(Self {
                 skip_times: Arc::clone(&self.skip_times),
-                check_files_each_poll: self.check_files_each_poll,
                 ..Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.metrics))?
             })
         }
@@ -374,21 +353,10 @@ impl Pipeline {
     ) -> Result<FeedReport, PipelineError> {
         let mut report = FeedReport::new(feed);
         let PollStart {
-            reconciled,
             mut state,
             pending_files,
             retrying,
         } = self.start_poll(feed, read).await?;
-        match reconciled {
-            Some(Ok(done)) => {
-                report.removed = done.expired;
-                report.tombstoned = done.tombstoned;
-            }
-            Some(Err(error)) => {
-                warn!(feed = %feed.name, error = %error, "cannot check the feed's article files")
-            }
-            None => {}
-        }
         self.retry_pending_files(feed, pending_files, &mut report).await?;
         if retrying {
             state.body_hash = None;
@@ -849,10 +817,24 @@ impl Pipeline {
     /// rename), tombstones files the admin deleted, applies retention, and removes temporary files a killed
     /// process left.
     pub async fn reconcile_files(&self) -> Result<Reconciled, PipelineError> {
+        self.checked_files(|publisher| publisher.reconcile()).await
+    }
+
+    /// While the daemon runs: tombstones files the admin deleted and applies retention. Polls do not depend
+    /// on it (a write never recreates a file the admin deleted; see [`Publisher::claim`]): it keeps what
+    /// `articles`, the manifest and retention see up to date.
+    pub async fn check_files(&self) -> Result<Reconciled, PipelineError> {
+        self.checked_files(|publisher| publisher.check_files()).await
+    }
+
+    async fn checked_files(
+        &self,
+        check: fn(&Publisher) -> Result<Reconciled, PublishError>,
+    ) -> Result<Reconciled, PipelineError> {
         if !self.settings.render {
             return Ok(Reconciled::default());
         }
-        let done = self.on_publisher(|publisher| publisher.reconcile(None)).await?;
+        let done = self.on_publisher(check).await?;
         if !done.written.is_empty() || done.tombstoned > 0 || !done.expired.is_empty() {
             info!(
                 written = done.written.len(),

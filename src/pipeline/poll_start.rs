@@ -1,20 +1,17 @@
 //! What a poll reads from the database before its request: the feed's state, its failed items still to
-//! retry, the articles whose files wait, and (in the daemon) a check of its files. Read in one trip to a
-//! blocking thread per poll, or, for a one-shot run, ahead in batches: each trip costs thread wake-ups, and
-//! those were much of the CPU of an unchanged (304) poll.
+//! retry and the articles whose files wait. Read in one trip to a blocking thread per poll, or ahead for a
+//! batch of polls about to start: each trip costs thread wake-ups, and those were much of the CPU of an
+//! unchanged (304) poll.
 
 use std::sync::Arc;
 
-use super::{MAX_ITEM_ATTEMPTS, Pipeline, PipelineError, PublishError, Publisher, Reconciled};
+use super::{MAX_ITEM_ATTEMPTS, Pipeline, PipelineError};
 use crate::config::FeedConfig;
 use crate::record::StoredArticle;
 use crate::store::{FeedState, PollRecord, StoreError};
 
 /// What a poll reads from the database before its request (see [`Pipeline::start_poll`]).
 pub(super) struct PollStart {
-    /// `None` when this instance renders no files (`render = false`) or the files were checked at start-up
-    /// ([`Pipeline::files_checked_once`]).
-    pub reconciled: Option<Result<Reconciled, PublishError>>,
     pub state: FeedState,
     /// Stored articles of the feed whose files are still to be written.
     pub pending_files: Vec<StoredArticle>,
@@ -25,7 +22,6 @@ pub(super) struct PollStart {
 impl PollStart {
     fn new(record: PollRecord, pending_files: Vec<StoredArticle>) -> Self {
         Self {
-            reconciled: None,
             state: record.state,
             pending_files,
             // Items that failed last time are only seen again in the feed body, so while any are pending
@@ -36,18 +32,13 @@ impl PollStart {
 }
 
 impl Pipeline {
-    /// Whether each poll first checks its feed's files.
-    fn checks_files_each_poll(&self) -> bool {
-        self.check_files_each_poll && self.settings.render
-    }
-
     /// Reads the poll records of `feeds` in one trip to a blocking thread, each to be handed to its poll
-    /// ([`Pipeline::poll_feed`]), in the order of `feeds`. Only where nothing else can change them before
-    /// the polls: on a database no other process polls from, and when the polls do not check their files
-    /// anyway. Otherwise, or when the read fails (each poll then reads, and reports, for itself), `None`s.
+    /// ([`Pipeline::poll_feed`]), in the order of `feeds`. Only on a database no other process polls from,
+    /// where nothing but these polls changes the records. Otherwise, or when the read fails (each poll then
+    /// reads, and reports, for itself), `None`s.
     pub async fn read_poll_records(&self, feeds: &[FeedConfig]) -> Vec<Option<PollRecord>> {
         let unread = || feeds.iter().map(|_| None).collect();
-        if self.store.shares_feeds() || self.checks_files_each_poll() {
+        if self.store.shares_feeds() || feeds.is_empty() {
             return unread();
         }
         let names: Vec<String> = feeds.iter().map(|feed| feed.name.clone()).collect();
@@ -68,27 +59,18 @@ impl Pipeline {
         feed: &FeedConfig,
         read: Option<PollRecord>,
     ) -> Result<PollStart, PipelineError> {
-        let check_files = self.checks_files_each_poll();
-        if let Some(record) = read.filter(|record| !check_files && !record.pending_files) {
+        if let Some(record) = read.filter(|record| !record.pending_files) {
             return Ok(PollStart::new(record, Vec::new()));
         }
-        let (store, settings) = (Arc::clone(&self.store), Arc::clone(&self.settings));
+        let store = Arc::clone(&self.store);
         let name = feed.name.clone();
         let start = tokio::task::spawn_blocking(move || -> Result<PollStart, StoreError> {
-            // Files of this feed the admin deleted since the last poll become tombstones before anything is
-            // written.
-            let reconciled = check_files.then(|| {
-                Publisher::new(&store, &settings).and_then(|publisher| publisher.reconcile(Some(&name)))
-            });
             let record = store.poll_record(&name, MAX_ITEM_ATTEMPTS)?;
             let pending_files = match record.pending_files {
                 true => store.pending_files(&name)?,
                 false => Vec::new(),
             };
-            Ok(PollStart {
-                reconciled,
-                ..PollStart::new(record, pending_files)
-            })
+            Ok(PollStart::new(record, pending_files))
         });
         Ok(start.await??)
     }

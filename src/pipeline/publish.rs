@@ -7,7 +7,7 @@
 //! writes the file then; a `written` file that is gone was deleted on purpose.
 //! Synchronous: callers on the async runtime run these on blocking threads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -54,7 +54,7 @@ fn for_each_article(
     }
 }
 
-/// What a start-up or per-poll check found and did.
+/// What a check of the files found and did ([`Publisher::reconcile`], [`Publisher::check_files`]).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Reconciled {
     /// Files written for articles that had none yet (killed between commit and rename).
@@ -128,6 +128,32 @@ impl<'a> Publisher<'a> {
     /// of the path, which was most of the cost of checking a feed's files on each poll.
     fn exists(&self, name: &str) -> bool {
         output::is_safe_relative(name) && self.dir().join(name).symlink_metadata().is_ok()
+    }
+
+    /// The paths among `records` that are there, by listing each folder they are in once. What cannot be
+    /// listed is left out, as [`exists`](Self::exists) would find it missing.
+    fn listed_files(&self, records: &[WrittenFile]) -> HashSet<String> {
+        let folders: HashSet<&str> = records
+            .iter()
+            .filter(|record| output::is_safe_relative(&record.path))
+            .map(|record| record.path.rsplit_once('/').map_or("", |(folder, _)| folder))
+            .collect();
+        let mut listed = HashSet::new();
+        for folder in folders {
+            let Ok(entries) = std::fs::read_dir(self.dir().join(folder)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(name) = entry.file_name().into_string() else {
+                    continue;
+                };
+                listed.insert(match folder {
+                    "" => name,
+                    folder => format!("{folder}/{name}"),
+                });
+            }
+        }
+        listed
     }
 
     /// This renderer's record of each article's file, by article id.
@@ -257,16 +283,33 @@ impl<'a> Publisher<'a> {
         }
     }
 
-    /// Tombstones files the admin deleted and applies retention, for `feed` (each poll) or every feed; at
-    /// start-up (`feed` is `None`) also writes the files of articles committed but never written.
-    pub fn reconcile(&self, feed: Option<&str>) -> Result<Reconciled, PublishError> {
+    /// At start-up: removes the temporary files a killed process left, [checks the files](Self::check_files)
+    /// and writes those of articles committed but never written.
+    pub fn reconcile(&self) -> Result<Reconciled, PublishError> {
+        output::remove_stale_temp_files(self.dir());
+        let mut done = self.check_files()?;
+        done.written = self
+            .write_unwritten()?
+            .into_iter()
+            .map(|(_, path)| path)
+            .collect();
+        Ok(done)
+    }
+
+    /// Tombstones the files the admin deleted and applies retention (`max_age_days`), over every file this
+    /// renderer wrote.
+    pub fn check_files(&self) -> Result<Reconciled, PublishError> {
         let mut done = Reconciled::default();
-        let records = self.store.written_files(&self.renderer, feed)?;
         // A missing (unmounted, blocked) output folder says nothing about single files: no tombstones then.
-        let folder_present = self.dir().is_dir();
-        for record in records.iter().filter(|_| folder_present) {
+        if !self.dir().is_dir() {
+            return Ok(done);
+        }
+        let records = self.store.written_files(&self.renderer, None)?;
+        // One listing per folder costs less than a look at each file.
+        let listed = self.listed_files(&records);
+        for record in &records {
             match record.state {
-                FileState::Written if !self.exists(&record.path) => {
+                FileState::Written if !listed.contains(&record.path) => {
                     self.store.set_file(
                         &self.renderer,
                         record.article_id,
@@ -289,14 +332,6 @@ impl<'a> Publisher<'a> {
                 }
                 _ => {}
             }
-        }
-        if feed.is_none() {
-            output::remove_stale_temp_files(self.dir());
-            done.written = self
-                .write_unwritten()?
-                .into_iter()
-                .map(|(_, path)| path)
-                .collect();
         }
         Ok(done)
     }
@@ -384,11 +419,11 @@ impl<'a> Publisher<'a> {
         if !self.settings.manifest {
             return Ok(None);
         }
-        let written: HashMap<i64, String> = self
-            .store
-            .written_files(&self.renderer, None)?
+        let records = self.store.written_files(&self.renderer, None)?;
+        let listed = self.listed_files(&records);
+        let written: HashMap<i64, String> = records
             .into_iter()
-            .filter(|record| record.state == FileState::Written && self.exists(&record.path))
+            .filter(|record| record.state == FileState::Written && listed.contains(&record.path))
             .map(|record| (record.article_id, record.path))
             .collect();
         let mut files = Vec::with_capacity(written.len());
