@@ -30,6 +30,7 @@ mod lease;
 mod page;
 mod poll_start;
 mod publish;
+mod states;
 mod updates;
 
 pub use after_write::{Changes, Debouncer};
@@ -42,6 +43,7 @@ pub use site_pages::{ArticlePage, Extraction, MAX_PAGES, PageReader, extract_fil
 
 use compose::{build_record, choose_body, feed_content_article, has_real_text};
 use poll_start::PollStart;
+use states::StateSaver;
 
 pub use crash::{Crash, contained};
 
@@ -58,7 +60,7 @@ use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming, SkipTimes};
 use crate::site_rules::{RuleBook, Severity};
 use crate::status::without_url;
-use crate::store::{FeedState, PollRecord, Store, StoreError};
+use crate::store::{FeedState, PollRecord, SavedState, Store, StoreError};
 
 /// An item whose page failed this many polls in a row is given up on (a page that 404s five times is gone),
 /// so a dead link does not cost a request on every poll forever.
@@ -168,6 +170,8 @@ pub enum PipelineError {
     Task(#[from] tokio::task::JoinError),
     #[error(transparent)]
     Publish(#[from] PublishError),
+    #[error("the feed's state was not saved: the task saving it failed")]
+    StateNotSaved,
 }
 
 /// Shared machinery for polling feeds: HTTP client with host limits, store, global concurrency bound.
@@ -186,6 +190,8 @@ pub struct Pipeline {
     /// Each feed's `<skipHours>`/`<skipDays>` as last read from its body, for the polls that do not read the
     /// body (304, unchanged): kept across config reloads, read again after a restart's first full fetch.
     skip_times: Arc<Mutex<HashMap<String, SkipTimes>>>,
+    /// Feed states queued to be saved together.
+    states: StateSaver,
 }
 
 impl Pipeline {
@@ -216,6 +222,7 @@ impl Pipeline {
             metrics,
             pages,
             skip_times: Arc::default(),
+            states: StateSaver::default(),
         })
     }
 
@@ -240,6 +247,7 @@ impl Pipeline {
         } else {
             Ok(Self {
                 skip_times: Arc::clone(&self.skip_times),
+                states: self.states.clone(),
                 ..Self::new(settings, Arc::clone(&self.store), Arc::clone(&self.metrics))?
             })
         }
@@ -528,9 +536,12 @@ impl Pipeline {
             state.consecutive_failures,
             finished_at,
         );
-        let (name, url) = (feed.name.clone(), feed.url.clone());
-        self.on_store(move |store| store.save_feed_state(&name, &url, &state))
-            .await?;
+        let saved = SavedState {
+            name: feed.name.clone(),
+            url: feed.url.clone(),
+            state,
+        };
+        self.states.save(&self.store, saved).await?;
         report.elapsed = started.elapsed();
         info!(
             feed = %feed.name,
@@ -914,6 +925,7 @@ impl From<PipelineError> for ItemError {
             PipelineError::Fetch(error) => ItemError::Unusable(error.to_string()),
             PipelineError::Task(error) => ItemError::Unusable(error.to_string()),
             PipelineError::Publish(error) => ItemError::Unusable(error.to_string()),
+            PipelineError::StateNotSaved => ItemError::Unusable(error.to_string()),
         }
     }
 }

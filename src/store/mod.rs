@@ -163,6 +163,14 @@ pub struct PollRecord {
     pub pending_files: bool,
 }
 
+/// One feed's state to save after its poll ([`Store::save_feed_states`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedState {
+    pub name: String,
+    pub url: Url,
+    pub state: FeedState,
+}
+
 /// A stored article and how current its text is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownArticle {
@@ -189,6 +197,15 @@ pub trait Store: WrittenFiles + Send + Sync {
 
     /// Saves the state after a poll of feed `name` at `url`.
     fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError>;
+
+    /// Saves the states of several polls, in one transaction where the backend gains by it; one result per
+    /// state, in order, so a state the database refuses fails alone.
+    fn save_feed_states(&self, states: &[SavedState]) -> Vec<Result<(), StoreError>> {
+        states
+            .iter()
+            .map(|saved| self.save_feed_state(&saved.name, &saved.url, &saved.state))
+            .collect()
+    }
 
     /// Sets only the next due time of a feed (used when a schedule changes without a poll).
     fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError>;

@@ -14,7 +14,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, params, params_
 use url::Url;
 
 use super::{
-    ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, PollRecord, Store, StoreError,
+    ArticleQuery, ArticleSummary, FeedState, FeedStatus, KnownArticle, Lease, PollRecord, SavedState, Store,
+    StoreError,
 };
 use crate::record::{ArticleRecord, Origin, StoredArticle};
 
@@ -94,8 +95,6 @@ pub struct Sqlite {
     /// Device and inode of the file opened, to notice it being removed or replaced.
     identity: Option<(u64, u64)>,
     connection: Mutex<Connection>,
-    /// Feed states waiting for the next group commit ([`feed_states`]).
-    states: feed_states::StateQueue,
     /// Held by a writer for as long as the database is open; `None` when opened read-only.
     _writer: Option<super::lock::WriterLock>,
 }
@@ -136,7 +135,6 @@ impl Sqlite {
             path: path.to_path_buf(),
             identity: file_identity(path),
             connection: Mutex::new(connection),
-            states: feed_states::StateQueue::default(),
             _writer: Some(writer),
         })
     }
@@ -168,7 +166,6 @@ impl Sqlite {
                 path: path.to_path_buf(),
                 identity: file_identity(path),
                 connection: Mutex::new(connection),
-                states: feed_states::StateQueue::default(),
                 _writer: None,
             }),
             Ok(version) if version > known => Err(StoreError::TooNew {
@@ -246,7 +243,16 @@ impl Store for Sqlite {
     }
 
     fn save_feed_state(&self, name: &str, url: &Url, state: &FeedState) -> Result<(), StoreError> {
-        self.save_feed_state_grouped(name, url, state)
+        let saved = SavedState {
+            name: name.to_owned(),
+            url: url.clone(),
+            state: state.clone(),
+        };
+        self.write_feed_states(std::slice::from_ref(&saved)).remove(0)
+    }
+
+    fn save_feed_states(&self, states: &[SavedState]) -> Vec<Result<(), StoreError>> {
+        self.write_feed_states(states)
     }
 
     fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError> {
