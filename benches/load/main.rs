@@ -15,8 +15,9 @@
 //! 20 minutes), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave the work folders),
 //! `--binary PATH` (another build, e.g. a copy of an older one, to compare), `--before-guard` (leave out
 //! `allow_private_addresses`, for a build older than the SSRF guard, which rejects the key), `--repeat N`
-//! (run the all-304 `once` N times) and `--compare PATH` (alternate another build's all-304 `once` with
-//! this one's, on the same site and database).
+//! (run the all-304 `once` N times), `--compare PATH` (alternate another build's all-304 `once` with
+//! this one's, on the same site and database) and `--pages LIST` (a file naming saved HTML pages, one path
+//! per line, served in turn as the article pages instead of the built ones: real pages of every size).
 
 mod child;
 mod site;
@@ -40,6 +41,7 @@ struct Options {
     before_guard: bool,
     repeat: usize,
     compare: Option<PathBuf>,
+    pages: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -55,6 +57,7 @@ fn options() -> Options {
         before_guard: false,
         repeat: 1,
         compare: None,
+        pages: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -78,6 +81,7 @@ fn options() -> Options {
             "--binary" => options.binary = PathBuf::from(value("--binary")),
             "--repeat" => options.repeat = value("--repeat").parse().expect("--repeat: a number"),
             "--compare" => options.compare = Some(PathBuf::from(value("--compare"))),
+            "--pages" => options.pages = Some(PathBuf::from(value("--pages"))),
             // cargo bench passes --bench; a filter word would follow it. Neither means anything here.
             _ => {}
         }
@@ -121,7 +125,7 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
         .prefix("tidings-load-")
         .tempdir()
         .expect("work folder");
-    let site = Site::start(feeds, options.items);
+    let site = Site::start(feeds, options.items, saved_pages(options.pages.as_deref()));
     let config = dir.path().join("feeds.toml");
     std::fs::write(&config, config_text(&site, options)).expect("write feeds.toml");
     let expected = feeds * options.items;
@@ -206,6 +210,25 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
         let kept = dir.keep();
         println!("   (kept {})", kept.display());
     }
+}
+
+/// The pages a `--pages` list names, read into memory.
+fn saved_pages(list: Option<&Path>) -> Vec<hyper::body::Bytes> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    let names =
+        std::fs::read_to_string(list).unwrap_or_else(|error| panic!("--pages {}: {error}", list.display()));
+    names
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|path| {
+            std::fs::read(path)
+                .unwrap_or_else(|error| panic!("--pages: {path}: {error}"))
+                .into()
+        })
+        .collect()
 }
 
 /// A build's file name, to tell the rows of `--compare` apart.

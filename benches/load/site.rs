@@ -2,7 +2,8 @@
 //! (127.1.x.y; Linux routes all of 127/8 to `lo`), serving an RSS feed and its article pages with ETags and
 //! Last-Modified, answering 304 to a matching `If-None-Match`. Pages are realistic news pages of about
 //! 100 KB (head scripts and styles, navigation, article, related links, footer), assembled from a few
-//! pre-built parts so the server spends little of the machine's CPU.
+//! pre-built parts so the server spends little of the machine's CPU; or saved real pages, given as files,
+//! served in turn.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -54,8 +55,11 @@ fn feed_address(index: usize) -> Ipv4Addr {
 }
 
 impl Site {
-    pub fn start(feeds: usize, items: usize) -> Self {
+    /// `saved_pages` (may be empty) replace the built pages: item `i` of feed `f` is page `f × items + i`,
+    /// round the list.
+    pub fn start(feeds: usize, items: usize, saved_pages: Vec<Bytes>) -> Self {
         let parts = Arc::new(Parts::build());
+        let saved_pages = Arc::new(saved_pages);
         let counters: Arc<Counters> = Arc::default();
         let mut listeners = Vec::with_capacity(feeds);
         let mut feed_urls = Vec::with_capacity(feeds);
@@ -82,6 +86,7 @@ impl Site {
                         address,
                         items,
                         parts: Arc::clone(&parts),
+                        saved_pages: Arc::clone(&saved_pages),
                         counters: Arc::clone(&served),
                     });
                     tokio::spawn(accept_loop(listener, feed));
@@ -120,6 +125,7 @@ struct FeedSite {
     address: SocketAddr,
     items: usize,
     parts: Arc<Parts>,
+    saved_pages: Arc<Vec<Bytes>>,
     counters: Arc<Counters>,
 }
 
@@ -148,10 +154,17 @@ impl FeedSite {
             return reply(404, "text/plain", "\"none\"", b"not found".to_vec());
         };
         let etag = format!("\"page-{}-{item}\"", self.index);
-        let page = self.page(item).into_bytes();
+        let (page, content_type) = match self.saved_pages.len() {
+            0 => (Bytes::from(self.page(item)), "text/html; charset=utf-8"),
+            // A saved page declares its own encoding, if at all, as it did on its site.
+            saved => (
+                self.saved_pages[(self.index * self.items + item) % saved].clone(),
+                "text/html",
+            ),
+        };
         self.counters.pages.fetch_add(1, Ordering::Relaxed);
         self.counters.page_bytes.fetch_add(page.len(), Ordering::Relaxed);
-        reply(200, "text/html; charset=utf-8", &etag, page)
+        reply(200, content_type, &etag, page)
     }
 
     fn headline(&self, item: usize) -> String {
@@ -205,13 +218,13 @@ impl FeedSite {
     }
 }
 
-fn reply(status: u16, content_type: &str, etag: &str, body: Vec<u8>) -> Response<Full<Bytes>> {
+fn reply(status: u16, content_type: &str, etag: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
         .header("content-type", content_type)
         .header("etag", etag)
         .header("last-modified", LAST_MODIFIED)
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(body.into()))
         .expect("valid response")
 }
 
