@@ -405,7 +405,7 @@ async fn once(
         eprintln!("{error}");
         return EXIT_FEED_FAILED;
     }
-    let mut changes = match pipeline.reconcile_files().await {
+    let mut changes = match pipeline.reconcile_files(only).await {
         Ok(done) => Changes::of_reconciled(&done),
         Err(error) => {
             eprintln!("{error}");

@@ -83,7 +83,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let metrics = Arc::new(Metrics::default());
     let mut pipeline = Pipeline::new(config.settings.clone(), Arc::clone(&store), Arc::clone(&metrics))?;
     pipeline.fail_interrupted_extractions().await?;
-    let reconciled = pipeline.reconcile_files().await?;
+    let reconciled = pipeline.reconcile_files(None).await?;
     let debouncer = Debouncer::start(&pipeline, Changes::of_reconciled(&reconciled));
     let (config_sender, config_receiver) = tokio::sync::watch::channel(Arc::new(config.clone()));
     let stop_background = CancellationToken::new();

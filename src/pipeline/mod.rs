@@ -825,22 +825,24 @@ impl Pipeline {
     }
 
     /// At start-up: writes the files of articles committed but never written (killed between commit and
-    /// rename), tombstones files the admin deleted, applies retention, and removes temporary files a killed
-    /// process left.
-    pub async fn reconcile_files(&self) -> Result<Reconciled, PipelineError> {
-        self.checked_files(|publisher| publisher.reconcile()).await
+    /// rename), tombstones files the admin deleted and applies retention (for the feed `only`, when the run
+    /// polls only that one, else for all), and removes temporary files a killed process left.
+    pub async fn reconcile_files(&self, only: Option<&str>) -> Result<Reconciled, PipelineError> {
+        let only = only.map(str::to_owned);
+        self.checked_files(move |publisher| publisher.reconcile(only.as_deref()))
+            .await
     }
 
     /// While the daemon runs: tombstones files the admin deleted and applies retention. Polls do not depend
     /// on it (a write never recreates a file the admin deleted; see [`Publisher::claim`]): it keeps what
     /// `articles`, the manifest and retention see up to date.
     pub async fn check_files(&self) -> Result<Reconciled, PipelineError> {
-        self.checked_files(|publisher| publisher.check_files()).await
+        self.checked_files(|publisher| publisher.check_files(None)).await
     }
 
     async fn checked_files(
         &self,
-        check: fn(&Publisher) -> Result<Reconciled, PublishError>,
+        check: impl FnOnce(&Publisher) -> Result<Reconciled, PublishError> + Send + 'static,
     ) -> Result<Reconciled, PipelineError> {
         if !self.settings.render {
             return Ok(Reconciled::default());

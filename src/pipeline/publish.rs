@@ -284,10 +284,10 @@ impl<'a> Publisher<'a> {
     }
 
     /// At start-up: removes the temporary files a killed process left, [checks the files](Self::check_files)
-    /// and writes those of articles committed but never written.
-    pub fn reconcile(&self) -> Result<Reconciled, PublishError> {
+    /// (of `feed`, or of every feed) and writes those of articles committed but never written.
+    pub fn reconcile(&self, feed: Option<&str>) -> Result<Reconciled, PublishError> {
         output::remove_stale_temp_files(self.dir());
-        let mut done = self.check_files()?;
+        let mut done = self.check_files(feed)?;
         done.written = self
             .write_unwritten()?
             .into_iter()
@@ -296,20 +296,25 @@ impl<'a> Publisher<'a> {
         Ok(done)
     }
 
-    /// Tombstones the files the admin deleted and applies retention (`max_age_days`), over every file this
-    /// renderer wrote.
-    pub fn check_files(&self) -> Result<Reconciled, PublishError> {
+    /// Tombstones the files the admin deleted and applies retention (`max_age_days`), over the files this
+    /// renderer wrote for `feed`, or for every feed.
+    pub fn check_files(&self, feed: Option<&str>) -> Result<Reconciled, PublishError> {
         let mut done = Reconciled::default();
         // A missing (unmounted, blocked) output folder says nothing about single files: no tombstones then.
         if !self.dir().is_dir() {
             return Ok(done);
         }
-        let records = self.store.written_files(&self.renderer, None)?;
-        // One listing per folder costs less than a look at each file.
-        let listed = self.listed_files(&records);
+        let records = self.store.written_files(&self.renderer, feed)?;
+        // For every feed, one listing per folder costs less than a look at each file; for one feed's few
+        // files, the looks cost less than listing folders that hold every feed's.
+        let listed = feed.is_none().then(|| self.listed_files(&records));
+        let exists = |path: &str| match &listed {
+            Some(listed) => listed.contains(path),
+            None => self.exists(path),
+        };
         for record in &records {
             match record.state {
-                FileState::Written if !listed.contains(&record.path) => {
+                FileState::Written if !exists(&record.path) => {
                     self.store.set_file(
                         &self.renderer,
                         record.article_id,

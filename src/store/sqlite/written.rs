@@ -25,7 +25,8 @@ fn written_file(row: &rusqlite::Row) -> rusqlite::Result<WrittenFile> {
         path: row.get(1)?,
         state: FileState::parse(&row.get::<_, String>(2)?),
         feed: row.get(3)?,
-        date: NaiveDate::parse_from_str(&row.get::<_, String>(4)?, "%Y-%m-%d").unwrap_or_default(),
+        // `YYYY-MM-DD`, as stored; `parse` reads it without a format string to interpret on every row.
+        date: row.get::<_, String>(4)?.parse::<NaiveDate>().unwrap_or_default(),
     })
 }
 
