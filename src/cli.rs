@@ -37,17 +37,6 @@ pub const EXIT_USAGE: u8 = 2;
 /// an unchanged feed's poll in the daemon.
 const ASYNC_WORKERS: usize = 1;
 
-/// glibc's malloc gives each thread that meets contention an arena of its own (up to 8 per core) and keeps
-/// freed memory in each: with pages extracted on whichever blocking thread is free, the process's memory
-/// grew with the number of threads, not with the work in flight. Two arenas hold it flat.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: called first thing in `main`, before any other thread exists; mallopt only sets a tunable.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
 /// Threads for blocking work. Extraction is bounded by its own slots and the database serialises writers,
 /// so more threads only wait on each other; tokio's default (512) let a burst of polls start hundreds of
 /// threads, each with its stack and its share of allocator arenas.
@@ -182,7 +171,7 @@ enum Format {
 
 /// Parses the arguments and runs the command; an `Err` is an unexpected failure (exit 2 from main).
 pub fn main() -> anyhow::Result<ExitCode> {
-    limit_malloc_arenas();
+    tidings::memory::limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -357,6 +346,9 @@ fn on_worker<T: Send + 'static>(
 
 /// Feeds of a one-shot run whose poll records are read in one trip, ahead of their polls.
 const READ_AHEAD: usize = 64;
+/// How many polls start between two returns of free memory ([`return_free_memory`](tidings::memory::return_free_memory)); a multiple of
+/// [`READ_AHEAD`], the step in which polls start.
+const TRIM_EVERY: usize = 16 * READ_AHEAD;
 
 async fn once(
     path: PathBuf,
@@ -427,6 +419,10 @@ async fn once(
         tokio::select! {
             place = pipeline.poll_place(), if unstarted.len() > 0 || !ahead.is_empty() => {
                 if ahead.is_empty() {
+                    let started = total - unstarted.len();
+                    if started > 0 && started % TRIM_EVERY == 0 {
+                        tidings::memory::return_free_memory();
+                    }
                     let next: Vec<FeedConfig> = unstarted.by_ref().take(READ_AHEAD).collect();
                     let records = pipeline.read_poll_records(&next).await;
                     ahead.extend(next.into_iter().zip(records));

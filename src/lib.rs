@@ -22,6 +22,7 @@ pub mod filter;
 pub mod hook;
 pub mod host_limits;
 pub mod logging;
+pub mod memory;
 pub mod metrics;
 pub mod opml;
 pub mod output;
