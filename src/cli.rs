@@ -346,8 +346,9 @@ fn on_worker<T: Send + 'static>(
 
 /// Feeds of a one-shot run whose poll records are read in one trip, ahead of their polls.
 const READ_AHEAD: usize = 64;
-/// How many polls start between two returns of free memory ([`return_free_memory`](tidings::memory::return_free_memory)); a multiple of
-/// [`READ_AHEAD`], the step in which polls start.
+/// How many polls start between two returns of free memory
+/// ([`return_free_memory`](tidings::memory::return_free_memory)); a multiple of [`READ_AHEAD`], the step in
+/// which polls start.
 const TRIM_EVERY: usize = 16 * READ_AHEAD;
 
 async fn once(

@@ -306,11 +306,13 @@ impl FileChecks {
         let now = Instant::now();
         if now >= self.check_due {
             self.check_due = now + FILES_CHECK_EVERY;
-            // Once a minute is often enough to keep what polls freed from counting as the daemon's memory.
-            crate::memory::return_free_memory();
             let pipeline = pipeline.clone();
             return Some(tokio::spawn(async move {
-                match pipeline.check_files().await {
+                let checked = pipeline.check_files().await;
+                // After the check, whose record of every file is freed by now. Once a minute is often enough
+                // to keep what polls freed from counting as the daemon's memory.
+                crate::memory::return_free_memory();
+                match checked {
                     Ok(done) => Changes::of_reconciled(&done),
                     Err(error) => {
                         warn!(error = %error, "cannot check the article files");
