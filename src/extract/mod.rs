@@ -199,15 +199,16 @@ fn extract_parsed(
         .image
         .clone()
         .or_else(|| first_cover_candidate(&dom, &base, &roots));
-    Ok(finish(
+    let mut article = finish(
         blocks,
         meta.title,
         meta.author,
         meta.published,
         meta.description,
-        meta.language,
         cover_image,
-    ))
+    );
+    article.language = meta.language.or_else(|| language::detect(&article.text));
+    Ok(article)
 }
 
 /// Cuts `text` to at most `max_chars` characters at a word boundary (a character boundary for scripts
@@ -218,11 +219,18 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
 
 /// Cleans a feed item's own HTML (`content:encoded`, Atom content) without looking for an article in it:
 /// scripts, share bars and feed footers ("The post X appeared first on Y") go, the rest is converted.
-/// Title, author and date are left to the feed. Held to the default [`Budget`].
+/// Title, author, date and language are left to the caller: a fragment declares no language, and most
+/// fragments are never published (the page wins), so [`detect_language`] runs only on those that are.
+/// Held to the default [`Budget`].
 pub fn extract_fragment(html: &str, url: &Url) -> Result<Article, ExtractError> {
     let meter = Meter::start(Budget::default());
     let blocks = fragment_blocks(html, url, &meter)?;
-    Ok(finish(blocks, None, None, None, None, None, None))
+    Ok(finish(blocks, None, None, None, None, None))
+}
+
+/// The language of `text` (a primary tag such as `en`), when the text says so reliably.
+pub fn detect_language(text: &str) -> Option<String> {
+    language::detect(text)
 }
 
 fn fragment_blocks(html: &str, base: &Url, meter: &Meter) -> Result<Vec<Block>, ExtractError> {
@@ -241,7 +249,6 @@ fn finish(
     author: Option<String>,
     published: Option<DateTime<FixedOffset>>,
     description: Option<String>,
-    declared_language: Option<String>,
     cover_image: Option<Url>,
 ) -> Article {
     let text = markdown::to_text(&blocks);
@@ -250,7 +257,6 @@ fn finish(
         .or_else(|| markdown::first_prose(&blocks))
         .map(|e| text::truncate_excerpt(e, EXCERPT_CHARS))
         .filter(|e| !e.is_empty());
-    let language = declared_language.or_else(|| language::detect(&text));
     Article {
         title,
         authors: author.as_deref().map(byline::split_names).unwrap_or_default(),
@@ -258,7 +264,7 @@ fn finish(
         published,
         excerpt,
         cover_image,
-        language,
+        language: None,
         markdown: markdown::to_markdown(&blocks),
         text,
     }

@@ -108,7 +108,13 @@ pub(super) fn build_record(
         author,
         tags,
         category: feed.category.clone(),
-        language: article.language,
+        // A page's extraction has already looked; the feed's own content is only looked at once it is used.
+        language: match origin {
+            Origin::Feed => article
+                .language
+                .or_else(|| extract::detect_language(&article.text)),
+            Origin::Page => article.language,
+        },
         body: article.markdown,
         origin,
     };
