@@ -69,7 +69,8 @@ pub(super) const MAX_DEPTH: usize = 96;
 impl<'a> Dom<'a> {
     pub fn new(html: &'a Html) -> Self {
         let root = html.tree.root();
-        let mut nodes = vec![DomNode {
+        let mut nodes = Vec::with_capacity(html.tree.nodes().len());
+        nodes.push(DomNode {
             node: root.value(),
             name: "",
             parent: ROOT,
@@ -78,7 +79,7 @@ impl<'a> Dom<'a> {
             stats: Stats::default(),
             own_text: (0, 0),
             script_link: false,
-        }];
+        });
         // Explicit stack: real pages nest deeply enough to make recursion a stack-overflow risk. An entry
         // is (the index children attach to, whether the entry owns that index, its depth, the children).
         let mut stack = vec![(ROOT, true, 0usize, root.children())];
