@@ -8,7 +8,7 @@ use url::Url;
 
 use super::dom::{Dom, heading_level, is_block};
 use super::images::{Image, noscript_image, resolve_img};
-use super::text::{escape_markdown, push_collapsed};
+use super::text::{escape_markdown, push_collapsed, push_escaped};
 
 /// A run of inline content in both output forms.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,7 +31,7 @@ impl Inline {
             return;
         }
         let at_line_start = self.markdown.trim_end_matches(' ').is_empty() || self.markdown.ends_with('\n');
-        self.markdown.push_str(&escape_markdown(&piece, at_line_start));
+        push_escaped(&mut self.markdown, &piece, at_line_start);
         self.text.push_str(&piece);
     }
 

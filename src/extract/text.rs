@@ -25,24 +25,33 @@ const IDEOGRAPHIC_SPACE: char = '\u{3000}';
 pub(super) fn push_collapsed(out: &mut String, text: &str) {
     // The run's replacement: None outside a run, the ideographic space while the run holds nothing else.
     let mut pending: Option<char> = None;
-    for c in text.chars() {
-        if is_invisible(c) {
+    // Where the visible characters not copied yet start: they are copied a stretch at a time.
+    let mut visible_from: Option<usize> = None;
+    for (at, c) in text.char_indices() {
+        let space = is_space(c);
+        if !space && !is_invisible(c) {
+            if visible_from.is_none() {
+                if let Some(space) = pending.take() {
+                    push_space(out, space);
+                }
+                visible_from = Some(at);
+            }
             continue;
         }
-        if is_space(c) {
+        if let Some(from) = visible_from.take() {
+            out.push_str(&text[from..at]);
+        }
+        if space {
             pending = Some(match pending {
                 None | Some(IDEOGRAPHIC_SPACE) if c == IDEOGRAPHIC_SPACE => IDEOGRAPHIC_SPACE,
                 _ => ' ',
             });
-            continue;
         }
-        if let Some(space) = pending.take() {
-            push_space(out, space);
-        }
-        out.push(c);
     }
-    if let Some(space) = pending {
-        push_space(out, space);
+    match (visible_from, pending) {
+        (Some(from), _) => out.push_str(&text[from..]),
+        (None, Some(space)) => push_space(out, space),
+        (None, None) => {}
     }
 }
 
@@ -85,25 +94,47 @@ pub(super) fn normalize(text: &str) -> String {
 /// `at_line_start` says whether `text` begins a line of the output (so block markers matter there).
 pub(super) fn escape_markdown(text: &str, at_line_start: bool) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    push_escaped(&mut out, text, at_line_start);
+    out
+}
+
+/// [`escape_markdown`] appending to `out`.
+pub(super) fn push_escaped(out: &mut String, text: &str, at_line_start: bool) {
     for (n, line) in text.split('\n').enumerate() {
         if n > 0 {
             out.push('\n');
         }
-        escape_line(line, at_line_start || n > 0, &mut out);
+        escape_line(line, at_line_start || n > 0, out);
     }
-    out
 }
 
+/// Characters that may need a backslash wherever they stand.
+const INLINE_SPECIALS: [char; 7] = ['\\', '`', '[', ']', '*', '_', '<'];
+/// How much of a line's start [`block_marker`] can look at: up to 9 digits, the '.' and the space after.
+const MARKER_LOOKAHEAD: usize = 12;
+
 fn escape_line(line: &str, at_line_start: bool, out: &mut String) {
-    let chars: Vec<char> = line.chars().collect();
-    let indent = chars.iter().position(|c| *c != ' ').unwrap_or(chars.len());
+    let body = line.trim_start_matches(' ');
     let marker = at_line_start
-        .then(|| block_marker(&chars[indent..]).map(|offset| indent + offset))
+        .then(|| {
+            let head: Vec<char> = body.chars().take(MARKER_LOOKAHEAD).collect();
+            let offset = block_marker(&head)?;
+            // Indentation is spaces, one byte each.
+            body.char_indices()
+                .nth(offset)
+                .map(|(at, _)| line.len() - body.len() + at)
+        })
         .flatten();
-    for (i, &c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
-        let next = chars.get(i + 1).copied();
-        let escape = marker == Some(i)
+    // Most lines of prose need nothing escaped: copied whole.
+    if marker.is_none() && !line.contains(INLINE_SPECIALS) {
+        out.push_str(line);
+        return;
+    }
+    let mut prev = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, next)| next);
+        let escape = marker == Some(at)
             || match c {
                 '\\' | '`' | '[' | ']' => true,
                 '*' => !(prev.is_none_or(char::is_whitespace) && next.is_none_or(char::is_whitespace)),
@@ -116,6 +147,7 @@ fn escape_line(line: &str, at_line_start: bool, out: &mut String) {
             out.push('\\');
         }
         out.push(c);
+        prev = Some(c);
     }
 }
 
@@ -233,6 +265,15 @@ mod tests {
         );
         assert_eq!(escape_markdown("- item", true), "\\- item");
         assert_eq!(escape_markdown("a <b> tag", true), "a \\<b> tag");
+        // Indented markers, markers on later lines, and plain lines copied whole.
+        assert_eq!(escape_markdown("  # deep", true), "  \\# deep");
+        assert_eq!(escape_markdown("one\n12) two", false), "one\n12\\) two");
+        assert_eq!(
+            escape_markdown("1234567890. no list", true),
+            "1234567890. no list"
+        );
+        assert_eq!(escape_markdown("Ünïcode — plain.", true), "Ünïcode — plain.");
+        assert_eq!(escape_markdown("é*x", false), "é\\*x");
     }
 
     #[test]
