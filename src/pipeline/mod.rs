@@ -55,7 +55,7 @@ use crate::fetch::{ALLOW_SETTING, ContentFetcher, FetchError, FetchOutcome, Fetc
 use crate::filter::Verdict;
 use crate::host_limits::HostLimits;
 use crate::metrics::{Counted, Fallback, Metrics, Queue};
-use crate::output;
+use crate::output::{self, OnUpdate};
 use crate::record::Origin;
 use crate::schedule::{self, PollOutcome, PollTiming, SkipTimes};
 use crate::site_rules::{RuleBook, Severity};
@@ -585,19 +585,46 @@ impl Pipeline {
         if let Some(first) = duplicates.first() {
             warn!(feed = %feed.name, url = %first.link, duplicates = duplicates.len(), "items repeating an earlier item's article were dropped; the first in the feed wins");
         }
+        // What the store knows of every item, in one trip: a changed feed is mostly items stored already, and
+        // a trip per item cost more than the rest of their handling.
+        let urls: Vec<Url> = items.iter().map(|item| canonicalize(&item.link)).collect();
+        let looked_up = self
+            .on_store(move |store| {
+                urls.iter()
+                    .map(|url| {
+                        Ok(Lookup {
+                            known: store.is_known(url)?,
+                            attempts: store.item_attempts(url)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .await?;
+        let watches_updates = self.settings.on_update == OnUpdate::Rewrite;
+        let mut items = items
+            .into_iter()
+            .zip(looked_up)
+            .filter(|(item, lookup)| {
+                // A stored article whose item cannot have been updated needs nothing more.
+                let settled = lookup.known && !(watches_updates && item.updated.is_some());
+                report.known += usize::from(settled);
+                !settled
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
         // A bounded queue: at most ITEMS_PER_POLL items in progress, the next one started as one finishes.
-        let mut items = items.into_iter();
         let mut tasks = tokio::task::JoinSet::new();
         loop {
             while tasks.len() < flow::ITEMS_PER_POLL {
-                let Some(item) = items.next() else { break };
+                let Some((item, lookup)) = items.next() else { break };
                 let pipeline = self.clone();
                 let (feed, options, content) = (Arc::clone(&feed), Arc::clone(&options), content.clone());
                 let in_progress = self.metrics.hold(Queue::Items);
                 tasks.spawn(async move {
                     let _in_progress = in_progress;
                     let link = item.link.clone();
-                    let result = contained(pipeline.process_item(&feed, item, &options, content.as_deref()))
+                    let processed = pipeline.process_item(&feed, item, lookup, &options, content.as_deref());
+                    let result = contained(processed)
                         .await
                         .unwrap_or_else(|crash| Err(ItemError::Unusable(crash.to_string())));
                     (link, result)
@@ -641,15 +668,11 @@ impl Pipeline {
         &self,
         feed: &FeedConfig,
         item: FeedItem,
+        Lookup { known, attempts }: Lookup,
         options: &Arc<ExtractOptions>,
         content: Option<&ContentFetcher>,
     ) -> Result<ItemResult, ItemError> {
         let item_url = canonicalize(&item.link);
-        // Both answers in one trip to a blocking thread (each trip costs thread wake-ups).
-        let url = item_url.clone();
-        let (known, attempts) = self
-            .on_store(move |store| Ok((store.is_known(&url)?, store.item_attempts(&url)?)))
-            .await?;
         if known {
             return Ok(
                 match self
@@ -879,6 +902,15 @@ impl Pipeline {
         }
         Ok(written.into_iter().map(|(_, path)| path).collect())
     }
+}
+
+/// What the store knew of an item when its feed's items were looked up.
+#[derive(Debug, Clone, Copy)]
+struct Lookup {
+    /// Its article is stored (by its canonical URL or as an alias).
+    known: bool,
+    /// Failed attempts recorded so far.
+    attempts: u32,
 }
 
 enum ItemResult {
