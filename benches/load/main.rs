@@ -1,9 +1,10 @@
 //! Load benchmark (`cargo bench --bench load [-- --feeds 100,1000,10000 --items 3]`): N feeds × M items on
 //! a loopback web (one host per feed, 127.1.x.y, ~100 KB news pages with ETags), driving the real release
-//! binary at its shipped settings through four scenarios per N:
+//! binary at its shipped settings through five scenarios per N:
 //!
 //! - cold `once` (every item new: fetch, extract, store, write),
 //! - all-304 `once` (nothing changed: one conditional GET per feed),
+//! - all-changed `once` (every feed's body and ETag changed, every item stored already),
 //! - `once --feed ONE` with all N feeds configured and N × M articles stored,
 //! - `run` on a short schedule where every poll is a 304, sampled over a window.
 //!
@@ -15,9 +16,10 @@
 //! 20 minutes), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave the work folders),
 //! `--binary PATH` (another build, e.g. a copy of an older one, to compare), `--before-guard` (leave out
 //! `allow_private_addresses`, for a build older than the SSRF guard, which rejects the key), `--repeat N`
-//! (run the all-304 `once` N times), `--compare PATH` (alternate another build's all-304 `once` with
-//! this one's, on the same site and database) and `--pages LIST` (a file naming saved HTML pages, one path
-//! per line, served in turn as the article pages instead of the built ones: real pages of every size).
+//! (run the all-304 and all-changed `once` N times), `--compare PATH` (alternate another build's all-304
+//! and all-changed `once` with this one's, on the same site and database) and `--pages LIST` (a file
+//! naming saved HTML pages, one path per line, served in turn as the article pages instead of the built
+//! ones: real pages of every size).
 
 mod child;
 mod site;
@@ -179,13 +181,27 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
                 _ => format!("all-304 once ({})", file_label(build)),
             };
             print_row(&label, &unchanged, None);
-            let after = site.counters.snapshot();
-            println!(
-                "   (feed requests: {} answered 304, {} full; pages {})",
-                after[1] - before[1],
-                after[0] - before[0],
-                after[2] - before[2]
+            print_requests(&site, before);
+        }
+    }
+    // Every feed changed but nothing new in it: the poll of an active feed between two stories.
+    for _ in 0..options.repeat {
+        for &build in &builds {
+            site.change_every_feed();
+            let before = site.counters.snapshot();
+            let changed = child::run(
+                build,
+                &config,
+                &["once"],
+                &dir.path().join("changed.log"),
+                options.timeout,
             );
+            let label = match builds.len() {
+                1 => "all-changed once, nothing new".to_string(),
+                _ => format!("all-changed once ({})", file_label(build)),
+            };
+            print_row(&label, &changed, None);
+            print_requests(&site, before);
         }
     }
 
@@ -210,6 +226,17 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
         let kept = dir.keep();
         println!("   (kept {})", kept.display());
     }
+}
+
+/// What the site answered since `before`.
+fn print_requests(site: &Site, before: [usize; 4]) {
+    let after = site.counters.snapshot();
+    println!(
+        "   (feed requests: {} answered 304, {} full; pages {})",
+        after[1] - before[1],
+        after[0] - before[0],
+        after[2] - before[2]
+    );
 }
 
 /// The pages a `--pages` list names, read into memory.

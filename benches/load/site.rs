@@ -45,6 +45,8 @@ impl Counters {
 pub struct Site {
     pub feed_urls: Vec<String>,
     pub counters: Arc<Counters>,
+    /// The feeds' edition: every feed's body and ETag change with it, their items stay the same.
+    edition: Arc<AtomicUsize>,
 }
 
 /// The loopback address of feed `index`: 127.1.0.1, 127.1.0.2, … 250 hosts per third octet.
@@ -61,6 +63,7 @@ impl Site {
         let parts = Arc::new(Parts::build());
         let saved_pages = Arc::new(saved_pages);
         let counters: Arc<Counters> = Arc::default();
+        let edition: Arc<AtomicUsize> = Arc::default();
         let mut listeners = Vec::with_capacity(feeds);
         let mut feed_urls = Vec::with_capacity(feeds);
         for index in 0..feeds {
@@ -72,6 +75,7 @@ impl Site {
             listeners.push((index, address, listener));
         }
         let served = Arc::clone(&counters);
+        let current_edition = Arc::clone(&edition);
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -88,13 +92,24 @@ impl Site {
                         parts: Arc::clone(&parts),
                         saved_pages: Arc::clone(&saved_pages),
                         counters: Arc::clone(&served),
+                        edition: Arc::clone(&current_edition),
                     });
                     tokio::spawn(accept_loop(listener, feed));
                 }
                 std::future::pending::<()>().await;
             });
         });
-        Self { feed_urls, counters }
+        Self {
+            feed_urls,
+            counters,
+            edition,
+        }
+    }
+
+    /// Changes every feed (a new edition: new body and ETag) without adding an item, as a feed looks to
+    /// its reader after a typo fix or a reordering.
+    pub fn change_every_feed(&self) {
+        self.edition.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -127,6 +142,7 @@ struct FeedSite {
     parts: Arc<Parts>,
     saved_pages: Arc<Vec<Bytes>>,
     counters: Arc<Counters>,
+    edition: Arc<AtomicUsize>,
 }
 
 impl FeedSite {
@@ -137,13 +153,19 @@ impl FeedSite {
             .get("if-none-match")
             .and_then(|value| value.to_str().ok());
         if path == "/feed.xml" {
-            let etag = format!("\"feed-{}\"", self.index);
+            let edition = self.edition.load(Ordering::Relaxed);
+            let etag = format!("\"feed-{}-{edition}\"", self.index);
             if if_none_match == Some(etag.as_str()) {
                 self.counters.feeds_not_modified.fetch_add(1, Ordering::Relaxed);
                 return reply(304, "application/rss+xml", &etag, Vec::new());
             }
             self.counters.feeds_full.fetch_add(1, Ordering::Relaxed);
-            return reply(200, "application/rss+xml", &etag, self.feed_xml().into_bytes());
+            return reply(
+                200,
+                "application/rss+xml",
+                &etag,
+                self.feed_xml(edition).into_bytes(),
+            );
         }
         let item = path
             .strip_prefix("/news/")
@@ -174,10 +196,10 @@ impl FeedSite {
         )
     }
 
-    fn feed_xml(&self) -> String {
+    fn feed_xml(&self, edition: usize) -> String {
         let mut xml = format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>Loopback \
-             Gazette {}</title><link>http://{}/</link><description>Local news</description>\n",
+             Gazette {}</title><link>http://{}/</link><description>Local news, edition {edition}</description>\n",
             self.index, self.address
         );
         for item in 0..self.items {
