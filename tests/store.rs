@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use tidings::record::{ArticleRecord, Origin, StoredArticle};
 use tidings::store::{
-    self, ArticleQuery, Database, FeedState, FileState, Lease, PollRecord, Store, StoreError,
+    self, ArticleQuery, Database, FeedState, FileState, Lease, PollRecord, SavedState, Store, StoreError,
 };
 use url::Url;
 
@@ -57,6 +57,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     feed_state_round_trips,
+    feed_states_saved_together_read_back_one_by_one,
     a_failed_poll_keeps_the_last_success,
     articles_dedup_by_canonical_url_and_alias,
     file_names_stay_unique,
@@ -167,6 +168,69 @@ fn feed_state_round_trips(backend: Backend) {
         store.feed_state("new").expect("read").next_poll_at,
         Some(at("2025-03-02T00:00:00Z"))
     );
+}
+
+fn feed_states_saved_together_read_back_one_by_one(backend: Backend) {
+    let store = backend.open("a");
+    let earlier = FeedState {
+        last_poll_at: Some(at("2025-03-01T08:00:00Z")),
+        last_result: Some("ok".into()),
+        ..FeedState::default()
+    };
+    store
+        .save_feed_state("known", &url("https://known.example/feed.xml"), &earlier)
+        .expect("save");
+    let batch: Vec<SavedState> = (0..5)
+        .map(|index| SavedState {
+            name: if index == 0 {
+                "known".into()
+            } else {
+                format!("feed-{index}")
+            },
+            url: url(&format!("https://feed{index}.example/rss")),
+            state: FeedState {
+                etag: (index % 2 == 0).then(|| format!("\"e{index}\"")),
+                last_modified: Some("Sat, 01 Mar 2025 09:00:00 GMT".into()),
+                body_hash: Some(format!("hash{index}")),
+                last_poll_at: Some(at("2025-03-01T09:00:00.25Z")),
+                last_result: Some(if index == 0 { "failed" } else { "ok" }.into()),
+                last_error: (index == 0).then(|| "HTTP 503".into()),
+                consecutive_failures: u32::from(index == 0),
+                next_poll_at: Some(at("2025-03-01T09:15:00Z")),
+                articles_written: index,
+                skipped_items: index * 2,
+                failing_since: (index == 0).then(|| at("2025-03-01T09:00:00.25Z")),
+            },
+        })
+        .collect();
+    let results = store.save_feed_states(&batch);
+    assert_eq!(results.len(), batch.len());
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    for saved in &batch {
+        assert_eq!(
+            store.feed_state(&saved.name).expect("read"),
+            saved.state,
+            "{}",
+            saved.name
+        );
+    }
+    let statuses = store
+        .feed_statuses(at("2025-01-01T00:00:00Z"), 5)
+        .expect("statuses");
+    let known = statuses
+        .iter()
+        .find(|status| status.name == "known")
+        .expect("known");
+    assert_eq!(
+        known.last_success_at,
+        Some(at("2025-03-01T08:00:00Z")),
+        "a failed poll in a batch keeps the last success"
+    );
+    let fresh = statuses
+        .iter()
+        .find(|status| status.name == "feed-1")
+        .expect("feed-1");
+    assert_eq!(fresh.last_success_at, Some(at("2025-03-01T09:00:00.25Z")));
 }
 
 fn a_failed_poll_keeps_the_last_success(backend: Backend) {
