@@ -19,7 +19,8 @@
 //! (run the all-304 and all-changed `once` N times), `--compare PATH` (alternate another build's all-304
 //! and all-changed `once` with this one's, on the same site and database) and `--pages LIST` (a file
 //! naming saved HTML pages, one path per line, served in turn as the article pages instead of the built
-//! ones: real pages of every size).
+//! ones: real pages of every size), `--database URL` (the `database` setting, e.g. an empty PostgreSQL
+//! database; default a SQLite file in the work folder).
 
 mod child;
 mod site;
@@ -44,6 +45,7 @@ struct Options {
     repeat: usize,
     compare: Option<PathBuf>,
     pages: Option<PathBuf>,
+    database: String,
 }
 
 fn options() -> Options {
@@ -60,6 +62,7 @@ fn options() -> Options {
         repeat: 1,
         compare: None,
         pages: None,
+        database: "tidings.db".into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -84,6 +87,7 @@ fn options() -> Options {
             "--repeat" => options.repeat = value("--repeat").parse().expect("--repeat: a number"),
             "--compare" => options.compare = Some(PathBuf::from(value("--compare"))),
             "--pages" => options.pages = Some(PathBuf::from(value("--pages"))),
+            "--database" => options.database = value("--database"),
             // cargo bench passes --bench; a filter word would follow it. Neither means anything here.
             _ => {}
         }
@@ -271,8 +275,8 @@ fn config_text(site: &Site, options: &Options) -> String {
     // here each feed's own address would give each feed a client of its own. Allowing private addresses
     // keeps the one shared client of the real case.
     let mut text = format!(
-        "[settings]\ndatabase = \"tidings.db\"\noutput_dir = \"articles\"\nschedule = \"*/{} * * * * *\"\n",
-        options.schedule_secs
+        "[settings]\ndatabase = \"{}\"\noutput_dir = \"articles\"\nschedule = \"*/{} * * * * *\"\n",
+        options.database, options.schedule_secs
     );
     if !options.before_guard {
         text.push_str("allow_private_addresses = true\n");
