@@ -118,6 +118,9 @@ pub struct FeedReport {
     pub item_failures: Vec<(Url, String)>,
     /// Stored articles whose file could not be written (retried every poll), with the reason.
     pub file_failures: Vec<(Url, String)>,
+    /// Some item failed for a shortage of this process, not of its own, and is retried by reading the whole
+    /// feed again next poll.
+    pub deferred_items: bool,
     pub next_poll: DateTime<Utc>,
     pub elapsed: Duration,
 }
@@ -137,6 +140,7 @@ impl FeedReport {
             filtered: 0,
             item_failures: Vec::new(),
             file_failures: Vec::new(),
+            deferred_items: false,
             next_poll: Utc::now(),
             elapsed: Duration::ZERO,
         }
@@ -422,13 +426,13 @@ impl Pipeline {
                             report.items = parsed.items.len();
                             self.forget_dropped_items(feed, &parsed.items).await?;
                             let (items, deferred) = self.newest_new_items(feed, parsed.items).await?;
-                            if deferred > 0 {
+                            self.process_items(feed, items, &mut report).await?;
+                            if deferred > 0 || report.deferred_items {
                                 // The deferred items are only seen again in the body: fetch it in full next time.
                                 state.etag = None;
                                 state.last_modified = None;
                                 state.body_hash = None;
                             }
-                            self.process_items(feed, items, &mut report).await?;
                             let fresh_for = match (response.fresh_for, parsed.ttl) {
                                 (Some(a), Some(b)) => Some(a.max(b)),
                                 (a, b) => a.or(b),
@@ -650,6 +654,11 @@ impl Pipeline {
                     .await?;
                     report.item_failures.push((link, reason));
                 }
+                Err(ItemError::Deferred(reason)) => {
+                    warn!(feed = %feed.name, url = %link, error = %without_url(&link, &reason), "item not written; will retry next poll (not counted as an attempt)");
+                    report.deferred_items = true;
+                    report.item_failures.push((link, reason));
+                }
                 Err(ItemError::Unusable(reason)) => {
                     self.metrics.item_failed();
                     warn!(feed = %feed.name, url = %link, error = %without_url(&link, &reason), "item not written; will retry next poll");
@@ -788,7 +797,7 @@ impl Pipeline {
                         _ => return Err(ItemError::Refused(error)),
                     }
                 }
-                Err(PageFailure::Exhausted(error)) => return Err(ItemError::Unusable(error)),
+                Err(PageFailure::Exhausted(error)) => return Err(ItemError::Deferred(error)),
                 Err(PageFailure::Unavailable(error)) => match feed_article {
                     Some(article) if has_real_text(&article) => {
                         info!(feed = %feed.name, url = %item.link, error = %without_url(&item.link, &error), "page unavailable; using the feed's own content");
@@ -944,6 +953,9 @@ enum ItemError {
     /// The link leads to an internal address: given up at once (not retried every poll).
     Refused(String),
     Unusable(String),
+    /// This process ran short (out of file descriptors): not the item's fault, so no attempt is counted
+    /// (five would give it up for good); the next poll reads the whole feed again and retries it.
+    Deferred(String),
 }
 
 impl From<StoreError> for ItemError {
