@@ -709,6 +709,24 @@ impl Store for Postgres {
         due_by: Option<DateTime<Utc>>,
     ) -> Result<Lease, StoreError> {
         let seconds = lease.as_secs_f64();
+        // The usual case in one round trip: the feed is known, free (or ours) and due. The row is locked
+        // by the subquery, skipped if another instance has it locked.
+        let granted = self.with(|client| {
+            client.query_opt(
+                "UPDATE feeds SET lease_holder = $2, lease_token = $3,
+                    lease_expires_at = now() + make_interval(secs => $4)
+                 WHERE name = (SELECT name FROM feeds WHERE name = $1 FOR UPDATE SKIP LOCKED)
+                   AND (lease_holder IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= now()
+                        OR lease_token = $3)
+                   AND ($5::timestamptz IS NULL OR next_poll_at IS NULL OR next_poll_at <= $5)
+                 RETURNING 1",
+                &[&name, &self.instance, &self.token, &seconds, &due_by],
+            )
+        })?;
+        if granted.is_some() {
+            return Ok(Lease::Granted);
+        }
+        // Otherwise a transaction finds out why (and adds a feed never seen before).
         self.transaction(|transaction| {
             transaction.execute(
                 "INSERT INTO feeds (name, url) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
