@@ -34,7 +34,7 @@ mod presence;
 mod written;
 
 use migrate::MigrateError;
-use pool::Pool;
+use pool::{Pool, Pooled};
 use presence::Presence;
 
 /// A PostgreSQL database, as seen by one instance.
@@ -216,10 +216,7 @@ impl Postgres {
         .map(drop)
     }
 
-    fn with<T>(
-        &self,
-        work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
-    ) -> Result<T, StoreError> {
+    fn with<T>(&self, work: impl FnOnce(&mut Pooled) -> Result<T, postgres::Error>) -> Result<T, StoreError> {
         let mut client = self.pool.get().map_err(|source| self.error(source))?;
         work(&mut client).map_err(|source| self.error(source))
     }
@@ -555,7 +552,7 @@ impl Store for Postgres {
         error: &str,
         give_up_at: u32,
     ) -> Result<(), StoreError> {
-        self.with(|client| record_given_up(client, feed, canonical_url.as_str(), error, give_up_at))
+        self.with(|client| record_given_up(&mut **client, feed, canonical_url.as_str(), error, give_up_at))
     }
 
     fn begin_extraction(&self, feed: &str, canonical_url: &Url) -> Result<(), StoreError> {

@@ -116,7 +116,7 @@ impl WrittenFiles for Postgres {
         name_for: &dyn Fn(u32) -> String,
         is_free: &dyn Fn(&str) -> bool,
     ) -> Result<String, StoreError> {
-        self.with(|client| self.free_name(client, renderer, article_id, name_for, is_free))
+        self.with(|client| self.free_name(&mut **client, renderer, article_id, name_for, is_free))
     }
 
     fn set_file(
