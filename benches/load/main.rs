@@ -165,49 +165,29 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
         );
     }
 
-    // The all-304 cycle is short and the machine's noise large: `--repeat` runs it several times, and
-    // `--compare` alternates another build with this one on the same site and database.
+    // The all-304 and all-changed cycles are short and the machine's noise large: `--repeat` runs them several
+    // times, and `--compare` alternates another build with this one on the same site and database.
     let builds: Vec<&Path> = std::iter::once(binary)
         .chain(options.compare.as_deref())
         .collect();
-    for _ in 0..options.repeat {
-        for &build in &builds {
-            let before = site.counters.snapshot();
-            let unchanged = child::run(
-                build,
-                &config,
-                &["once"],
-                &dir.path().join("304.log"),
-                options.timeout,
-            );
-            let label = match builds.len() {
-                1 => "all-304 once".to_string(),
-                _ => format!("all-304 once ({})", file_label(build)),
-            };
-            print_row(&label, &unchanged, None);
-            print_requests(&site, before);
+    let cycle = |name: &str, log: &str, prepare: &dyn Fn()| {
+        for _ in 0..options.repeat {
+            for &build in &builds {
+                prepare();
+                let before = site.counters.snapshot();
+                let usage = child::run(build, &config, &["once"], &dir.path().join(log), options.timeout);
+                let label = match builds.len() {
+                    1 => name.to_string(),
+                    _ => format!("{name} ({})", file_label(build)),
+                };
+                print_row(&label, &usage, None);
+                print_requests(&site, before);
+            }
         }
-    }
+    };
+    cycle("all-304 once", "304.log", &|| {});
     // Every feed changed but nothing new in it: the poll of an active feed between two stories.
-    for _ in 0..options.repeat {
-        for &build in &builds {
-            site.change_every_feed();
-            let before = site.counters.snapshot();
-            let changed = child::run(
-                build,
-                &config,
-                &["once"],
-                &dir.path().join("changed.log"),
-                options.timeout,
-            );
-            let label = match builds.len() {
-                1 => "all-changed once, nothing new".to_string(),
-                _ => format!("all-changed once ({})", file_label(build)),
-            };
-            print_row(&label, &changed, None);
-            print_requests(&site, before);
-        }
-    }
+    cycle("all-changed once", "changed.log", &|| site.change_every_feed());
 
     let one = child::run(
         binary,
