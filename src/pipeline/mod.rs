@@ -612,17 +612,13 @@ impl Pipeline {
             })
             .await?;
         let watches_updates = self.settings.on_update == OnUpdate::Rewrite;
-        let mut items = items
+        // A stored article whose item cannot have been updated needs nothing more.
+        let (settled, to_process): (Vec<_>, Vec<_>) = items
             .into_iter()
             .zip(looked_up)
-            .filter(|(item, lookup)| {
-                // A stored article whose item cannot have been updated needs nothing more.
-                let settled = lookup.known && !(watches_updates && item.updated.is_some());
-                report.known += usize::from(settled);
-                !settled
-            })
-            .collect::<Vec<_>>()
-            .into_iter();
+            .partition(|(item, lookup)| lookup.known && !(watches_updates && item.updated.is_some()));
+        report.known += settled.len();
+        let mut items = to_process.into_iter();
         // A bounded queue: at most ITEMS_PER_POLL items in progress, the next one started as one finishes.
         let mut tasks = tokio::task::JoinSet::new();
         loop {

@@ -171,6 +171,25 @@ pub struct SavedState {
     pub state: FeedState,
 }
 
+/// Saves `states` with one call of `save`; if that fails and they were several, each alone, so a state the
+/// database refuses fails only itself. One result per state, in order.
+pub(crate) fn together_else_each_alone(
+    states: &[SavedState],
+    mut save: impl FnMut(&[SavedState]) -> Result<(), StoreError>,
+) -> Vec<Result<(), StoreError>> {
+    if states.is_empty() {
+        return Vec::new();
+    }
+    match save(states) {
+        Ok(()) => states.iter().map(|_| Ok(())).collect(),
+        Err(error) if states.len() == 1 => vec![Err(error)],
+        Err(_) => states
+            .iter()
+            .map(|saved| save(std::slice::from_ref(saved)))
+            .collect(),
+    }
+}
+
 /// A stored article and how current its text is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownArticle {

@@ -151,7 +151,6 @@ impl Postgres {
         }
     }
 
-    /// Runs `work` on a pooled connection.
     /// Upserts every state in `states` with one statement: the columns travel as arrays, one element per
     /// state. The last success is kept unless this poll succeeded.
     fn save_feed_states_at_once(&self, states: &[SavedState]) -> Result<(), StoreError> {
@@ -216,6 +215,7 @@ impl Postgres {
         .map(drop)
     }
 
+    /// Runs `work` on a pooled connection.
     fn with<T>(&self, work: impl FnOnce(&mut Pooled) -> Result<T, postgres::Error>) -> Result<T, StoreError> {
         let mut client = self.pool.get().map_err(|source| self.error(source))?;
         work(&mut client).map_err(|source| self.error(source))
@@ -310,16 +310,9 @@ impl Store for Postgres {
         }])
     }
 
-    /// One statement for the whole batch (a round trip per state added up at 10,000 feeds); if the server
-    /// refuses it, each state is saved alone, so a refused state fails only itself.
+    /// One statement for the whole batch: a round trip per state added up at 10,000 feeds.
     fn save_feed_states(&self, states: &[SavedState]) -> Vec<Result<(), StoreError>> {
-        if states.len() < 2 || self.save_feed_states_at_once(states).is_err() {
-            return states
-                .iter()
-                .map(|saved| self.save_feed_state(&saved.name, &saved.url, &saved.state))
-                .collect();
-        }
-        states.iter().map(|_| Ok(())).collect()
+        super::together_else_each_alone(states, |batch| self.save_feed_states_at_once(batch))
     }
 
     fn set_next_poll(&self, name: &str, url: &Url, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -8,20 +8,13 @@ use super::{CachedStatements, Sqlite};
 use crate::store::{SavedState, StoreError};
 
 impl Sqlite {
-    /// Writes `states` in one transaction. If that fails, each is written alone, so one state the database
-    /// refuses fails only itself.
+    /// Writes `states` in one transaction, or each alone if that fails
+    /// ([`together_else_each_alone`](crate::store::together_else_each_alone)).
     pub(super) fn write_feed_states(&self, states: &[SavedState]) -> Vec<Result<(), StoreError>> {
         let mut connection = self.connection();
-        match write(&mut connection, states) {
-            Ok(()) => states.iter().map(|_| Ok(())).collect(),
-            Err(source) if states.len() == 1 => vec![Err(self.error(source))],
-            Err(_) => states
-                .iter()
-                .map(|saved| {
-                    write(&mut connection, std::slice::from_ref(saved)).map_err(|source| self.error(source))
-                })
-                .collect(),
-        }
+        crate::store::together_else_each_alone(states, |batch| {
+            write(&mut connection, batch).map_err(|source| self.error(source))
+        })
     }
 }
 
