@@ -658,6 +658,7 @@ impl Pipeline {
                     report.item_failures.push((link, reason));
                 }
                 Err(ItemError::Deferred(reason)) => {
+                    self.metrics.item_failed();
                     warn!(feed = %feed.name, url = %link, error = %without_url(&link, &reason), "item not written; will retry next poll (not counted as an attempt)");
                     report.deferred_items = true;
                     report.item_failures.push((link, reason));
