@@ -16,8 +16,10 @@
 //! 20 minutes), `--set KEY=VALUE` (extra `[settings]` line, repeatable), `--keep` (leave the work folders),
 //! `--binary PATH` (another build, e.g. a copy of an older one, to compare), `--before-guard` (leave out
 //! `allow_private_addresses`, for a build older than the SSRF guard, which rejects the key), `--repeat N`
-//! (run the all-304 and all-changed `once` N times), `--compare PATH` (alternate another build's all-304
-//! and all-changed `once` with this one's, on the same site and database) and `--pages LIST` (a file
+//! (run the all-304 and all-changed `once` N times), `--cold-repeat N` (run the cold `once` N times, each
+//! after the first in a fresh folder), `--compare PATH` (alternate another build's runs with this one's on
+//! the same site: each cold run in a fresh folder, the all-304 and all-changed `once` on the same
+//! database) and `--pages LIST` (a file
 //! naming saved HTML pages, one path per line, served in turn as the article pages instead of the built
 //! ones: real pages of every size), `--database URL` (the `database` setting, e.g. an empty PostgreSQL
 //! database; default a SQLite file in the work folder).
@@ -32,6 +34,9 @@ use std::time::{Duration, Instant};
 use child::Usage;
 use site::Site;
 
+/// The `database` setting unless `--database` says otherwise: a SQLite file in the work folder.
+const DEFAULT_DATABASE: &str = "tidings.db";
+
 struct Options {
     feeds: Vec<usize>,
     items: usize,
@@ -43,6 +48,7 @@ struct Options {
     binary: PathBuf,
     before_guard: bool,
     repeat: usize,
+    cold_repeat: usize,
     compare: Option<PathBuf>,
     pages: Option<PathBuf>,
     database: String,
@@ -60,9 +66,10 @@ fn options() -> Options {
         binary: PathBuf::from(env!("CARGO_BIN_EXE_tidings")),
         before_guard: false,
         repeat: 1,
+        cold_repeat: 1,
         compare: None,
         pages: None,
-        database: "tidings.db".into(),
+        database: DEFAULT_DATABASE.into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -85,6 +92,9 @@ fn options() -> Options {
             "--before-guard" => options.before_guard = true,
             "--binary" => options.binary = PathBuf::from(value("--binary")),
             "--repeat" => options.repeat = value("--repeat").parse().expect("--repeat: a number"),
+            "--cold-repeat" => {
+                options.cold_repeat = value("--cold-repeat").parse().expect("--cold-repeat: a number")
+            }
             "--compare" => options.compare = Some(PathBuf::from(value("--compare"))),
             "--pages" => options.pages = Some(PathBuf::from(value("--pages"))),
             "--database" => options.database = value("--database"),
@@ -106,9 +116,15 @@ fn main() {
         options.schedule_secs,
         options.settings
     );
-    for &feeds in &options.feeds {
-        run_size(&binary, &options, feeds);
-    }
+    // Removed only at the end: ext4 without a journal skips the inodes freed in the last minutes when it
+    // allocates new ones, scanning past each, so deleting one size's 30,000 files right before the next
+    // size's cold run made that run pay for the scan (15% of its CPU in a profile).
+    let work_folders: Vec<_> = options
+        .feeds
+        .iter()
+        .map(|&feeds| run_size(&binary, &options, feeds))
+        .collect();
+    drop(work_folders);
 }
 
 /// Each feed is a host and each host a listening socket here plus connections in the child: use the
@@ -126,7 +142,8 @@ fn raise_descriptor_limit() {
     }
 }
 
-fn run_size(binary: &Path, options: &Options, feeds: usize) {
+/// Runs every scenario at `feeds`; returns the work folder (removed when dropped, unless `--keep`).
+fn run_size(binary: &Path, options: &Options, feeds: usize) -> Option<tempfile::TempDir> {
     let dir = tempfile::Builder::new()
         .prefix("tidings-load-")
         .tempdir()
@@ -145,42 +162,59 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
         "scenario", "wall s", "CPU s", "peak MB", "articles", "art/s", "CPU-ms/art"
     );
 
-    let articles = dir.path().join("articles");
-    let before = site.counters.snapshot();
-    let cold = child::run(
-        binary,
-        &config,
-        &["once"],
-        &dir.path().join("cold.log"),
-        options.timeout,
-    );
-    let written = count_files(&articles);
-    print_row("cold once", &cold, Some(written));
-    let after = site.counters.snapshot();
-    if after[2] > before[2] {
-        println!(
-            "   (pages served: {}, average {:.1} KB)",
-            after[2] - before[2],
-            (after[3] - before[3]) as f64 / (after[2] - before[2]) as f64 / 1024.0
-        );
-    }
-
-    // The all-304 and all-changed cycles are short and the machine's noise large: `--repeat` runs them several
-    // times, and `--compare` alternates another build with this one on the same site and database.
+    // The machine's noise is large: `--cold-repeat` and `--repeat` run the scenarios several times, and
+    // `--compare` alternates another build with this one on the same site (and database, but for cold runs).
     let builds: Vec<&Path> = std::iter::once(binary)
         .chain(options.compare.as_deref())
         .collect();
+    let label = |name: &str, build: &Path| match builds.len() {
+        1 => name.to_string(),
+        _ => format!("{name} ({})", file_label(build)),
+    };
+    // This build's first cold run fills the work folder the later scenarios run on; every other cold run (the
+    // other build's, repeats) gets a fresh folder of its own. A PostgreSQL database is not duplicated, so with
+    // `--database` there is one cold run.
+    let (cold_runs, cold_builds) = if options.database == DEFAULT_DATABASE {
+        (options.cold_repeat, &builds[..])
+    } else {
+        (1, &builds[..1])
+    };
+    for (run, &build) in (0..cold_runs).flat_map(|run| cold_builds.iter().map(move |build| (run, build))) {
+        let folder = if run == 0 && build == binary {
+            dir.path().to_path_buf()
+        } else {
+            let folder = dir.path().join(format!("cold-{run}-{}", file_label(build)));
+            std::fs::create_dir_all(&folder).expect("cold run folder");
+            std::fs::write(folder.join("feeds.toml"), config_text(&site, options)).expect("write feeds.toml");
+            folder
+        };
+        let before = site.counters.snapshot();
+        let cold = child::run(
+            build,
+            &folder.join("feeds.toml"),
+            &["once"],
+            &folder.join("cold.log"),
+            options.timeout,
+        );
+        let written = count_files(&folder.join("articles"));
+        print_row(&label("cold once", build), &cold, Some(written));
+        let after = site.counters.snapshot();
+        if after[2] > before[2] {
+            println!(
+                "   (pages served: {}, average {:.1} KB)",
+                after[2] - before[2],
+                (after[3] - before[3]) as f64 / (after[2] - before[2]) as f64 / 1024.0
+            );
+        }
+    }
+
     let cycle = |name: &str, log: &str, prepare: &dyn Fn()| {
         for _ in 0..options.repeat {
             for &build in &builds {
                 prepare();
                 let before = site.counters.snapshot();
                 let usage = child::run(build, &config, &["once"], &dir.path().join(log), options.timeout);
-                let label = match builds.len() {
-                    1 => name.to_string(),
-                    _ => format!("{name} ({})", file_label(build)),
-                };
-                print_row(&label, &usage, None);
+                print_row(&label(name, build), &usage, None);
                 print_requests(&site, before);
             }
         }
@@ -209,7 +243,9 @@ fn run_size(binary: &Path, options: &Options, feeds: usize) {
     if options.keep {
         let kept = dir.keep();
         println!("   (kept {})", kept.display());
+        return None;
     }
+    Some(dir)
 }
 
 /// What the site answered since `before`.
