@@ -740,11 +740,10 @@ impl Pipeline {
 
         let pattern = self.settings.filename.clone();
         let aliases = vec![item_url];
-        let record_for_store = record.clone();
         let stored = self
             .on_store(move |store| {
-                store.insert_article(&record_for_store, &aliases, &|attempt| {
-                    output::file_name(&pattern, &record_for_store, attempt)
+                store.insert_article(&record, &aliases, &|attempt| {
+                    output::file_name(&pattern, &record, attempt)
                 })
             })
             .await?;
@@ -754,7 +753,7 @@ impl Pipeline {
         match self.write_file(feed, &stored).await {
             Ok(Some(path)) => {
                 self.metrics.article_written(&feed.name);
-                info!(feed = %feed.name, url = %record.canonical_url, path = %path.display(), origin = record.origin.as_str(), "article written");
+                info!(feed = %feed.name, url = %stored.record.canonical_url, path = %path.display(), origin = stored.record.origin.as_str(), "article written");
                 Ok(ItemResult::Written(path))
             }
             // Older than `max_age_days`: stored as a tombstone, never written.

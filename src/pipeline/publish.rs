@@ -217,10 +217,8 @@ impl<'a> Publisher<'a> {
         Ok(output::write_atomically(self.dir(), name, contents.as_bytes())?)
     }
 
-    fn name_for(&self, article: &StoredArticle) -> impl Fn(u32) -> String {
-        let pattern = self.settings.filename.clone();
-        let record = article.record.clone();
-        move |attempt| output::file_name(&pattern, &record, attempt)
+    fn name_for<'s>(&'s self, article: &'s StoredArticle) -> impl Fn(u32) -> String + 's {
+        move |attempt| output::file_name(&self.settings.filename, &article.record, attempt)
     }
 
     /// Where `article` stands before a write: the name its new file gets (recorded as `Writing`), the name of
