@@ -603,10 +603,9 @@ impl Pipeline {
             .on_store(move |store| {
                 urls.iter()
                     .map(|url| {
-                        Ok(Lookup {
-                            known: store.is_known(url)?,
-                            attempts: store.item_attempts(url)?,
-                        })
+                        let known = store.is_known(url)?;
+                        let attempts = if known { 0 } else { store.item_attempts(url)? };
+                        Ok(Lookup { known, attempts })
                     })
                     .collect::<Result<Vec<_>, StoreError>>()
             })
@@ -921,7 +920,7 @@ impl Pipeline {
 struct Lookup {
     /// Its article is stored (by its canonical URL or as an alias).
     known: bool,
-    /// Failed attempts recorded so far.
+    /// Failed attempts recorded so far (0 when `known`: they no longer matter).
     attempts: u32,
 }
 
